@@ -1,0 +1,51 @@
+/* engine.h: the per-packet pipeline (decode -> flow table -> classify) and what happens when a flow ends
+ * (label -> verdict -> outputs). One engine per capture thread; it owns its flow table and nDPI module. */
+#ifndef CMFLOW_ENGINE_H
+#define CMFLOW_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <pcap/pcap.h>
+
+#include "decode.h"
+#include "flow_table.h"
+
+struct eve;
+struct summary;
+struct dpi;
+
+struct engine_config {
+	uint32_t max_flows;
+	uint32_t timeouts[TMO_COUNT];
+	bool all_protocols;        /* enable every nDPI dissector, not only the ConfigMgr set */
+	int verbose;
+};
+
+struct engine {
+	struct engine_config cfg;
+	struct decode_stats dstats;
+	struct flow_table *flows;
+	struct dpi *dpi;
+	struct eve *eve;            /* may be NULL */
+	struct summary *summary;    /* may be NULL */
+	uint64_t now_us;            /* packet time of the latest packet */
+	uint64_t next_expire_us;
+	uint64_t frag_untracked;    /* non-first fragments whose first fragment was not seen */
+	struct frag_table *frags;
+};
+
+void engine_config_defaults(struct engine_config *cfg);
+
+/* Creates the engine; eve and summary may be NULL. Returns NULL and writes err on failure. */
+struct engine *engine_new(const struct engine_config *cfg, struct eve *eve, struct summary *summary, char *err,
+			  size_t errlen);
+
+/* One captured frame. */
+void engine_packet(struct engine *e, int linktype, const struct pcap_pkthdr *h, const uint8_t *data);
+
+/* Ends every flow (end of input: reason shutdown) and writes the stats event. */
+void engine_finish(struct engine *e);
+
+void engine_free(struct engine *e);
+
+#endif

@@ -1,0 +1,41 @@
+/* eve.h: EVE JSON lines (Suricata's event format): flow events, alerts and stats.
+ * One object per line; src is the flow's initiator; cmflow's own fields go under "configmgr", "ndpi" and
+ * "cmflow" so that the rest validates against Suricata's schema. Lines are written whole (one write per line
+ * from a buffer), so that several writers appending to one file do not interleave inside a line. */
+#ifndef CMFLOW_EVE_H
+#define CMFLOW_EVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "flow.h"
+#include "json.h"
+
+struct engine;
+struct eve;
+
+/* Opens path for appending ('-' = stdout). Returns NULL and writes err on failure. */
+struct eve *eve_open(const char *path, char *err, size_t errlen);
+
+/* Reopens the file (after log rotation); false when it cannot, the old stream is then kept. */
+bool eve_reopen(struct eve *ev);
+
+/* Writes the common head of an event (timestamp, flow_id, event_type, addresses, ports, proto, vlan,
+ * app_proto) for flow f into j, leaving the top-level object open. */
+void eve_flow_head(struct json *j, const struct engine *e, const struct flow *f, uint64_t ts_us,
+		   const char *event_type);
+
+/* Writes the flow event of a flow that ended. */
+void eve_flow(struct eve *ev, const struct engine *e, const struct flow *f);
+
+/* Writes a stats event at ts_us with the engine's counters. */
+void eve_stats(struct eve *ev, const struct engine *e, uint64_t ts_us);
+
+/* Writes one finished line (j holds a complete object) and counts it. */
+void eve_write(struct eve *ev, struct json *j);
+
+void eve_flush(struct eve *ev);
+void eve_close(struct eve *ev);
+
+#endif

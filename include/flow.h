@@ -1,0 +1,94 @@
+/* flow.h: the flow record, one per bidirectional conversation.
+ *
+ * A record is small on purpose (see flow_table.h for the memory budget): what only some flows need (HTTP
+ * strings, RPC interface, Wake-on-LAN target ...) lives in a side record, struct flow_ext, allocated when a
+ * parser first has something to keep, and freed with the flow. */
+#ifndef CMFLOW_FLOW_H
+#define CMFLOW_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Canonical, direction-free key: the (address, port) pair that sorts lower comes first. Padding is explicit and
+ * zero so that the key can be hashed and compared as bytes. IPv4 addresses use the first 4 bytes. */
+struct flow_key {
+	uint8_t addr_lo[16];
+	uint8_t addr_hi[16];
+	uint16_t port_lo, port_hi;  /* 0 for protocols without ports (ICMP, GRE, ESP ...) */
+	uint16_t vlan[2];
+	uint8_t ip_proto;
+	uint8_t family;             /* 4 or 6 */
+	uint8_t pad[2];
+};
+
+enum flow_state { FLOW_STATE_NEW = 0, FLOW_STATE_ESTABLISHED, FLOW_STATE_CLOSED };
+
+enum flow_end_reason { FLOW_END_TIMEOUT = 0, FLOW_END_FORCED, FLOW_END_SHUTDOWN, FLOW_END_REUSE };
+
+/* Direction of a packet relative to the flow: from the initiator (to server) or back (to client). */
+enum flow_dir { DIR_TO_SERVER = 0, DIR_TO_CLIENT = 1 };
+
+/* Application protocols that cmflow itself proves from payload (independent of nDPI). */
+enum app_proof { APP_NONE = 0, APP_HTTP, APP_TLS, APP_SMB, APP_DCERPC };
+
+/* Flag bits of struct flow.flags */
+#define FLOW_F_MIDSTREAM     0x0001  /* first packet seen was not a SYN: the initiator is a guess */
+#define FLOW_F_SYN_SEEN      0x0002
+#define FLOW_F_SYNACK_SEEN   0x0004
+#define FLOW_F_FIN_FROM_CLI  0x0008
+#define FLOW_F_FIN_FROM_SRV  0x0010
+#define FLOW_F_RST           0x0020
+#define FLOW_F_DPI_DONE      0x0040  /* nDPI has given its answer; its state is freed */
+#define FLOW_F_INSPECT_DONE  0x0080  /* cmflow's own parsers need no more packets */
+#define FLOW_F_ALERTED       0x0100  /* a finding was raised: its packets go to the evidence file */
+#define FLOW_F_REPLIED       0x0200  /* a packet went back to the initiator */
+
+struct ndpi_flow_struct;
+struct flow_ext;
+
+/* Invariants: pkts[d]/bytes[d] count by direction (DIR_TO_SERVER = from the initiator); init_is_lo says which
+ * side of the key is the initiator; ndpi is non-NULL only while detection runs; ts_first <= ts_last. The
+ * hnext/lru links belong to the flow table. */
+struct flow {
+	struct flow_key key;
+	uint32_t hnext;                 /* hash chain, index + 1 (0 = end) */
+	uint32_t lru_prev, lru_next;    /* expiry list of the flow's timeout class, index + 1 */
+	uint64_t id;                    /* flow_id in the EVE output, unique in a run */
+	uint64_t ts_first, ts_last;     /* microseconds */
+	uint64_t pkts[2], bytes[2];
+	uint16_t flags;
+	uint8_t init_is_lo;
+	uint8_t state;                  /* enum flow_state */
+	uint8_t tmo_class;              /* index into the table's timeout classes */
+	uint8_t end_reason;
+	uint8_t app_proof;              /* enum app_proof */
+	uint8_t ndpi_confidence;
+	uint16_t ndpi_master, ndpi_app;
+	uint8_t icmp_type;              /* first ICMP type from the initiator */
+	uint8_t inspected;              /* packets given to the parsers so far (saturates) */
+	uint16_t rule;                  /* matched rule index + 1, 0 = none (set at the end) */
+	uint8_t verdict;
+	uint8_t reserved;
+	struct ndpi_flow_struct *ndpi;
+	struct flow_ext *ext;
+};
+
+/* The initiator's and the responder's address/port of a flow, in the output's src/dest sense. */
+static inline const uint8_t *flow_src_addr(const struct flow *f)
+{
+	return f->init_is_lo ? f->key.addr_lo : f->key.addr_hi;
+}
+static inline const uint8_t *flow_dst_addr(const struct flow *f)
+{
+	return f->init_is_lo ? f->key.addr_hi : f->key.addr_lo;
+}
+static inline uint16_t flow_src_port(const struct flow *f)
+{
+	return f->init_is_lo ? f->key.port_lo : f->key.port_hi;
+}
+static inline uint16_t flow_dst_port(const struct flow *f)
+{
+	return f->init_is_lo ? f->key.port_hi : f->key.port_lo;
+}
+
+#endif

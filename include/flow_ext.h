@@ -1,0 +1,53 @@
+/* flow_ext.h: what only some flows carry, kept beside the record (struct flow.ext) and freed with it.
+ *
+ * Strings are copies (NUL-terminated, cut at FLOW_EXT_STR_MAX bytes, untrusted: escape on output). Each
+ * parser owns its part; flow_ext_get() allocates the record the first time anything is kept. */
+#ifndef CMFLOW_FLOW_EXT_H
+#define CMFLOW_FLOW_EXT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "flow.h"
+
+#define FLOW_EXT_STR_MAX 1024
+
+struct flow_ext {
+	/* HTTP request (cmflow's request-line parser, else nDPI's fields) */
+	char *http_method, *http_url, *http_host, *http_user_agent;
+	uint16_t http_status;
+	uint8_t http_requests;          /* request lines seen (saturates) */
+	/* TLS (nDPI) */
+	char *tls_sni;
+	char *tls_version;
+
+	/* follow-up: this flow was announced by another one (expect.h) */
+	uint64_t parent_flow_id;
+	const char *followup_via;       /* static string: "epm", "dcom", "tftp", "pptp", "sql-browser" */
+	/* DCE/RPC interface bound on this flow (or announced for it) */
+	uint8_t rpc_uuid[16];
+	bool has_rpc_uuid;
+	const char *rpc_interface;      /* name from signatures, or NULL */
+
+	/* Wake-on-LAN */
+	bool has_wol;
+	uint8_t wol_mac[6];
+	uint8_t wol_cast;               /* 0 unicast, 1 subnet-directed broadcast, 2 limited broadcast, 3 L2 broadcast */
+	bool wol_password;
+
+	/* parsers' private per-flow state while they still inspect (freed when the flow ends or they finish) */
+	void *parser_state[4];
+	void (*parser_free[4])(void *);
+};
+
+/* Returns the flow's side record, allocating it (zeroed) on first use; NULL when memory is short (the caller
+ * then keeps nothing, and the flow is still counted). */
+struct flow_ext *flow_ext_get(struct flow *f);
+
+/* Frees the side record and everything it holds; f->ext becomes NULL. */
+void flow_ext_free(struct flow *f);
+
+/* Replaces *dst with a copy of s[0..n) cut to FLOW_EXT_STR_MAX; false when memory is short. */
+bool flow_ext_set_str(char **dst, const char *s, size_t n);
+
+#endif

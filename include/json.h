@@ -1,0 +1,45 @@
+/* json.h: a small JSON writer into a growable buffer, for EVE lines.
+ *
+ * Strings from packets are escaped so that the result is always valid JSON: quotes, backslashes and control
+ * characters are escaped; valid UTF-8 passes through; each byte that is not part of valid UTF-8 is written as
+ * the code point of the same value (\u00XX), so nothing is dropped and nothing invalid is emitted. Commas are
+ * placed automatically. Allocation failure is sticky: json_failed() tells, and the line should be dropped. */
+#ifndef CMFLOW_JSON_H
+#define CMFLOW_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define JSON_MAX_DEPTH 16
+
+struct json {
+	char *buf;
+	size_t len, cap;
+	bool failed;
+	int depth;
+	bool need_comma[JSON_MAX_DEPTH];
+};
+
+void json_init(struct json *j);
+void json_reset(struct json *j);           /* empties the buffer, keeps its memory */
+void json_free(struct json *j);
+bool json_failed(const struct json *j);
+
+void json_open_object(struct json *j, const char *key);  /* key NULL inside an array or at the top */
+void json_close_object(struct json *j);
+void json_open_array(struct json *j, const char *key);
+void json_close_array(struct json *j);
+
+void json_str(struct json *j, const char *key, const char *s);
+void json_strn(struct json *j, const char *key, const char *s, size_t n);
+void json_uint(struct json *j, const char *key, uint64_t v);
+void json_int(struct json *j, const char *key, int64_t v);
+void json_bool(struct json *j, const char *key, bool v);
+void json_double(struct json *j, const char *key, double v);
+void json_null(struct json *j, const char *key);
+
+/* Appends s (n bytes) as an escaped JSON string literal with quotes. Exposed for tests and other writers. */
+void json_escape(struct json *j, const char *s, size_t n);
+
+#endif

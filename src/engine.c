@@ -1,0 +1,304 @@
+/* engine.c: the per-packet pipeline and the end of a flow.
+ *
+ * decode -> fragment bookkeeping -> flow lookup (initiator, TCP state, timeout class) -> nDPI and cmflow's own
+ * parsers on the first packets -> incremental expiry by packet time. When a flow ends: nDPI's last word, then
+ * the outputs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "defaults.h"
+#include "dpi.h"
+#include "engine.h"
+#include "eve.h"
+#include "flow_ext.h"
+#include "hash.h"
+#include "summary.h"
+
+/* ---- fragments: the first fragment's ports, found again by (addresses, protocol, id) ---- */
+
+#define FRAG_SLOTS 4096u          /* direct-mapped: a newer datagram takes the slot of an older one */
+#define FRAG_TIMEOUT_US 30000000u /* RFC 791's suggested reassembly time is 15 s; be generous */
+
+struct frag_slot {
+	uint8_t src[16], dst[16];
+	uint32_t id;
+	uint8_t proto, family, has_first, used;
+	uint16_t sport, dport;
+	uint64_t ts_us;
+	/* fragments that came before the first one: added to the flow when it arrives */
+	uint32_t pending_pkts;
+	uint64_t pending_bytes;
+};
+
+struct frag_table {
+	struct hash_key key;
+	struct frag_slot slots[FRAG_SLOTS];
+};
+
+static struct frag_slot *frag_slot(struct frag_table *ft, const struct packet *p, bool *same)
+{
+	uint8_t k[40];
+	memcpy(k, p->src, 16);
+	memcpy(k + 16, p->dst, 16);
+	memcpy(k + 32, &p->frag_id, 4);
+	k[36] = p->ip_proto;
+	k[37] = (uint8_t)p->l3;
+	k[38] = k[39] = 0;
+	struct frag_slot *s = &ft->slots[hash_siphash13(&ft->key, k, sizeof k) & (FRAG_SLOTS - 1)];
+	*same = s->used && s->id == p->frag_id && s->proto == p->ip_proto && s->family == (uint8_t)p->l3 &&
+		memcmp(s->src, p->src, 16) == 0 && memcmp(s->dst, p->dst, 16) == 0 &&
+		p->ts_us - s->ts_us < FRAG_TIMEOUT_US;
+	return s;
+}
+
+static void frag_claim(struct frag_slot *s, const struct packet *p)
+{
+	memset(s, 0, sizeof *s);
+	memcpy(s->src, p->src, 16);
+	memcpy(s->dst, p->dst, 16);
+	s->id = p->frag_id;
+	s->proto = p->ip_proto;
+	s->family = (uint8_t)p->l3;
+	s->used = 1;
+	s->ts_us = p->ts_us;
+}
+
+/* ---- engine ---- */
+
+void engine_config_defaults(struct engine_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->max_flows = DEFAULT_MAX_FLOWS;
+	cfg->timeouts[TMO_TCP_NEW] = DEFAULT_TMO_TCP_NEW;
+	cfg->timeouts[TMO_TCP_EST] = DEFAULT_TMO_TCP_EST;
+	cfg->timeouts[TMO_TCP_CLOSED] = DEFAULT_TMO_TCP_CLOSED;
+	cfg->timeouts[TMO_UDP_NEW] = DEFAULT_TMO_UDP_NEW;
+	cfg->timeouts[TMO_UDP_EST] = DEFAULT_TMO_UDP_EST;
+	cfg->timeouts[TMO_ICMP] = DEFAULT_TMO_ICMP;
+	cfg->timeouts[TMO_OTHER] = DEFAULT_TMO_OTHER;
+}
+
+static void on_flow_end(void *ctx, struct flow *f)
+{
+	struct engine *e = ctx;
+	if (f->ndpi)
+		dpi_finish(e->dpi, f);
+	if (e->eve)
+		eve_flow(e->eve, e, f);
+	if (e->summary)
+		summary_flow(e->summary, e, f);
+	flow_ext_free(f);
+}
+
+struct engine *engine_new(const struct engine_config *cfg, struct eve *eve, struct summary *summary, char *err,
+			  size_t errlen)
+{
+	struct engine *e = calloc(1, sizeof *e);
+	struct hash_key key;
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->cfg = *cfg;
+	e->eve = eve;
+	e->summary = summary;
+	hash_key_random(&key);
+	e->frags = calloc(1, sizeof *e->frags);
+	if (e->frags)
+		hash_key_random(&e->frags->key);
+	e->flows = flow_table_new(cfg->max_flows, cfg->timeouts, &key, on_flow_end, e);
+	e->dpi = dpi_new(cfg->all_protocols);
+	if (!e->frags || !e->flows || !e->dpi) {
+		snprintf(err, errlen, "cannot reserve the flow table (%u flows) or start nDPI", cfg->max_flows);
+		engine_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	flow_table_free(e->flows);
+	dpi_free(e->dpi);
+	free(e->frags);
+	free(e);
+}
+
+/* TCP: state and timeout class after this packet. */
+static enum tmo_class tcp_update(struct flow *f, const struct packet *p, enum flow_dir dir)
+{
+	uint8_t fl = p->tcp_flags;
+	if (fl & TCP_RST) {
+		f->flags |= FLOW_F_RST;
+		f->state = FLOW_STATE_CLOSED;
+	}
+	if ((fl & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+		f->flags |= FLOW_F_SYN_SEEN;
+	if ((fl & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
+		f->flags |= FLOW_F_SYNACK_SEEN;
+	if (fl & TCP_FIN)
+		f->flags |= dir == DIR_TO_SERVER ? FLOW_F_FIN_FROM_CLI : FLOW_F_FIN_FROM_SRV;
+	if (f->state == FLOW_STATE_NEW) {
+		/* established once both sides have spoken after the handshake (or mid-stream, once both are seen) */
+		if (f->pkts[DIR_TO_SERVER] && f->pkts[DIR_TO_CLIENT] && !(fl & TCP_SYN))
+			f->state = FLOW_STATE_ESTABLISHED;
+	}
+	if ((f->flags & FLOW_F_FIN_FROM_CLI) && (f->flags & FLOW_F_FIN_FROM_SRV))
+		f->state = FLOW_STATE_CLOSED;
+	switch (f->state) {
+	case FLOW_STATE_ESTABLISHED: return TMO_TCP_EST;
+	case FLOW_STATE_CLOSED: return TMO_TCP_CLOSED;
+	default: return TMO_TCP_NEW;
+	}
+}
+
+static enum tmo_class class_update(struct flow *f, const struct packet *p, enum flow_dir dir)
+{
+	switch (p->ip_proto) {
+	case 6:
+		return tcp_update(f, p, dir);
+	case 17:
+		if (f->pkts[DIR_TO_CLIENT] && f->state == FLOW_STATE_NEW)
+			f->state = FLOW_STATE_ESTABLISHED;
+		return f->pkts[DIR_TO_CLIENT] ? TMO_UDP_EST : TMO_UDP_NEW;
+	case 1:
+	case 58:
+		if (f->pkts[DIR_TO_CLIENT])
+			f->state = FLOW_STATE_ESTABLISHED;
+		return TMO_ICMP;
+	default:
+		if (f->pkts[DIR_TO_CLIENT])
+			f->state = FLOW_STATE_ESTABLISHED;
+		return TMO_OTHER;
+	}
+}
+
+/* Looks up (or creates) the flow of a decoded packet; sets *dir. A new SYN on a closed TCP flow ends the old
+ * flow (port reuse) and starts a new one. */
+static struct flow *flow_of(struct engine *e, const struct packet *p, uint16_t sport, uint16_t dport,
+			    enum flow_dir *dir)
+{
+	struct flow_key key;
+	bool from_lo, created;
+	flow_key_make(&key, (uint8_t)p->l3, p->src, p->dst, sport, dport, p->ip_proto, p->vlan, &from_lo);
+	uint64_t h = flow_table_hash(e->flows, &key);
+	struct flow *f = flow_table_get(e->flows, &key, h, p->ts_us, true, &created);
+	if (!f)
+		return NULL;
+	bool syn_only = p->ip_proto == 6 && (p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN;
+	if (!created && syn_only && f->state == FLOW_STATE_CLOSED) {
+		flow_table_end(e->flows, f, FLOW_END_REUSE);
+		f = flow_table_get(e->flows, &key, h, p->ts_us, true, &created);
+		if (!f)
+			return NULL;
+	}
+	if (created) {
+		f->init_is_lo = from_lo;
+		if (p->ip_proto == 6 && !syn_only) {
+			if ((p->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
+				f->init_is_lo = !from_lo; /* the SYN was missed: its answerer's peer started it */
+			else
+				f->flags |= FLOW_F_MIDSTREAM;
+		}
+		if (p->has_icmp)
+			f->icmp_type = p->icmp_type;
+	}
+	*dir = from_lo == (bool)f->init_is_lo ? DIR_TO_SERVER : DIR_TO_CLIENT;
+	return f;
+}
+
+static void account(struct engine *e, struct flow *f, const struct packet *p, enum flow_dir dir)
+{
+	f->pkts[dir]++;
+	f->bytes[dir] += p->wire_len;
+	if (dir == DIR_TO_CLIENT)
+		f->flags |= FLOW_F_REPLIED;
+	enum tmo_class cls = class_update(f, p, dir);
+	flow_table_touch(e->flows, f, cls, p->ts_us);
+}
+
+/* A fragment after the first: counted to the flow its first fragment opened, found by IP id. */
+static void later_fragment(struct engine *e, const struct packet *p)
+{
+	bool same;
+	struct frag_slot *s = frag_slot(e->frags, p, &same);
+	if (!same) {
+		frag_claim(s, p);
+	} else if (s->has_first) {
+		enum flow_dir dir;
+		struct flow *f = flow_of(e, p, s->sport, s->dport, &dir);
+		if (f)
+			account(e, f, p, dir);
+		s->ts_us = p->ts_us;
+		return;
+	}
+	s->pending_pkts++;
+	s->pending_bytes += p->wire_len;
+	e->frag_untracked++;
+}
+
+static void inspect(struct engine *e, struct flow *f, const struct packet *p, enum flow_dir dir)
+{
+	if (!(f->flags & FLOW_F_DPI_DONE))
+		dpi_packet(e->dpi, f, p, dir);
+	if (f->inspected < 255)
+		f->inspected++;
+	if (f->inspected >= INSPECT_MAX_PACKETS)
+		f->flags |= FLOW_F_INSPECT_DONE;
+}
+
+void engine_packet(struct engine *e, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+{
+	struct packet p;
+	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+	enum decode_result r = decode_packet(linktype, data, h->caplen, h->len, ts, &p, &e->dstats);
+
+	if (ts > e->now_us)
+		e->now_us = ts;
+	if (r == DECODE_OK) {
+		if (p.is_fragment && !p.is_first_fragment) {
+			later_fragment(e, &p);
+		} else {
+			uint16_t sport = p.has_ports ? p.sport : 0, dport = p.has_ports ? p.dport : 0;
+			enum flow_dir dir;
+			struct flow *f = flow_of(e, &p, sport, dport, &dir);
+			if (f) {
+				if (p.is_fragment) { /* the first fragment: remember its ports for the rest */
+					bool same;
+					struct frag_slot *s = frag_slot(e->frags, &p, &same);
+					if (!same)
+						frag_claim(s, &p);
+					s->has_first = 1;
+					s->sport = p.sport;
+					s->dport = p.dport;
+					if (s->pending_pkts) {
+						f->pkts[dir] += s->pending_pkts;
+						f->bytes[dir] += s->pending_bytes;
+						e->frag_untracked -= s->pending_pkts;
+						s->pending_pkts = 0;
+						s->pending_bytes = 0;
+					}
+				}
+				account(e, f, &p, dir);
+				if (!(f->flags & FLOW_F_DPI_DONE) || !(f->flags & FLOW_F_INSPECT_DONE))
+					inspect(e, f, &p, dir);
+			}
+		}
+	}
+	if (e->now_us >= e->next_expire_us) {
+		flow_table_expire(e->flows, e->now_us);
+		e->next_expire_us = e->now_us + EXPIRE_EVERY_US;
+	}
+}
+
+void engine_finish(struct engine *e)
+{
+	flow_table_flush(e->flows, FLOW_END_SHUTDOWN);
+	if (e->eve) {
+		eve_stats(e->eve, e, e->now_us);
+		eve_flush(e->eve);
+	}
+}

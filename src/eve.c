@@ -1,0 +1,303 @@
+/* eve.c: EVE JSON output (Suricata's event format, https://docs.suricata.io/en/latest/output/eve/). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dpi.h"
+#include "engine.h"
+#include "eve.h"
+#include "flow_ext.h"
+#include "util.h"
+
+struct eve {
+	char *path;      /* NULL for stdout */
+	FILE *out;
+	struct json j;
+	uint64_t lines;
+};
+
+struct eve *eve_open(const char *path, char *err, size_t errlen)
+{
+	struct eve *ev = calloc(1, sizeof *ev);
+	if (!ev) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	json_init(&ev->j);
+	if (strcmp(path, "-") == 0) {
+		ev->out = stdout;
+	} else {
+		ev->path = strdup(path);
+		ev->out = fopen(path, "a");
+		if (!ev->out || !ev->path) {
+			snprintf(err, errlen, "%s: cannot open for writing: %s", path, strerror(errno));
+			if (ev->out)
+				fclose(ev->out);
+			free(ev->path);
+			free(ev);
+			return NULL;
+		}
+	}
+	/* full buffering: lines are written whole by eve_write */
+	setvbuf(ev->out, NULL, _IOFBF, 1 << 16);
+	return ev;
+}
+
+bool eve_reopen(struct eve *ev)
+{
+	if (!ev->path)
+		return true;
+	FILE *n = fopen(ev->path, "a");
+	if (!n)
+		return false;
+	setvbuf(n, NULL, _IOFBF, 1 << 16);
+	fclose(ev->out);
+	ev->out = n;
+	return true;
+}
+
+void eve_write(struct eve *ev, struct json *j)
+{
+	if (json_failed(j))
+		return;
+	fwrite(j->buf, 1, j->len, ev->out);
+	fputc('\n', ev->out);
+	ev->lines++;
+}
+
+void eve_flush(struct eve *ev)
+{
+	fflush(ev->out);
+}
+
+void eve_close(struct eve *ev)
+{
+	if (!ev)
+		return;
+	fflush(ev->out);
+	if (ev->path)
+		fclose(ev->out);
+	free(ev->path);
+	json_free(&ev->j);
+	free(ev);
+}
+
+static const char *app_proto_of(const struct flow *f)
+{
+	switch (f->app_proof) {
+	case APP_HTTP: return "http";
+	case APP_TLS: return "tls";
+	case APP_SMB: return "smb";
+	case APP_DCERPC: return "dcerpc";
+	default: return dpi_app_proto(f);
+	}
+}
+
+void eve_flow_head(struct json *j, const struct engine *e, const struct flow *f, uint64_t ts_us,
+		   const char *event_type)
+{
+	char ts[TS_STR_MAX], a[ADDR_STR_MAX], pn[8];
+	(void)e;
+	json_open_object(j, NULL);
+	json_str(j, "timestamp", ts_to_eve(ts_us, ts, sizeof ts));
+	json_uint(j, "flow_id", f->id);
+	json_str(j, "event_type", event_type);
+	json_str(j, "src_ip", addr_to_str(f->key.family, flow_src_addr(f), a, sizeof a));
+	bool ports = f->key.ip_proto == 6 || f->key.ip_proto == 17 || f->key.ip_proto == 132;
+	if (ports)
+		json_uint(j, "src_port", flow_src_port(f));
+	json_str(j, "dest_ip", addr_to_str(f->key.family, flow_dst_addr(f), a, sizeof a));
+	if (ports)
+		json_uint(j, "dest_port", flow_dst_port(f));
+	json_str(j, "proto", ip_proto_name(f->key.ip_proto, pn, sizeof pn));
+	if (f->key.vlan[0] || f->key.vlan[1]) {
+		json_open_array(j, "vlan");
+		json_uint(j, NULL, f->key.vlan[0]);
+		if (f->key.vlan[1])
+			json_uint(j, NULL, f->key.vlan[1]);
+		json_close_array(j);
+	}
+	if (f->key.ip_proto == 1 || f->key.ip_proto == 58)
+		json_uint(j, "icmp_type", f->icmp_type);
+	const char *app = app_proto_of(f);
+	if (app)
+		json_str(j, "app_proto", app);
+}
+
+static const char *state_name(const struct flow *f)
+{
+	switch (f->state) {
+	case FLOW_STATE_ESTABLISHED: return "established";
+	case FLOW_STATE_CLOSED: return "closed";
+	default: return "new";
+	}
+}
+
+static const char *reason_name(const struct flow *f)
+{
+	switch (f->end_reason) {
+	case FLOW_END_FORCED: return "forced";
+	case FLOW_END_SHUTDOWN: return "shutdown";
+	case FLOW_END_REUSE: return "tcp_reuse";
+	default: return "timeout";
+	}
+}
+
+static void write_http(struct json *j, const struct flow_ext *x)
+{
+	if (!x || (!x->http_url && !x->http_host && !x->http_user_agent && !x->http_method))
+		return;
+	json_open_object(j, "http");
+	if (x->http_host)
+		json_str(j, "hostname", x->http_host);
+	if (x->http_url)
+		json_str(j, "url", x->http_url);
+	if (x->http_method)
+		json_str(j, "http_method", x->http_method);
+	if (x->http_user_agent)
+		json_str(j, "http_user_agent", x->http_user_agent);
+	if (x->http_status)
+		json_uint(j, "status", x->http_status);
+	json_close_object(j);
+}
+
+void eve_flow(struct eve *ev, const struct engine *e, const struct flow *f)
+{
+	struct json *j = &ev->j;
+	char ts[TS_STR_MAX], name[64];
+	json_reset(j);
+	eve_flow_head(j, e, f, f->ts_first, "flow");
+
+	json_open_object(j, "flow");
+	json_uint(j, "pkts_toserver", f->pkts[DIR_TO_SERVER]);
+	json_uint(j, "pkts_toclient", f->pkts[DIR_TO_CLIENT]);
+	json_uint(j, "bytes_toserver", f->bytes[DIR_TO_SERVER]);
+	json_uint(j, "bytes_toclient", f->bytes[DIR_TO_CLIENT]);
+	json_str(j, "start", ts_to_eve(f->ts_first, ts, sizeof ts));
+	json_str(j, "end", ts_to_eve(f->ts_last, ts, sizeof ts));
+	json_uint(j, "age", (f->ts_last - f->ts_first) / 1000000u);
+	json_str(j, "state", state_name(f));
+	json_str(j, "reason", reason_name(f));
+	json_bool(j, "alerted", (f->flags & FLOW_F_ALERTED) != 0);
+	json_close_object(j);
+
+	if (f->ndpi_master || f->ndpi_app || f->ndpi_confidence) {
+		json_open_object(j, "ndpi");
+		json_str(j, "protocol", dpi_name(e->dpi, f, name, sizeof name));
+		json_str(j, "confidence", dpi_confidence_name(f));
+		json_bool(j, "proven", dpi_proven(f));
+		json_close_object(j);
+	}
+	const struct flow_ext *x = f->ext;
+	write_http(j, x);
+	if (x && (x->tls_sni || x->tls_version)) {
+		json_open_object(j, "tls");
+		if (x->tls_sni)
+			json_str(j, "sni", x->tls_sni);
+		if (x->tls_version)
+			json_str(j, "version", x->tls_version);
+		json_close_object(j);
+	}
+	json_open_object(j, "cmflow");
+	if (f->flags & FLOW_F_MIDSTREAM)
+		json_bool(j, "midstream", true);
+	json_close_object(j);
+	json_close_object(j);
+	eve_write(ev, j);
+}
+
+void eve_stats(struct eve *ev, const struct engine *e, uint64_t ts_us)
+{
+	struct json *j = &ev->j;
+	char ts[TS_STR_MAX];
+	const struct decode_stats *d = &e->dstats;
+	const struct flow_table_stats *fs = flow_table_stats(e->flows);
+
+	json_reset(j);
+	json_open_object(j, NULL);
+	json_str(j, "timestamp", ts_to_eve(ts_us, ts, sizeof ts));
+	json_str(j, "event_type", "stats");
+	json_open_object(j, "stats");
+	json_open_object(j, "decoder");
+	json_uint(j, "pkts", d->pkts);
+	json_uint(j, "bytes", d->bytes);
+	json_uint(j, "ethernet", d->ethernet);
+	json_uint(j, "vlan", d->vlan);
+	json_uint(j, "vlan_qinq", d->vlan_qinq);
+	json_uint(j, "sll", d->sll);
+	json_uint(j, "sll2", d->sll2);
+	json_uint(j, "null", d->null);
+	json_uint(j, "raw", d->raw);
+	json_uint(j, "ipv4", d->ipv4);
+	json_uint(j, "ipv6", d->ipv6);
+	json_uint(j, "tcp", d->tcp);
+	json_uint(j, "udp", d->udp);
+	json_uint(j, "icmpv4", d->icmpv4);
+	json_uint(j, "icmpv6", d->icmpv6);
+	json_uint(j, "gre", d->gre);
+	json_uint(j, "esp", d->esp);
+	json_uint(j, "arp", d->arp);
+	json_uint(j, "invalid", d->malformed);
+	/* malformed packets by reason, under Suricata's decoder.event.<layer>.<reason> names */
+	json_open_object(j, "event");
+	const char *open_layer = NULL;
+	size_t open_len = 0;
+	for (int r = 0; r < MAL_COUNT; r++) {
+		if (!d->by_reason[r])
+			continue;
+		const char *n = malformed_reason_name((enum malformed_reason)r), *dot = strchr(n, '.');
+		size_t ll = (size_t)(dot - n);
+		if (!open_layer || ll != open_len || strncmp(open_layer, n, ll) != 0) {
+			if (open_layer)
+				json_close_object(j);
+			char layer[32];
+			snprintf(layer, sizeof layer, "%.*s", (int)ll, n);
+			json_open_object(j, layer);
+			open_layer = n;
+			open_len = ll;
+		}
+		json_uint(j, dot + 1, d->by_reason[r]);
+	}
+	if (open_layer)
+		json_close_object(j);
+	json_close_object(j);
+	json_close_object(j); /* decoder */
+	json_open_object(j, "flow");
+	json_uint(j, "total", fs->created);
+	json_uint(j, "tcp", fs->tcp);
+	json_uint(j, "udp", fs->udp);
+	json_uint(j, "icmpv4", fs->icmpv4);
+	json_uint(j, "icmpv6", fs->icmpv6);
+	json_uint(j, "active", fs->active);
+	json_uint(j, "memcap", fs->evicted);
+	json_open_object(j, "mgr");
+	json_uint(j, "flows_timeout", fs->timed_out);
+	json_uint(j, "flows_evicted", fs->evicted);
+	json_close_object(j);
+	json_close_object(j); /* flow */
+	json_close_object(j); /* stats */
+	json_open_object(j, "cmflow");
+	json_open_object(j, "flows");
+	json_uint(j, "created", fs->created);
+	json_uint(j, "timed_out", fs->timed_out);
+	json_uint(j, "evicted", fs->evicted);
+	json_uint(j, "ended_at_shutdown", fs->flushed);
+	json_uint(j, "tcp_reuse", fs->reused);
+	json_uint(j, "other_ip", fs->other);
+	json_uint(j, "max_active", fs->max_active);
+	json_uint(j, "capacity", flow_table_capacity(e->flows));
+	json_close_object(j);
+	json_open_object(j, "decoder");
+	json_uint(j, "not_ip", d->not_ip);
+	json_uint(j, "unknown_ethertype", d->unknown_ethertype);
+	json_uint(j, "ipv4_frags", d->ipv4_frags);
+	json_uint(j, "ipv6_frags", d->ipv6_frags);
+	json_uint(j, "frags_without_first", e->frag_untracked);
+	json_uint(j, "unsupported_linktype", d->unsupported_linktype);
+	json_uint(j, "other_ip", d->other_ip);
+	json_close_object(j);
+	json_close_object(j); /* cmflow */
+	json_close_object(j);
+	eve_write(ev, j);
+}

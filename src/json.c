@@ -1,0 +1,234 @@
+/* json.c: JSON writer (RFC 8259) with escaping of untrusted bytes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+void json_init(struct json *j)
+{
+	memset(j, 0, sizeof *j);
+}
+
+void json_reset(struct json *j)
+{
+	j->len = 0;
+	j->failed = false;
+	j->depth = 0;
+	memset(j->need_comma, 0, sizeof j->need_comma);
+	if (j->buf)
+		j->buf[0] = '\0';
+}
+
+void json_free(struct json *j)
+{
+	free(j->buf);
+	memset(j, 0, sizeof *j);
+}
+
+bool json_failed(const struct json *j)
+{
+	return j->failed;
+}
+
+static bool reserve(struct json *j, size_t more)
+{
+	if (j->failed)
+		return false;
+	if (j->len + more + 1 <= j->cap)
+		return true;
+	size_t cap = j->cap ? j->cap : 512;
+	while (cap < j->len + more + 1)
+		cap *= 2;
+	char *b = realloc(j->buf, cap);
+	if (!b) {
+		j->failed = true;
+		return false;
+	}
+	j->buf = b;
+	j->cap = cap;
+	return true;
+}
+
+static void put(struct json *j, const char *s, size_t n)
+{
+	if (!reserve(j, n))
+		return;
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+	j->buf[j->len] = '\0';
+}
+
+static void putc_(struct json *j, char c)
+{
+	put(j, &c, 1);
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, max U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xe0 && s[1] < 0xa0)
+			return 0;
+		if (c == 0xed && s[1] > 0x9f)
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xf0 && s[1] < 0x90)
+			return 0;
+		if (c == 0xf4 && s[1] > 0x8f)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+void json_escape(struct json *j, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	static const char hex[] = "0123456789abcdef";
+	putc_(j, '"');
+	size_t i = 0;
+	while (i < n) {
+		size_t run = i;
+		/* copy plain ASCII runs in one go */
+		while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run > i) {
+			put(j, (const char *)s + i, run - i);
+			i = run;
+			continue;
+		}
+		unsigned char c = s[i];
+		if (c == '"' || c == '\\') {
+			char e[2] = { '\\', (char)c };
+			put(j, e, 2);
+			i++;
+		} else if (c < 0x20) {
+			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			switch (c) {
+			case '\n': put(j, "\\n", 2); break;
+			case '\r': put(j, "\\r", 2); break;
+			case '\t': put(j, "\\t", 2); break;
+			case '\b': put(j, "\\b", 2); break;
+			case '\f': put(j, "\\f", 2); break;
+			default: put(j, e, 6); break;
+			}
+			i++;
+		} else {
+			size_t k = utf8_seq(s + i, n - i);
+			if (k) {
+				put(j, (const char *)s + i, k);
+				i += k;
+			} else {
+				char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+				put(j, e, 6);
+				i++;
+			}
+		}
+	}
+	putc_(j, '"');
+}
+
+static void member(struct json *j, const char *key)
+{
+	if (j->depth > 0 && j->need_comma[j->depth])
+		putc_(j, ',');
+	if (j->depth > 0)
+		j->need_comma[j->depth] = true;
+	if (key) {
+		json_escape(j, key, strlen(key));
+		putc_(j, ':');
+	}
+}
+
+void json_open_object(struct json *j, const char *key)
+{
+	member(j, key);
+	putc_(j, '{');
+	if (j->depth + 1 >= JSON_MAX_DEPTH) {
+		j->failed = true;
+		return;
+	}
+	j->need_comma[++j->depth] = false;
+}
+
+void json_close_object(struct json *j)
+{
+	putc_(j, '}');
+	if (j->depth > 0)
+		j->depth--;
+}
+
+void json_open_array(struct json *j, const char *key)
+{
+	member(j, key);
+	putc_(j, '[');
+	if (j->depth + 1 >= JSON_MAX_DEPTH) {
+		j->failed = true;
+		return;
+	}
+	j->need_comma[++j->depth] = false;
+}
+
+void json_close_array(struct json *j)
+{
+	putc_(j, ']');
+	if (j->depth > 0)
+		j->depth--;
+}
+
+void json_strn(struct json *j, const char *key, const char *s, size_t n)
+{
+	member(j, key);
+	json_escape(j, s, n);
+}
+
+void json_str(struct json *j, const char *key, const char *s)
+{
+	json_strn(j, key, s ? s : "", s ? strlen(s) : 0);
+}
+
+void json_uint(struct json *j, const char *key, uint64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof b, "%llu", (unsigned long long)v);
+	member(j, key);
+	put(j, b, (size_t)n);
+}
+
+void json_int(struct json *j, const char *key, int64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof b, "%lld", (long long)v);
+	member(j, key);
+	put(j, b, (size_t)n);
+}
+
+void json_bool(struct json *j, const char *key, bool v)
+{
+	member(j, key);
+	put(j, v ? "true" : "false", v ? 4 : 5);
+}
+
+void json_double(struct json *j, const char *key, double v)
+{
+	char b[40];
+	int n = snprintf(b, sizeof b, "%.6g", v);
+	member(j, key);
+	put(j, b, (size_t)n);
+}
+
+void json_null(struct json *j, const char *key)
+{
+	member(j, key);
+	put(j, "null", 4);
+}
