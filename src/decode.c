@@ -99,8 +99,9 @@ static enum decode_result decode_transport(struct dstate *d, const uint8_t *p, u
 		d->st->tcp++;
 		if (!cursor_be16(&c, &pkt->sport) || !cursor_be16(&c, &pkt->dport) || !cursor_be32(&c, &pkt->tcp_seq) ||
 		    !cursor_be32(&c, &pkt->tcp_ack) || !cursor_u8(&c, &off) || !cursor_u8(&c, &flags)) {
-			/* a first fragment too short for the whole header still names the ports */
-			if (len >= 4 && pkt->is_fragment) {
+			/* a first fragment too short for the whole header, or a header cut by the snapshot length,
+			 * still names the ports */
+			if (len >= 4 && (pkt->is_fragment || pkt->cap_len < pkt->wire_len)) {
 				pkt->sport = (uint16_t)(p[0] << 8 | p[1]);
 				pkt->dport = (uint16_t)(p[2] << 8 | p[3]);
 				pkt->has_ports = 1;
