@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")"
 scripts/deps.sh all
 if [ ! -x src/cmflow ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
-	./autogen.sh >/dev/null
+	./autogen.sh >/dev/null 2>&1
 	./configure -q
 fi
 make -s -j"$(nproc)" >/dev/null

@@ -5,7 +5,7 @@ set -u
 cd "$(dirname "$0")/.."
 scripts/deps.sh all || exit 1
 if [ ! -f Makefile ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
-	./autogen.sh >/dev/null && ./configure -q || exit 1
+	./autogen.sh >/dev/null 2>&1 && ./configure -q || exit 1
 fi
 make -s -j"$(nproc)" >/dev/null || exit 1
 make -s -j"$(nproc)" check >/dev/null 2>&1
