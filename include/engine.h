@@ -13,12 +13,14 @@
 struct eve;
 struct summary;
 struct dpi;
+struct knowledge;
 
 struct engine_config {
 	uint32_t max_flows;
 	uint32_t timeouts[TMO_COUNT];
 	bool all_protocols;        /* enable every nDPI dissector, not only the ConfigMgr set */
 	int verbose;
+	const struct knowledge *knowledge; /* signatures; may be NULL (then no ConfigMgr parsing) */
 };
 
 struct engine {

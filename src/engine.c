@@ -13,6 +13,8 @@
 #include "eve.h"
 #include "flow_ext.h"
 #include "hash.h"
+#include "http.h"
+#include "knowledge.h"
 #include "summary.h"
 
 /* ---- fragments: the first fragment's ports, found again by (addresses, protocol, id) ---- */
@@ -244,6 +246,8 @@ static void inspect(struct engine *e, struct flow *f, const struct packet *p, en
 {
 	if (!(f->flags & FLOW_F_DPI_DONE))
 		dpi_packet(e->dpi, f, p, dir);
+	if (e->cfg.knowledge && f->app_proof != APP_TLS)
+		http_inspect(e->cfg.knowledge->http_methods, f, p, dir);
 	if (f->inspected < 255)
 		f->inspected++;
 	if (f->inspected >= INSPECT_MAX_PACKETS)

@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "eve.h"
 #include "flow_table.h"
+#include "knowledge.h"
 #include "summary.h"
 
 #define EXIT_BAD_INPUT 2
@@ -24,6 +25,7 @@ struct options {
 	const char *iface;
 	char *bpf;
 	const char *eve_path;
+	const char *sigdir;
 	bool quiet;
 	int verbose;
 	struct engine_config ecfg;
@@ -39,13 +41,14 @@ static void usage(FILE *out)
 		"  -i IFACE              capture live on an interface (promiscuous)\n"
 		"  -f 'BPF'              capture filter (or give it as trailing words, as tcpdump does)\n"
 		"  --eve FILE            EVE JSON lines: flow and stats events ('-' = stdout)\n"
+		"  -S DIR                signatures directory (default: %s)\n"
 		"  --max-flows N         flow table capacity (default %u)\n"
 		"  --all-protocols       enable every nDPI dissector, not only the ConfigMgr set\n"
 		"  -q                    no text summary on stdout\n"
 		"  -v                    more detail on stderr (capacity, timings)\n"
 		"  -V, --version         print the version\n"
 		"  -h, --help            this help\n",
-		DEFAULT_MAX_FLOWS);
+		knowledge_default_dir(), DEFAULT_MAX_FLOWS);
 }
 
 static void die_usage(const char *what, const char *arg)
@@ -105,7 +108,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		exit(EXIT_BAD_INPUT);
 	engine_config_defaults(&o->ecfg);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+r:i:f:qvVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+r:i:f:S:qvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->files[o->nfiles++] = optarg;
@@ -119,6 +122,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 			if (o->bpf)
 				die_usage("-f given twice", optarg);
 			o->bpf = strdup(optarg);
+			break;
+		case 'S':
+			if (o->sigdir)
+				die_usage("-S given twice", optarg);
+			o->sigdir = optarg;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -185,6 +193,13 @@ int main(int argc, char **argv)
 
 	parse_args(argc, argv, &o);
 
+	struct knowledge *know = knowledge_load(o.sigdir ? o.sigdir : knowledge_default_dir(), err, sizeof err);
+	if (!know) {
+		fprintf(stderr, "cmflow: signatures: %s\n", err);
+		return EXIT_BAD_INPUT;
+	}
+	o.ecfg.knowledge = know;
+
 	struct eve *eve = NULL;
 	if (o.eve_path && !(eve = eve_open(o.eve_path, err, sizeof err))) {
 		fprintf(stderr, "cmflow: %s\n", err);
@@ -231,6 +246,7 @@ int main(int argc, char **argv)
 	summary_free(summary);
 	eve_close(eve);
 	capture_close(cap);
+	knowledge_free(know);
 	free(o.bpf);
 	free(o.files);
 	return status;

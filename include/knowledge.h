@@ -1,0 +1,24 @@
+/* knowledge.h: everything cmflow knows about ConfigMgr that is data, loaded once from the signatures
+ * directory (signatures/ in the source tree, $(pkgdatadir)/signatures when installed) and shared read-only by
+ * every engine. */
+#ifndef CMFLOW_KNOWLEDGE_H
+#define CMFLOW_KNOWLEDGE_H
+
+#include <stddef.h>
+
+struct http_methods;
+
+struct knowledge {
+	char *sigdir;
+	struct http_methods *http_methods;
+};
+
+/* The signatures directory to use: dir when given, else the installed one when it exists, else the source
+ * tree's. */
+const char *knowledge_default_dir(void);
+
+/* Loads the signatures in dir. Returns NULL and writes "FILE:LINE: ..." into err on any error. */
+struct knowledge *knowledge_load(const char *dir, char *err, size_t errlen);
+void knowledge_free(struct knowledge *k);
+
+#endif
