@@ -9,6 +9,7 @@
 
 #include "decode.h"
 #include "flow_table.h"
+#include "json.h"
 
 struct eve;
 struct summary;
@@ -21,6 +22,7 @@ struct engine_config {
 	bool all_protocols;        /* enable every nDPI dissector, not only the ConfigMgr set */
 	int verbose;
 	const struct knowledge *knowledge; /* signatures; may be NULL (then no ConfigMgr parsing) */
+	uint32_t worker, workers;  /* this engine's index among the capture workers (flow ids stay unique) */
 };
 
 struct engine {
@@ -34,6 +36,18 @@ struct engine {
 	uint64_t next_expire_us;
 	uint64_t frag_untracked;    /* non-first fragments whose first fragment was not seen */
 	struct frag_table *frags;
+	struct json json;           /* this engine's EVE line buffer */
+};
+
+/* Counters of a whole run, summed over the engines (workers), for the stats event and the summary. */
+struct run_stats {
+	struct decode_stats decoder;
+	struct flow_table_stats flows;
+	uint64_t frag_untracked;
+	uint64_t capacity;
+	uint32_t workers;
+	bool live;                  /* the kernel counters below are valid */
+	uint64_t kernel_packets, kernel_drops, kernel_ifdrops;
 };
 
 void engine_config_defaults(struct engine_config *cfg);
@@ -45,8 +59,14 @@ struct engine *engine_new(const struct engine_config *cfg, struct eve *eve, stru
 /* One captured frame. */
 void engine_packet(struct engine *e, int linktype, const struct pcap_pkthdr *h, const uint8_t *data);
 
-/* Ends every flow (end of input: reason shutdown) and writes the stats event. */
+/* Advances the engine's clock without a packet (live capture: wall clock) and ends the flows due. */
+void engine_tick(struct engine *e, uint64_t now_us);
+
+/* Ends every flow (end of input or shutdown: reason shutdown). */
 void engine_finish(struct engine *e);
+
+/* Adds this engine's counters to *s. */
+void engine_stats_add(const struct engine *e, struct run_stats *s);
 
 void engine_free(struct engine *e);
 

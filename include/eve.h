@@ -27,12 +27,14 @@ void eve_flow_head(struct json *j, const struct engine *e, const struct flow *f,
 		   const char *event_type);
 
 /* Writes the flow event of a flow that ended. */
-void eve_flow(struct eve *ev, const struct engine *e, const struct flow *f);
+void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const struct flow *f);
 
-/* Writes a stats event at ts_us with the engine's counters. */
-void eve_stats(struct eve *ev, const struct engine *e, uint64_t ts_us);
+struct run_stats;
 
-/* Writes one finished line (j holds a complete object) and counts it. */
+/* Writes a stats event at ts_us with the run's counters (summed over the workers). One thread at a time. */
+void eve_stats(struct eve *ev, const struct run_stats *rs, uint64_t ts_us);
+
+/* Writes one finished line (j holds a complete object) and counts it; safe from several threads. */
 void eve_write(struct eve *ev, struct json *j);
 
 void eve_flush(struct eve *ev);

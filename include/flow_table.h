@@ -69,6 +69,9 @@ const struct flow_table_stats *flow_table_stats(const struct flow_table *ft);
 uint32_t flow_table_capacity(const struct flow_table *ft);
 size_t flow_table_record_size(void);
 
+/* Flow ids start at first and step by stride, so that several tables (one per worker) never share an id. */
+void flow_table_set_ids(struct flow_table *ft, uint64_t first, uint64_t stride);
+
 /* Builds the canonical key of a packet's addresses and ports; *from_lo is set when the packet's source is the
  * key's lower side. */
 void flow_key_make(struct flow_key *key, uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t sport,

@@ -13,10 +13,11 @@ struct summary;
 struct summary *summary_new(void);
 void summary_free(struct summary *s);
 
-/* Counts a flow that ended. */
+/* Counts a flow that ended; safe from several threads. */
 void summary_flow(struct summary *s, const struct engine *e, const struct flow *f);
 
 /* Prints the summary to out. */
-void summary_print(const struct summary *s, const struct engine *e, FILE *out);
+struct run_stats;
+void summary_print(const struct summary *s, const struct run_stats *rs, FILE *out);
 
 #endif

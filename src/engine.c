@@ -87,7 +87,7 @@ static void on_flow_end(void *ctx, struct flow *f)
 	if (f->ndpi)
 		dpi_finish(e->dpi, f);
 	if (e->eve)
-		eve_flow(e->eve, e, f);
+		eve_flow(e->eve, &e->json, e, f);
 	if (e->summary)
 		summary_flow(e->summary, e, f);
 	flow_ext_free(f);
@@ -111,6 +111,9 @@ struct engine *engine_new(const struct engine_config *cfg, struct eve *eve, stru
 		hash_key_random(&e->frags->key);
 	e->flows = flow_table_new(cfg->max_flows, cfg->timeouts, &key, on_flow_end, e);
 	e->dpi = dpi_new(cfg->all_protocols);
+	json_init(&e->json);
+	if (e->flows && cfg->workers > 1)
+		flow_table_set_ids(e->flows, cfg->worker + 1, cfg->workers);
 	if (!e->frags || !e->flows || !e->dpi) {
 		snprintf(err, errlen, "cannot reserve the flow table (%u flows) or start nDPI", cfg->max_flows);
 		engine_free(e);
@@ -126,6 +129,7 @@ void engine_free(struct engine *e)
 	flow_table_free(e->flows);
 	dpi_free(e->dpi);
 	free(e->frags);
+	json_free(&e->json);
 	free(e);
 }
 
@@ -298,11 +302,48 @@ void engine_packet(struct engine *e, int linktype, const struct pcap_pkthdr *h, 
 	}
 }
 
+void engine_tick(struct engine *e, uint64_t now_us)
+{
+	if (now_us > e->now_us)
+		e->now_us = now_us;
+	if (e->now_us >= e->next_expire_us) {
+		flow_table_expire(e->flows, e->now_us);
+		e->next_expire_us = e->now_us + EXPIRE_EVERY_US;
+	}
+}
+
 void engine_finish(struct engine *e)
 {
 	flow_table_flush(e->flows, FLOW_END_SHUTDOWN);
-	if (e->eve) {
-		eve_stats(e->eve, e, e->now_us);
+	if (e->eve)
 		eve_flush(e->eve);
-	}
+}
+
+static void add_u64(uint64_t *dst, const uint64_t *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] += src[i];
+}
+
+void engine_stats_add(const struct engine *e, struct run_stats *s)
+{
+	const struct flow_table_stats *fs = flow_table_stats(e->flows);
+	/* both are plain structs of uint64_t counters (checked below) */
+	_Static_assert(sizeof(struct decode_stats) % sizeof(uint64_t) == 0, "decode_stats: counters only");
+	add_u64((uint64_t *)&s->decoder, (const uint64_t *)&e->dstats, sizeof e->dstats / sizeof(uint64_t));
+	s->flows.created += fs->created;
+	s->flows.timed_out += fs->timed_out;
+	s->flows.evicted += fs->evicted;
+	s->flows.flushed += fs->flushed;
+	s->flows.reused += fs->reused;
+	s->flows.tcp += fs->tcp;
+	s->flows.udp += fs->udp;
+	s->flows.icmpv4 += fs->icmpv4;
+	s->flows.icmpv6 += fs->icmpv6;
+	s->flows.other += fs->other;
+	s->flows.active += fs->active;
+	s->flows.max_active += fs->max_active;
+	s->frag_untracked += e->frag_untracked;
+	s->capacity += flow_table_capacity(e->flows);
+	s->workers++;
 }

@@ -1,5 +1,6 @@
 /* eve.c: EVE JSON output (Suricata's event format, https://docs.suricata.io/en/latest/output/eve/). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,7 +14,8 @@
 struct eve {
 	char *path;      /* NULL for stdout */
 	FILE *out;
-	struct json j;
+	pthread_mutex_t lock;  /* workers write whole lines; rotation swaps the stream */
+	struct json j;         /* for the stats events, written by one thread */
 	uint64_t lines;
 };
 
@@ -25,6 +27,7 @@ struct eve *eve_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	json_init(&ev->j);
+	pthread_mutex_init(&ev->lock, NULL);
 	if (strcmp(path, "-") == 0) {
 		ev->out = stdout;
 	} else {
@@ -52,8 +55,10 @@ bool eve_reopen(struct eve *ev)
 	if (!n)
 		return false;
 	setvbuf(n, NULL, _IOFBF, 1 << 16);
+	pthread_mutex_lock(&ev->lock);
 	fclose(ev->out);
 	ev->out = n;
+	pthread_mutex_unlock(&ev->lock);
 	return true;
 }
 
@@ -61,14 +66,18 @@ void eve_write(struct eve *ev, struct json *j)
 {
 	if (json_failed(j))
 		return;
+	pthread_mutex_lock(&ev->lock);
 	fwrite(j->buf, 1, j->len, ev->out);
 	fputc('\n', ev->out);
 	ev->lines++;
+	pthread_mutex_unlock(&ev->lock);
 }
 
 void eve_flush(struct eve *ev)
 {
+	pthread_mutex_lock(&ev->lock);
 	fflush(ev->out);
+	pthread_mutex_unlock(&ev->lock);
 }
 
 void eve_close(struct eve *ev)
@@ -162,9 +171,8 @@ static void write_http(struct json *j, const struct flow_ext *x)
 	json_close_object(j);
 }
 
-void eve_flow(struct eve *ev, const struct engine *e, const struct flow *f)
+void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const struct flow *f)
 {
-	struct json *j = &ev->j;
 	char ts[TS_STR_MAX], name[64];
 	json_reset(j);
 	eve_flow_head(j, e, f, f->ts_first, "flow");
@@ -207,18 +215,25 @@ void eve_flow(struct eve *ev, const struct engine *e, const struct flow *f)
 	eve_write(ev, j);
 }
 
-void eve_stats(struct eve *ev, const struct engine *e, uint64_t ts_us)
+void eve_stats(struct eve *ev, const struct run_stats *rs, uint64_t ts_us)
 {
 	struct json *j = &ev->j;
 	char ts[TS_STR_MAX];
-	const struct decode_stats *d = &e->dstats;
-	const struct flow_table_stats *fs = flow_table_stats(e->flows);
+	const struct decode_stats *d = &rs->decoder;
+	const struct flow_table_stats *fs = &rs->flows;
 
 	json_reset(j);
 	json_open_object(j, NULL);
 	json_str(j, "timestamp", ts_to_eve(ts_us, ts, sizeof ts));
 	json_str(j, "event_type", "stats");
 	json_open_object(j, "stats");
+	if (rs->live) {
+		json_open_object(j, "capture");
+		json_uint(j, "kernel_packets", rs->kernel_packets);
+		json_uint(j, "kernel_drops", rs->kernel_drops);
+		json_uint(j, "kernel_ifdrops", rs->kernel_ifdrops);
+		json_close_object(j);
+	}
 	json_open_object(j, "decoder");
 	json_uint(j, "pkts", d->pkts);
 	json_uint(j, "bytes", d->bytes);
@@ -278,6 +293,7 @@ void eve_stats(struct eve *ev, const struct engine *e, uint64_t ts_us)
 	json_close_object(j); /* flow */
 	json_close_object(j); /* stats */
 	json_open_object(j, "cmflow");
+	json_uint(j, "workers", rs->workers);
 	json_open_object(j, "flows");
 	json_uint(j, "created", fs->created);
 	json_uint(j, "timed_out", fs->timed_out);
@@ -286,14 +302,14 @@ void eve_stats(struct eve *ev, const struct engine *e, uint64_t ts_us)
 	json_uint(j, "tcp_reuse", fs->reused);
 	json_uint(j, "other_ip", fs->other);
 	json_uint(j, "max_active", fs->max_active);
-	json_uint(j, "capacity", flow_table_capacity(e->flows));
+	json_uint(j, "capacity", rs->capacity);
 	json_close_object(j);
 	json_open_object(j, "decoder");
 	json_uint(j, "not_ip", d->not_ip);
 	json_uint(j, "unknown_ethertype", d->unknown_ethertype);
 	json_uint(j, "ipv4_frags", d->ipv4_frags);
 	json_uint(j, "ipv6_frags", d->ipv6_frags);
-	json_uint(j, "frags_without_first", e->frag_untracked);
+	json_uint(j, "frags_without_first", rs->frag_untracked);
 	json_uint(j, "unsupported_linktype", d->unsupported_linktype);
 	json_uint(j, "other_ip", d->other_ip);
 	json_close_object(j);

@@ -22,7 +22,7 @@ struct flow_table {
 	struct hash_key key;
 	flow_end_fn on_end;
 	void *ctx;
-	uint64_t next_id;
+	uint64_t next_id, id_stride;
 	struct flow_table_stats st;
 };
 
@@ -60,6 +60,7 @@ struct flow_table *flow_table_new(uint32_t max_flows, const uint32_t timeouts_s[
 	ft->on_end = on_end;
 	ft->ctx = ctx;
 	ft->next_id = 1;
+	ft->id_stride = 1;
 	for (int i = 0; i < TMO_COUNT; i++)
 		ft->lists[i].timeout_us = (uint64_t)timeouts_s[i] * 1000000u;
 	return ft;
@@ -204,7 +205,8 @@ struct flow *flow_table_get(struct flow_table *ft, const struct flow_key *key, u
 		return NULL;
 	/* eviction may have emptied or changed this bucket's chain: link at the head afresh */
 	f->key = *key;
-	f->id = ft->next_id++;
+	f->id = ft->next_id;
+	ft->next_id += ft->id_stride;
 	f->ts_first = f->ts_last = now_us;
 	f->hnext = ft->buckets[b];
 	ft->buckets[b] = link_of(ft, f);
@@ -280,4 +282,10 @@ uint32_t flow_table_capacity(const struct flow_table *ft)
 size_t flow_table_record_size(void)
 {
 	return sizeof(struct flow);
+}
+
+void flow_table_set_ids(struct flow_table *ft, uint64_t first, uint64_t stride)
+{
+	ft->next_id = first;
+	ft->id_stride = stride ? stride : 1;
 }

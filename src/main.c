@@ -1,11 +1,19 @@
-/* main.c: command line, then the pipeline: capture -> engine -> outputs. See cmflow(1) and DESIGN.md. */
+/* main.c: command line, then the pipeline: capture -> engine(s) -> outputs. See cmflow(1) and DESIGN.md.
+ *
+ * Offline (-r): one engine in this thread, packet time drives everything. Live (-i): one engine per worker
+ * thread; this thread only waits for signals and writes the periodic stats. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
+#include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "config.h"
@@ -15,35 +23,49 @@
 #include "eve.h"
 #include "flow_table.h"
 #include "knowledge.h"
+#include "live.h"
 #include "summary.h"
 
 #define EXIT_BAD_INPUT 2
+#define MAX_IFACES 16
+#define MAX_WORKERS 64
 
 struct options {
 	const char **files;
 	size_t nfiles;
-	const char *iface;
+	const char *ifaces[MAX_IFACES + 1];
+	unsigned nifaces;
 	char *bpf;
 	const char *eve_path;
 	const char *sigdir;
+	const char *user;           /* -Z */
+	unsigned workers;
+	unsigned stats_interval;    /* seconds, 0 = only at the end */
+	int snaplen, buffer_mb;
 	bool quiet;
 	int verbose;
 	struct engine_config ecfg;
 };
 
-static struct capture *g_capture; /* for the signal handler only */
-
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: cmflow -r FILE [-r FILE ...] | -i IFACE [options] [BPF filter words]\n"
+		"usage: cmflow -r FILE [-r FILE ...] | -i IFACE [-i IFACE ...] [options] [BPF filter words]\n"
 		"  -r FILE               read a pcap or pcapng file ('-' = stdin); repeat to read several in order\n"
-		"  -i IFACE              capture live on an interface (promiscuous)\n"
+		"  -i IFACE              capture live on an interface (promiscuous); repeat for several\n"
 		"  -f 'BPF'              capture filter (or give it as trailing words, as tcpdump does)\n"
 		"  --eve FILE            EVE JSON lines: flow and stats events ('-' = stdout)\n"
 		"  -S DIR                signatures directory (default: %s)\n"
-		"  --max-flows N         flow table capacity (default %u)\n"
+		"  --max-flows N         flow table capacity per worker (default %u)\n"
 		"  --all-protocols       enable every nDPI dissector, not only the ConfigMgr set\n"
+		"  --stats-interval N    write a stats event every N seconds (packet time offline, wall clock live)\n"
+		"live capture:\n"
+		"  --workers N           capture threads sharing the interfaces by flow hash (PACKET_FANOUT; default 1)\n"
+		"  --snaplen N           bytes kept of each packet (default 262144)\n"
+		"  --buffer-size MIB     kernel capture buffer per thread and interface\n"
+		"  -Z USER               drop to USER (and its groups) once the capture and outputs are open\n"
+		"signals: INT/TERM end (every open flow is written), HUP reopens the EVE file and reloads the\n"
+		"signatures, USR1 writes a stats event now\n"
 		"  -q                    no text summary on stdout\n"
 		"  -v                    more detail on stderr (capacity, timings)\n"
 		"  -V, --version         print the version\n"
@@ -88,7 +110,17 @@ static char *join_words(char **words, int n)
 	return s;
 }
 
-enum { OPT_EVE = 256, OPT_MAX_FLOWS, OPT_ALL_PROTOCOLS };
+enum {
+	OPT_EVE = 256, OPT_MAX_FLOWS, OPT_ALL_PROTOCOLS, OPT_WORKERS, OPT_STATS_INTERVAL, OPT_SNAPLEN, OPT_BUFFER,
+};
+
+/* Options that may be given once only: remembers which were seen. */
+static void once(bool *seen, const char *name, const char *arg)
+{
+	if (*seen)
+		die_usage(name, arg);
+	*seen = true;
+}
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
@@ -96,27 +128,32 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "eve", required_argument, NULL, OPT_EVE },
 		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 		{ "all-protocols", no_argument, NULL, OPT_ALL_PROTOCOLS },
+		{ "workers", required_argument, NULL, OPT_WORKERS },
+		{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
+		{ "buffer-size", required_argument, NULL, OPT_BUFFER },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool seen_max = false;
+	bool seen_max = false, seen_workers = false, seen_stats = false, seen_snap = false, seen_buf = false;
 	int c;
 
 	o->files = calloc((size_t)argc + 1, sizeof *o->files);
 	if (!o->files)
 		exit(EXIT_BAD_INPUT);
 	engine_config_defaults(&o->ecfg);
+	o->workers = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+r:i:f:S:qvVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+r:i:f:S:Z:qvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->files[o->nfiles++] = optarg;
 			break;
 		case 'i':
-			if (o->iface)
-				die_usage("-i given twice", optarg);
-			o->iface = optarg;
+			if (o->nifaces == MAX_IFACES)
+				die_usage("too many interfaces", optarg);
+			o->ifaces[o->nifaces++] = optarg;
 			break;
 		case 'f':
 			if (o->bpf)
@@ -127,6 +164,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 			if (o->sigdir)
 				die_usage("-S given twice", optarg);
 			o->sigdir = optarg;
+			break;
+		case 'Z':
+			if (o->user)
+				die_usage("-Z given twice", optarg);
+			o->user = optarg;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -140,13 +182,27 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->eve_path = optarg;
 			break;
 		case OPT_MAX_FLOWS:
-			if (seen_max)
-				die_usage("--max-flows given twice", optarg);
-			seen_max = true;
+			once(&seen_max, "--max-flows given twice", optarg);
 			o->ecfg.max_flows = parse_u32("--max-flows", optarg, 16, 1u << 30);
 			break;
 		case OPT_ALL_PROTOCOLS:
 			o->ecfg.all_protocols = true;
+			break;
+		case OPT_WORKERS:
+			once(&seen_workers, "--workers given twice", optarg);
+			o->workers = parse_u32("--workers", optarg, 1, MAX_WORKERS);
+			break;
+		case OPT_STATS_INTERVAL:
+			once(&seen_stats, "--stats-interval given twice", optarg);
+			o->stats_interval = parse_u32("--stats-interval", optarg, 1, 86400 * 7);
+			break;
+		case OPT_SNAPLEN:
+			once(&seen_snap, "--snaplen given twice", optarg);
+			o->snaplen = (int)parse_u32("--snaplen", optarg, 64, 262144);
+			break;
+		case OPT_BUFFER:
+			once(&seen_buf, "--buffer-size given twice", optarg);
+			o->buffer_mb = (int)parse_u32("--buffer-size", optarg, 1, 4096);
 			break;
 		case 'V':
 			printf("cmflow %s\n", PACKAGE_VERSION);
@@ -166,87 +222,366 @@ static void parse_args(int argc, char **argv, struct options *o)
 			die_usage("a filter was given with -f and as trailing words", argv[optind]);
 		o->bpf = join_words(argv + optind, argc - optind);
 	}
-	if (!o->nfiles && !o->iface)
+	if (!o->nfiles && !o->nifaces)
 		die_usage("nothing to read: give -r FILE or -i IFACE", NULL);
-	if (o->nfiles && o->iface)
+	if (o->nfiles && o->nifaces)
 		die_usage("-r and -i cannot be combined", NULL);
+	if (o->nfiles && (seen_workers || seen_snap || seen_buf))
+		die_usage("--workers, --snaplen and --buffer-size are for live capture (-i)", NULL);
 	o->ecfg.verbose = o->verbose;
+	o->ecfg.workers = o->workers;
 }
+
+/* ---- signals: handlers only set flags; the capture loops look at them ---- */
+
+static volatile sig_atomic_t g_stop, g_reopen, g_stats_now;
+static struct capture *g_capture; /* offline: so that a stop interrupts pcap_loop */
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	if (g_capture)
-		capture_stop(g_capture);
+	switch (sig) {
+	case SIGHUP: g_reopen = 1; break;
+	case SIGUSR1: g_stats_now = 1; break;
+	default:
+		g_stop = 1;
+		if (g_capture)
+			capture_stop(g_capture);
+	}
 }
 
-static void on_packet(void *ctx, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+static void install_signals(void)
 {
-	engine_packet(ctx, linktype, h, data);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* ---- privileges ---- */
+
+/* Drops to user (its uid, gid and supplementary groups), as tcpdump -Z does; false with a message when any step
+ * fails, and then the caller stops. */
+static bool drop_privileges(const char *user, char *err, size_t errlen)
+{
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		snprintf(err, errlen, "-Z %s: no such user", user);
+		return false;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		snprintf(err, errlen, "-Z %s: cannot drop privileges: %s", user, strerror(errno));
+		return false;
+	}
+	/* must not be able to get root back */
+	if (pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
+		snprintf(err, errlen, "-Z %s: privileges could be regained; stopping", user);
+		return false;
+	}
+	return true;
+}
+
+/* ---- the run: engines, outputs, stats ---- */
+
+struct worker {
+	struct run *run;
+	unsigned index;
+	struct engine *e;
+	pthread_mutex_t lock;     /* held by the worker while it handles a batch */
+	pthread_t thread;
+	bool ok;
+	char err[PCAP_ERRBUF_SIZE + 256];
+};
+
+struct run {
+	struct options *o;
+	struct knowledge *know;
+	struct eve *eve;
+	struct summary *summary;
+	struct worker *w;
+	unsigned nw;
+	struct live *live;
+	uint64_t next_stats_us;
+};
+
+static void run_stats(struct run *r, struct run_stats *rs, bool lock)
+{
+	memset(rs, 0, sizeof *rs);
+	for (unsigned i = 0; i < r->nw; i++) {
+		if (lock)
+			pthread_mutex_lock(&r->w[i].lock);
+		engine_stats_add(r->w[i].e, rs);
+		if (lock)
+			pthread_mutex_unlock(&r->w[i].lock);
+	}
+	if (r->live) {
+		rs->live = true;
+		live_stats(r->live, &rs->kernel_packets, &rs->kernel_drops, &rs->kernel_ifdrops);
+	}
+}
+
+static void write_stats(struct run *r, uint64_t ts_us, bool lock)
+{
+	if (!r->eve)
+		return;
+	struct run_stats rs;
+	run_stats(r, &rs, lock);
+	eve_stats(r->eve, &rs, ts_us);
+	eve_flush(r->eve);
+}
+
+/* SIGHUP: the EVE file again (after rotation) and the signatures, keeping every flow. */
+static void reopen_and_reload(struct run *r, bool lock)
+{
+	char err[1024];
+	if (r->eve && !eve_reopen(r->eve))
+		fprintf(stderr, "cmflow: SIGHUP: cannot reopen %s; still writing to the old file\n", r->o->eve_path);
+	struct knowledge *k = knowledge_load(r->o->sigdir ? r->o->sigdir : knowledge_default_dir(), err, sizeof err);
+	if (!k) {
+		fprintf(stderr, "cmflow: SIGHUP: signatures not reloaded: %s\n", err);
+		return;
+	}
+	for (unsigned i = 0; i < r->nw; i++) {
+		if (lock)
+			pthread_mutex_lock(&r->w[i].lock);
+		r->w[i].e->cfg.knowledge = k;
+		if (lock)
+			pthread_mutex_unlock(&r->w[i].lock);
+	}
+	knowledge_free(r->know);
+	r->know = k;
+	if (r->o->verbose)
+		fprintf(stderr, "cmflow: SIGHUP: output reopened, signatures reloaded\n");
+}
+
+static uint64_t wall_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* offline: signals and stats intervals are handled between packets, by packet time */
+static void on_file_packet(void *ctx, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+{
+	struct run *r = ctx;
+	struct engine *e = r->w[0].e;
+	engine_packet(e, linktype, h, data);
+	if (g_reopen) {
+		g_reopen = 0;
+		reopen_and_reload(r, false);
+	}
+	if (g_stats_now) {
+		g_stats_now = 0;
+		write_stats(r, e->now_us, false);
+	}
+	if (r->o->stats_interval && e->now_us >= r->next_stats_us) {
+		if (r->next_stats_us)
+			write_stats(r, e->now_us, false);
+		r->next_stats_us = e->now_us + (uint64_t)r->o->stats_interval * 1000000u;
+	}
+}
+
+static int run_files(struct run *r)
+{
+	char err[PCAP_ERRBUF_SIZE + 512] = "";
+	struct capture_options copt = { .files = r->o->files, .bpf = r->o->bpf };
+	struct capture *cap = capture_open(&copt, err, sizeof err);
+	if (!cap) {
+		fprintf(stderr, "cmflow: %s\n", err);
+		return EXIT_BAD_INPUT;
+	}
+	if (r->o->user && !drop_privileges(r->o->user, err, sizeof err)) {
+		fprintf(stderr, "cmflow: %s\n", err);
+		capture_close(cap);
+		return EXIT_BAD_INPUT;
+	}
+	g_capture = cap;
+	int status = 0;
+	if (capture_run(cap, on_file_packet, r, err, sizeof err) == CAPTURE_ERROR) {
+		/* what was read before the damage is still classified and written by the caller */
+		fprintf(stderr, "cmflow: %s\n", err);
+		status = EXIT_BAD_INPUT;
+	}
+	g_capture = NULL;
+	capture_close(cap);
+	return status;
+}
+
+static void worker_packet(void *ctx, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+{
+	struct worker *w = ctx;
+	engine_packet(w->e, linktype, h, data);
+}
+
+static void worker_tick(void *ctx, uint64_t now_us)
+{
+	struct worker *w = ctx;
+	engine_tick(w->e, now_us);
+}
+
+static void worker_lock(void *ctx)
+{
+	pthread_mutex_lock(&((struct worker *)ctx)->lock);
+}
+
+static void worker_unlock(void *ctx)
+{
+	pthread_mutex_unlock(&((struct worker *)ctx)->lock);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	w->ok = live_run_worker(w->run->live, w->index, worker_packet, worker_tick, w, worker_lock, worker_unlock,
+				w->err, sizeof w->err);
+	if (!w->ok)
+		kill(getpid(), SIGTERM); /* one failed capture ends the run, cleanly */
+	return NULL;
+}
+
+static int run_live(struct run *r)
+{
+	char err[PCAP_ERRBUF_SIZE + 512] = "";
+	struct live_options lo = {
+		.ifaces = r->o->ifaces, .nifaces = r->o->nifaces, .bpf = r->o->bpf, .snaplen = r->o->snaplen,
+		.buffer_mb = r->o->buffer_mb, .workers = r->nw,
+	};
+	r->live = live_open(&lo, err, sizeof err);
+	if (!r->live) {
+		fprintf(stderr, "cmflow: %s\n", err);
+		return EXIT_BAD_INPUT;
+	}
+	if (r->o->user && !drop_privileges(r->o->user, err, sizeof err)) {
+		fprintf(stderr, "cmflow: %s\n", err);
+		return EXIT_BAD_INPUT;
+	}
+	/* the workers never see signals: this thread takes them with sigtimedwait */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	unsigned started = 0;
+	for (; started < r->nw; started++)
+		if (pthread_create(&r->w[started].thread, NULL, worker_main, &r->w[started]) != 0) {
+			fprintf(stderr, "cmflow: cannot start worker %u\n", started);
+			break;
+		}
+	if (r->o->verbose)
+		fprintf(stderr, "cmflow: capturing on %u interface(s) with %u worker(s)\n", r->o->nifaces, started);
+	if (r->o->stats_interval)
+		r->next_stats_us = wall_us() + (uint64_t)r->o->stats_interval * 1000000u;
+	while (started == r->nw) {
+		struct timespec tmo = { 1, 0 };
+		int sig = sigtimedwait(&set, NULL, &tmo);
+		if (sig == SIGINT || sig == SIGTERM)
+			break;
+		if (sig == SIGHUP)
+			reopen_and_reload(r, true);
+		if (sig == SIGUSR1)
+			write_stats(r, wall_us(), true);
+		if (r->o->stats_interval && wall_us() >= r->next_stats_us) {
+			write_stats(r, wall_us(), true);
+			r->next_stats_us += (uint64_t)r->o->stats_interval * 1000000u;
+		}
+	}
+	live_stop(r->live);
+	int status = 0;
+	for (unsigned i = 0; i < started; i++) {
+		pthread_join(r->w[i].thread, NULL);
+		if (!r->w[i].ok) {
+			fprintf(stderr, "cmflow: %s\n", r->w[i].err);
+			status = EXIT_BAD_INPUT;
+		}
+	}
+	if (started < r->nw)
+		status = EXIT_BAD_INPUT;
+	/* in live mode the flows end at the wall clock of shutdown */
+	for (unsigned i = 0; i < r->nw; i++)
+		engine_tick(r->w[i].e, wall_us());
+	return status;
 }
 
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	char err[PCAP_ERRBUF_SIZE + 512] = "";
+	struct run r = { .o = &o };
 	int status = 0;
 
 	parse_args(argc, argv, &o);
+	install_signals();
 
-	struct knowledge *know = knowledge_load(o.sigdir ? o.sigdir : knowledge_default_dir(), err, sizeof err);
-	if (!know) {
+	r.know = knowledge_load(o.sigdir ? o.sigdir : knowledge_default_dir(), err, sizeof err);
+	if (!r.know) {
 		fprintf(stderr, "cmflow: signatures: %s\n", err);
 		return EXIT_BAD_INPUT;
 	}
-	o.ecfg.knowledge = know;
-
-	struct eve *eve = NULL;
-	if (o.eve_path && !(eve = eve_open(o.eve_path, err, sizeof err))) {
+	if (o.eve_path && !(r.eve = eve_open(o.eve_path, err, sizeof err))) {
 		fprintf(stderr, "cmflow: %s\n", err);
+		knowledge_free(r.know);
 		return EXIT_BAD_INPUT;
 	}
-	struct summary *summary = o.quiet ? NULL : summary_new();
-	struct engine *e = engine_new(&o.ecfg, eve, summary, err, sizeof err);
-	if (!e) {
-		fprintf(stderr, "cmflow: %s\n", err);
+	r.summary = o.quiet ? NULL : summary_new();
+	r.nw = o.nifaces ? o.workers : 1;
+	r.w = calloc(r.nw, sizeof *r.w);
+	if (!r.w) {
+		fprintf(stderr, "cmflow: out of memory\n");
 		return EXIT_BAD_INPUT;
 	}
-	if (o.verbose)
-		fprintf(stderr, "cmflow: flow table: %u flows of %zu bytes (%.1f MiB at most)\n", o.ecfg.max_flows,
-			flow_table_record_size(), (double)o.ecfg.max_flows * (double)flow_table_record_size() / 1048576.0);
-
-	struct capture_options copt = { .files = o.nfiles ? o.files : NULL, .iface = o.iface, .bpf = o.bpf };
-	struct capture *cap = capture_open(&copt, err, sizeof err);
-	if (!cap) {
-		fprintf(stderr, "cmflow: %s\n", err);
-		status = EXIT_BAD_INPUT;
-	} else {
-		g_capture = cap;
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_signal;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		enum capture_status cs;
-		do {
-			cs = capture_run(cap, on_packet, e, err, sizeof err);
-		} while (cs == CAPTURE_EOF && capture_is_live(cap));
-		if (cs == CAPTURE_ERROR) {
-			/* what was read before the damage is still classified and written below */
+	for (unsigned i = 0; i < r.nw; i++) {
+		struct engine_config cfg = o.ecfg;
+		cfg.knowledge = r.know;
+		cfg.worker = i;
+		cfg.workers = r.nw;
+		r.w[i].run = &r;
+		r.w[i].index = i;
+		pthread_mutex_init(&r.w[i].lock, NULL);
+		r.w[i].e = engine_new(&cfg, r.eve, r.summary, err, sizeof err);
+		if (!r.w[i].e) {
 			fprintf(stderr, "cmflow: %s\n", err);
-			status = EXIT_BAD_INPUT;
+			return EXIT_BAD_INPUT;
 		}
 	}
-	engine_finish(e);
-	if (summary) {
-		summary_print(summary, e, stdout);
+	if (o.verbose)
+		fprintf(stderr, "cmflow: flow table: %u workers x %u flows of %zu bytes (%.1f MiB at most)\n", r.nw,
+			o.ecfg.max_flows, flow_table_record_size(),
+			(double)r.nw * o.ecfg.max_flows * (double)flow_table_record_size() / 1048576.0);
+
+	status = o.nifaces ? run_live(&r) : run_files(&r);
+
+	/* end of input or shutdown: every open flow is written, then the final stats */
+	uint64_t end_us = 0;
+	for (unsigned i = 0; i < r.nw; i++) {
+		engine_finish(r.w[i].e);
+		if (r.w[i].e->now_us > end_us)
+			end_us = r.w[i].e->now_us;
+	}
+	struct run_stats rs;
+	run_stats(&r, &rs, false);
+	if (r.eve) {
+		eve_stats(r.eve, &rs, end_us);
+		eve_flush(r.eve);
+	}
+	if (r.summary) {
+		summary_print(r.summary, &rs, stdout);
 		fflush(stdout);
 	}
-	engine_free(e);
-	summary_free(summary);
-	eve_close(eve);
-	capture_close(cap);
-	knowledge_free(know);
+	for (unsigned i = 0; i < r.nw; i++) {
+		engine_free(r.w[i].e);
+		pthread_mutex_destroy(&r.w[i].lock);
+	}
+	free(r.w);
+	live_close(r.live);
+	summary_free(r.summary);
+	eve_close(r.eve);
+	knowledge_free(r.know);
 	free(o.bpf);
 	free(o.files);
 	return status;

@@ -1,4 +1,5 @@
 /* summary.c: the end-of-run text summary. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,15 +18,21 @@ struct summary {
 	struct proto_count protos[SUMMARY_MAX_PROTOS];
 	size_t nprotos;
 	uint64_t flows, proven;
+	pthread_mutex_t lock; /* flows end in every worker */
 };
 
 struct summary *summary_new(void)
 {
-	return calloc(1, sizeof(struct summary));
+	struct summary *s = calloc(1, sizeof(struct summary));
+	if (s)
+		pthread_mutex_init(&s->lock, NULL);
+	return s;
 }
 
 void summary_free(struct summary *s)
 {
+	if (s)
+		pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
@@ -37,6 +44,7 @@ void summary_flow(struct summary *s, const struct engine *e, const struct flow *
 		n = dpi_name(e->dpi, f, name, sizeof name);
 	if (f->app_proof == APP_HTTP && !dpi_proven(f))
 		n = "HTTP (cmflow)";
+	pthread_mutex_lock(&s->lock);
 	s->flows++;
 	if (dpi_proven(f) || f->app_proof)
 		s->proven++;
@@ -53,6 +61,7 @@ void summary_flow(struct summary *s, const struct engine *e, const struct flow *
 	s->protos[i].flows++;
 	s->protos[i].pkts += f->pkts[0] + f->pkts[1];
 	s->protos[i].bytes += f->bytes[0] + f->bytes[1];
+	pthread_mutex_unlock(&s->lock);
 }
 
 static int by_flows(const void *a, const void *b)
@@ -63,10 +72,10 @@ static int by_flows(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-void summary_print(const struct summary *s, const struct engine *e, FILE *out)
+void summary_print(const struct summary *s, const struct run_stats *rs, FILE *out)
 {
-	const struct decode_stats *d = &e->dstats;
-	const struct flow_table_stats *fs = flow_table_stats(e->flows);
+	const struct decode_stats *d = &rs->decoder;
+	const struct flow_table_stats *fs = &rs->flows;
 	struct proto_count sorted[SUMMARY_MAX_PROTOS];
 
 	fprintf(out, "cmflow summary\n");

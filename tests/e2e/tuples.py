@@ -7,7 +7,8 @@ or extra. tshark runs without IP reassembly; a later IP fragment is counted to t
 with the same addresses, protocol and identification, as cmflow does. Frames whose outermost transport is not
 TCP or UDP (ICMP errors quoting a header, tunnels) are left to other tests.
 
-usage: tuples.py CAPTURE EVE.json   (exit 0 when equal; prints the differences otherwise)
+usage: tuples.py CAPTURE EVE.json        (exit 0 when equal; prints the differences otherwise)
+       tuples.py --eve REF.json EVE.json   compares two EVE outputs the same way (e.g. live against offline)
 """
 import collections
 import ipaddress
@@ -91,14 +92,18 @@ def cmflow_tuples(eve):
 
 
 def main():
-    capture, eve = sys.argv[1], sys.argv[2]
-    want, got = tshark_tuples(capture), cmflow_tuples(eve)
+    if sys.argv[1] == "--eve":
+        capture, eve = sys.argv[2], sys.argv[3]
+        want, got = cmflow_tuples(capture), cmflow_tuples(eve)
+    else:
+        capture, eve = sys.argv[1], sys.argv[2]
+        want, got = tshark_tuples(capture), cmflow_tuples(eve)
     bad = 0
     for key in sorted(set(want) | set(got)):
         if want.get(key, 0) != got.get(key, 0):
             bad += 1
             if bad <= 10:
-                print(f"  {key}: tshark {want.get(key, 0)}, cmflow {got.get(key, 0)}")
+                print(f"  {key}: reference {want.get(key, 0)}, cmflow {got.get(key, 0)}")
     if bad:
         print(f"{capture}: {bad} of {len(set(want) | set(got))} tuples differ")
         return 1
