@@ -37,6 +37,7 @@ struct engine {
 	uint64_t frag_untracked;    /* non-first fragments whose first fragment was not seen */
 	struct frag_table *frags;
 	struct json json;           /* this engine's EVE line buffer */
+	uint64_t wol_frames;        /* magic packets in Ethernet frames (EtherType 0x0842) */
 };
 
 /* Counters of a whole run, summed over the engines (workers), for the stats event and the summary. */

@@ -29,6 +29,11 @@ void eve_flow_head(struct json *j, const struct engine *e, const struct flow *f,
 /* Writes the flow event of a flow that ended. */
 void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const struct flow *f);
 
+struct packet;
+struct wol_magic;
+/* Writes a "wol" event for a magic packet carried directly in Ethernet (EtherType 0x0842): no IP flow. */
+void eve_wol_frame(struct eve *ev, struct json *j, const struct packet *p, const struct wol_magic *m);
+
 struct run_stats;
 
 /* Writes a stats event at ts_us with the run's counters (summed over the workers). One thread at a time. */

@@ -34,6 +34,7 @@ struct flow_ext {
 	uint8_t wol_mac[6];
 	uint8_t wol_cast;               /* 0 unicast, 1 subnet-directed broadcast, 2 limited broadcast, 3 L2 broadcast */
 	bool wol_password;
+	bool wol_not_magic;             /* a packet to a Wake On LAN port that is not a magic packet */
 
 	/* parsers' private per-flow state while they still inspect (freed when the flow ends or they finish) */
 	void *parser_state[4];

@@ -16,6 +16,7 @@
 #include "http.h"
 #include "knowledge.h"
 #include "summary.h"
+#include "wol.h"
 
 /* ---- fragments: the first fragment's ports, found again by (addresses, protocol, id) ---- */
 
@@ -246,12 +247,41 @@ static void later_fragment(struct engine *e, const struct packet *p)
 	e->frag_untracked++;
 }
 
+/* UDP 9 (discard) and 7 (echo) are where WOL tools send; a site may set its own port (site configuration). */
+static bool engine_is_wol_port(const struct engine *e, uint16_t port)
+{
+	(void)e;
+	return port == 9 || port == 7;
+}
+
+/* Wake On LAN: the payload decides, on any UDP port; the WOL ports also report what is not a magic packet. */
+static void wol_inspect(struct engine *e, struct flow *f, const struct packet *p)
+{
+	struct wol_magic m;
+	if (wol_parse(p->payload, p->payload_len, &m)) {
+		struct flow_ext *x = flow_ext_get(f);
+		f->app_proof = APP_WOL;
+		if (x && !x->has_wol) {
+			x->has_wol = true;
+			memcpy(x->wol_mac, m.target_mac, 6);
+			x->wol_cast = (uint8_t)wol_cast_of(p);
+			x->wol_password = m.password_len != 0;
+		}
+	} else if (f->app_proof != APP_WOL && engine_is_wol_port(e, p->dport)) {
+		struct flow_ext *x = flow_ext_get(f);
+		if (x)
+			x->wol_not_magic = true;
+	}
+}
+
 static void inspect(struct engine *e, struct flow *f, const struct packet *p, enum flow_dir dir)
 {
 	if (!(f->flags & FLOW_F_DPI_DONE))
 		dpi_packet(e->dpi, f, p, dir);
 	if (e->cfg.knowledge && f->app_proof != APP_TLS)
 		http_inspect(e->cfg.knowledge->http_methods, f, p, dir);
+	if (f->key.ip_proto == 17 && dir == DIR_TO_SERVER && p->payload_len)
+		wol_inspect(e, f, p);
 	if (f->inspected < 255)
 		f->inspected++;
 	if (f->inspected >= INSPECT_MAX_PACKETS)
@@ -295,11 +325,15 @@ void engine_packet(struct engine *e, int linktype, const struct pcap_pkthdr *h, 
 					inspect(e, f, &p, dir);
 			}
 		}
+	} else if (r == DECODE_NOT_IP && p.ethertype == ETHERTYPE_WOL) {
+		struct wol_magic m;
+		if (wol_parse(p.l2_payload, p.l2_payload_len, &m)) {
+			e->wol_frames++;
+			if (e->eve)
+				eve_wol_frame(e->eve, &e->json, &p, &m);
+		}
 	}
-	if (e->now_us >= e->next_expire_us) {
-		flow_table_expire(e->flows, e->now_us);
-		e->next_expire_us = e->now_us + EXPIRE_EVERY_US;
-	}
+	engine_tick(e, e->now_us);
 }
 
 void engine_tick(struct engine *e, uint64_t now_us)

@@ -10,6 +10,7 @@
 #include "eve.h"
 #include "flow_ext.h"
 #include "util.h"
+#include "wol.h"
 
 struct eve {
 	char *path;      /* NULL for stdout */
@@ -99,6 +100,7 @@ static const char *app_proto_of(const struct flow *f)
 	case APP_TLS: return "tls";
 	case APP_SMB: return "smb";
 	case APP_DCERPC: return "dcerpc";
+	case APP_WOL: return "wol";
 	default: return dpi_app_proto(f);
 	}
 }
@@ -171,6 +173,71 @@ static void write_http(struct json *j, const struct flow_ext *x)
 	json_close_object(j);
 }
 
+static void write_wol(struct json *j, const struct flow_ext *x)
+{
+	char mac[18];
+	json_open_object(j, "wol");
+	if (x->has_wol) {
+		json_str(j, "target_mac", wol_mac_str(x->wol_mac, mac, sizeof mac));
+		json_str(j, "addressing", wol_cast_name((enum wol_cast)x->wol_cast));
+		json_bool(j, "password", x->wol_password);
+	}
+	if (x->wol_not_magic)
+		json_bool(j, "not_magic_packet", true);
+	json_close_object(j);
+}
+
+/* cmflow's ConfigMgr view of the flow (DESIGN.md: the configmgr object). */
+static void write_configmgr(struct json *j, const struct flow *f)
+{
+	const struct flow_ext *x = f->ext;
+	json_open_object(j, "configmgr");
+	if (x && (x->has_wol || x->wol_not_magic))
+		write_wol(j, x);
+	if (x && (x->http_method || x->http_url)) {
+		json_open_object(j, "http");
+		if (x->http_method)
+			json_str(j, "method", x->http_method);
+		if (x->http_url)
+			json_str(j, "url", x->http_url);
+		if (x->http_host)
+			json_str(j, "hostname", x->http_host);
+		if (x->http_user_agent)
+			json_str(j, "user_agent", x->http_user_agent);
+		json_close_object(j);
+	}
+	json_close_object(j);
+}
+
+void eve_wol_frame(struct eve *ev, struct json *j, const struct packet *p, const struct wol_magic *m)
+{
+	char ts[TS_STR_MAX], mac[18];
+	json_reset(j);
+	json_open_object(j, NULL);
+	json_str(j, "timestamp", ts_to_eve(p->ts_us, ts, sizeof ts));
+	json_str(j, "event_type", "wol");
+	json_open_object(j, "ether");
+	json_str(j, "src_mac", wol_mac_str(p->eth_src, mac, sizeof mac));
+	json_str(j, "dest_mac", wol_mac_str(p->eth_dst, mac, sizeof mac));
+	json_uint(j, "ether_type", p->ethertype);
+	json_close_object(j);
+	if (p->vlan_count) {
+		json_open_array(j, "vlan");
+		for (int i = 0; i < p->vlan_count; i++)
+			json_uint(j, NULL, p->vlan[i]);
+		json_close_array(j);
+	}
+	json_open_object(j, "configmgr");
+	json_open_object(j, "wol");
+	json_str(j, "target_mac", wol_mac_str(m->target_mac, mac, sizeof mac));
+	json_str(j, "addressing", wol_cast_name(wol_cast_of(p)));
+	json_bool(j, "password", m->password_len != 0);
+	json_close_object(j);
+	json_close_object(j);
+	json_close_object(j);
+	eve_write(ev, j);
+}
+
 void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const struct flow *f)
 {
 	char ts[TS_STR_MAX], name[64];
@@ -207,6 +274,7 @@ void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const stru
 			json_str(j, "version", x->tls_version);
 		json_close_object(j);
 	}
+	write_configmgr(j, f);
 	json_open_object(j, "cmflow");
 	if (f->flags & FLOW_F_MIDSTREAM)
 		json_bool(j, "midstream", true);
