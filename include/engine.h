@@ -15,6 +15,7 @@ struct eve;
 struct summary;
 struct dpi;
 struct knowledge;
+struct mcast_members;
 
 struct engine_config {
 	uint32_t max_flows;
@@ -22,6 +23,7 @@ struct engine_config {
 	bool all_protocols;        /* enable every nDPI dissector, not only the ConfigMgr set */
 	int verbose;
 	const struct knowledge *knowledge; /* signatures; may be NULL (then no ConfigMgr parsing) */
+	struct mcast_members *mcast;       /* group receivers, shared by the workers; may be NULL */
 	uint32_t worker, workers;  /* this engine's index among the capture workers (flow ids stay unique) */
 };
 

@@ -15,6 +15,7 @@
 #include "hash.h"
 #include "http.h"
 #include "knowledge.h"
+#include "mcast.h"
 #include "summary.h"
 #include "wol.h"
 
@@ -297,6 +298,8 @@ void engine_packet(struct engine *e, int linktype, const struct pcap_pkthdr *h, 
 	if (ts > e->now_us)
 		e->now_us = ts;
 	if (r == DECODE_OK) {
+		if (e->cfg.mcast && (p.ip_proto == 2 || p.ip_proto == 58) && !p.is_fragment)
+			mcast_observe(e->cfg.mcast, &p);
 		if (p.is_fragment && !p.is_first_fragment) {
 			later_fragment(e, &p);
 		} else {

@@ -9,6 +9,7 @@
 #include "engine.h"
 #include "eve.h"
 #include "flow_ext.h"
+#include "mcast.h"
 #include "util.h"
 #include "wol.h"
 
@@ -187,11 +188,30 @@ static void write_wol(struct json *j, const struct flow_ext *x)
 	json_close_object(j);
 }
 
+/* A flow to a multicast group: the session of one sender and one group, with the receivers that joined. */
+static void write_multicast(struct json *j, const struct engine *e, const struct flow *f)
+{
+	char a[ADDR_STR_MAX];
+	struct mcast_receiver r[MCAST_MAX_RECEIVERS];
+	json_open_object(j, "multicast");
+	json_str(j, "group", addr_to_str(f->key.family, flow_dst_addr(f), a, sizeof a));
+	size_t n = e->cfg.mcast ? mcast_receivers(e->cfg.mcast, f->key.family, flow_dst_addr(f), r, MCAST_MAX_RECEIVERS)
+				: 0;
+	json_uint(j, "receivers_seen", n);
+	json_open_array(j, "receivers");
+	for (size_t i = 0; i < n && i < MCAST_MAX_RECEIVERS; i++)
+		json_str(j, NULL, addr_to_str(f->key.family, r[i].addr, a, sizeof a));
+	json_close_array(j);
+	json_close_object(j);
+}
+
 /* cmflow's ConfigMgr view of the flow (DESIGN.md: the configmgr object). */
-static void write_configmgr(struct json *j, const struct flow *f)
+static void write_configmgr(struct json *j, const struct engine *e, const struct flow *f)
 {
 	const struct flow_ext *x = f->ext;
 	json_open_object(j, "configmgr");
+	if (f->key.ip_proto == 17 && mcast_is_group(f->key.family, flow_dst_addr(f)))
+		write_multicast(j, e, f);
 	if (x && (x->has_wol || x->wol_not_magic))
 		write_wol(j, x);
 	if (x && (x->http_method || x->http_url)) {
@@ -274,7 +294,7 @@ void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const stru
 			json_str(j, "version", x->tls_version);
 		json_close_object(j);
 	}
-	write_configmgr(j, f);
+	write_configmgr(j, e, f);
 	json_open_object(j, "cmflow");
 	if (f->flags & FLOW_F_MIDSTREAM)
 		json_bool(j, "midstream", true);

@@ -24,6 +24,7 @@
 #include "flow_table.h"
 #include "knowledge.h"
 #include "live.h"
+#include "mcast.h"
 #include "summary.h"
 
 #define EXIT_BAD_INPUT 2
@@ -304,6 +305,7 @@ struct run {
 	struct worker *w;
 	unsigned nw;
 	struct live *live;
+	struct mcast_members *mcast;
 	uint64_t next_stats_us;
 };
 
@@ -529,6 +531,7 @@ int main(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 	r.summary = o.quiet ? NULL : summary_new();
+	r.mcast = mcast_members_new();
 	r.nw = o.nifaces ? o.workers : 1;
 	r.w = calloc(r.nw, sizeof *r.w);
 	if (!r.w) {
@@ -538,6 +541,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < r.nw; i++) {
 		struct engine_config cfg = o.ecfg;
 		cfg.knowledge = r.know;
+		cfg.mcast = r.mcast;
 		cfg.worker = i;
 		cfg.workers = r.nw;
 		r.w[i].run = &r;
@@ -580,6 +584,7 @@ int main(int argc, char **argv)
 	free(r.w);
 	live_close(r.live);
 	summary_free(r.summary);
+	mcast_members_free(r.mcast);
 	eve_close(r.eve);
 	knowledge_free(r.know);
 	free(o.bpf);
