@@ -27,7 +27,9 @@ void eve_flow_head(struct json *j, const struct engine *e, const struct flow *f,
 		   const char *event_type);
 
 /* Writes the flow event of a flow that ended. */
-void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const struct flow *f);
+struct flow_label;
+void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const struct flow *f,
+	      const struct flow_label *lab);
 
 struct packet;
 struct wol_magic;

@@ -7,18 +7,23 @@
 #include <stddef.h>
 
 struct http_methods;
+struct ruleset;
+struct site_config;
 
 struct knowledge {
 	char *sigdir;
 	struct http_methods *http_methods;
+	struct ruleset *rules;          /* the port matrix and the role vocabulary */
+	struct site_config *site;       /* the site configuration (-c), or an empty one */
 };
 
 /* The signatures directory to use: dir when given, else the installed one when it exists, else the source
  * tree's. */
 const char *knowledge_default_dir(void);
 
-/* Loads the signatures in dir. Returns NULL and writes "FILE:LINE: ..." into err on any error. */
-struct knowledge *knowledge_load(const char *dir, char *err, size_t errlen);
+/* Loads the signatures in dir and the site configuration site_path (NULL: none). Returns NULL and writes
+ * "FILE:LINE: ..." into err on any error. */
+struct knowledge *knowledge_load(const char *dir, const char *site_path, char *err, size_t errlen);
 void knowledge_free(struct knowledge *k);
 
 #endif

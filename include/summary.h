@@ -14,7 +14,8 @@ struct summary *summary_new(void);
 void summary_free(struct summary *s);
 
 /* Counts a flow that ended; safe from several threads. */
-void summary_flow(struct summary *s, const struct engine *e, const struct flow *f);
+struct flow_label;
+void summary_flow(struct summary *s, const struct engine *e, const struct flow *f, const struct flow_label *lab);
 
 /* Prints the summary to out. */
 struct run_stats;

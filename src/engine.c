@@ -15,6 +15,7 @@
 #include "hash.h"
 #include "http.h"
 #include "knowledge.h"
+#include "label.h"
 #include "mcast.h"
 #include "summary.h"
 #include "wol.h"
@@ -88,10 +89,12 @@ static void on_flow_end(void *ctx, struct flow *f)
 	struct engine *e = ctx;
 	if (f->ndpi)
 		dpi_finish(e->dpi, f);
+	struct flow_label lab;
+	label_flow(e->cfg.knowledge, f, &lab);
 	if (e->eve)
-		eve_flow(e->eve, &e->json, e, f);
+		eve_flow(e->eve, &e->json, e, f, &lab);
 	if (e->summary)
-		summary_flow(e->summary, e, f);
+		summary_flow(e->summary, e, f, &lab);
 	flow_ext_free(f);
 }
 

@@ -9,7 +9,11 @@
 #include "engine.h"
 #include "eve.h"
 #include "flow_ext.h"
+#include "knowledge.h"
+#include "label.h"
 #include "mcast.h"
+#include "rules.h"
+#include "site.h"
 #include "util.h"
 #include "wol.h"
 
@@ -94,18 +98,6 @@ void eve_close(struct eve *ev)
 	free(ev);
 }
 
-static const char *app_proto_of(const struct flow *f)
-{
-	switch (f->app_proof) {
-	case APP_HTTP: return "http";
-	case APP_TLS: return "tls";
-	case APP_SMB: return "smb";
-	case APP_DCERPC: return "dcerpc";
-	case APP_WOL: return "wol";
-	default: return dpi_app_proto(f);
-	}
-}
-
 void eve_flow_head(struct json *j, const struct engine *e, const struct flow *f, uint64_t ts_us,
 		   const char *event_type)
 {
@@ -132,7 +124,7 @@ void eve_flow_head(struct json *j, const struct engine *e, const struct flow *f,
 	}
 	if (f->key.ip_proto == 1 || f->key.ip_proto == 58)
 		json_uint(j, "icmp_type", f->icmp_type);
-	const char *app = app_proto_of(f);
+	const char *app = flow_app_proto(f);
 	if (app)
 		json_str(j, "app_proto", app);
 }
@@ -206,10 +198,53 @@ static void write_multicast(struct json *j, const struct engine *e, const struct
 }
 
 /* cmflow's ConfigMgr view of the flow (DESIGN.md: the configmgr object). */
-static void write_configmgr(struct json *j, const struct engine *e, const struct flow *f)
+static void write_roles(struct json *j, const char *key, const struct roles *roles, role_set s)
+{
+	json_open_array(j, key);
+	for (unsigned i = 0; i < roles->n; i++)
+		if (s & ROLE_BIT(i))
+			json_str(j, NULL, roles->name[i]);
+	json_close_array(j);
+}
+
+/* Roles of both ends and the rule of the port matrix that describes the flow. */
+static void write_label(struct json *j, const struct ruleset *rs, const struct flow_label *lab)
+{
+	char buf[512];
+	write_roles(j, "src_roles", &rs->roles, lab->src_roles);
+	if (lab->dst_broadcast && !lab->dst_roles) {
+		json_open_array(j, "dest_roles");
+		json_str(j, NULL, "broadcast");
+		json_close_array(j);
+	} else {
+		write_roles(j, "dest_roles", &rs->roles, lab->dst_roles);
+	}
+	if (lab->site)
+		json_str(j, "site", lab->site->code);
+	if (!lab->matched)
+		return;
+	const struct rule *r = lab->match.best;
+	json_str(j, "service", r->service);
+	json_str(j, "rule", r->id);
+	json_str(j, "source_row", r->row);
+	json_str(j, "label", rule_label(rs, r, buf, sizeof buf));
+	if (lab->match.reversed)
+		json_str(j, "direction", "reversed");
+	if (lab->match.nothers) {
+		json_open_array(j, "other_rules");
+		for (unsigned i = 0; i < lab->match.nothers; i++)
+			json_str(j, NULL, lab->match.others[i]->id);
+		json_close_array(j);
+	}
+}
+
+static void write_configmgr(struct json *j, const struct engine *e, const struct flow *f,
+			    const struct flow_label *lab)
 {
 	const struct flow_ext *x = f->ext;
 	json_open_object(j, "configmgr");
+	if (lab && e->cfg.knowledge && e->cfg.knowledge->rules)
+		write_label(j, e->cfg.knowledge->rules, lab);
 	if (f->key.ip_proto == 17 && mcast_is_group(f->key.family, flow_dst_addr(f)))
 		write_multicast(j, e, f);
 	if (x && (x->has_wol || x->wol_not_magic))
@@ -258,7 +293,8 @@ void eve_wol_frame(struct eve *ev, struct json *j, const struct packet *p, const
 	eve_write(ev, j);
 }
 
-void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const struct flow *f)
+void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const struct flow *f,
+	      const struct flow_label *lab)
 {
 	char ts[TS_STR_MAX], name[64];
 	json_reset(j);
@@ -294,7 +330,7 @@ void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const stru
 			json_str(j, "version", x->tls_version);
 		json_close_object(j);
 	}
-	write_configmgr(j, e, f);
+	write_configmgr(j, e, f, lab);
 	json_open_object(j, "cmflow");
 	if (f->flags & FLOW_F_MIDSTREAM)
 		json_bool(j, "midstream", true);

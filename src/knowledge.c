@@ -6,6 +6,8 @@
 
 #include "http.h"
 #include "knowledge.h"
+#include "rules.h"
+#include "site.h"
 
 #ifndef CMFLOW_SIGDIR
 #define CMFLOW_SIGDIR "/usr/local/share/cmflow/signatures"
@@ -30,7 +32,7 @@ static char *path_in(const char *dir, const char *file)
 	return p;
 }
 
-struct knowledge *knowledge_load(const char *dir, char *err, size_t errlen)
+struct knowledge *knowledge_load(const char *dir, const char *site_path, char *err, size_t errlen)
 {
 	struct knowledge *k = calloc(1, sizeof *k);
 	if (!k || !(k->sigdir = strdup(dir))) {
@@ -45,6 +47,18 @@ struct knowledge *knowledge_load(const char *dir, char *err, size_t errlen)
 		knowledge_free(k);
 		return NULL;
 	}
+	p = path_in(dir, "configmgr2007.rules");
+	k->rules = p ? rules_load(p, err, errlen) : NULL;
+	free(p);
+	if (!k->rules) {
+		knowledge_free(k);
+		return NULL;
+	}
+	k->site = site_path ? site_load(site_path, &k->rules->roles, err, errlen) : site_empty();
+	if (!k->site) {
+		knowledge_free(k);
+		return NULL;
+	}
 	return k;
 }
 
@@ -53,6 +67,8 @@ void knowledge_free(struct knowledge *k)
 	if (!k)
 		return;
 	http_methods_free(k->http_methods);
+	rules_free(k->rules);
+	site_free(k->site);
 	free(k->sigdir);
 	free(k);
 }

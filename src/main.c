@@ -25,6 +25,8 @@
 #include "knowledge.h"
 #include "live.h"
 #include "mcast.h"
+#include "rules.h"
+#include "site.h"
 #include "summary.h"
 
 #define EXIT_BAD_INPUT 2
@@ -39,6 +41,9 @@ struct options {
 	char *bpf;
 	const char *eve_path;
 	const char *sigdir;
+	const char *site_path;      /* -c */
+	const char *check_config;   /* --check-config FILE */
+	bool list_rules;
 	const char *user;           /* -Z */
 	unsigned workers;
 	unsigned stats_interval;    /* seconds, 0 = only at the end */
@@ -52,11 +57,16 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: cmflow -r FILE [-r FILE ...] | -i IFACE [-i IFACE ...] [options] [BPF filter words]\n"
+		"       cmflow --list-rules [-c SITE.conf] [-S DIR]\n"
+		"       cmflow --check-config SITE.conf [-S DIR]\n"
 		"  -r FILE               read a pcap or pcapng file ('-' = stdin); repeat to read several in order\n"
 		"  -i IFACE              capture live on an interface (promiscuous); repeat for several\n"
 		"  -f 'BPF'              capture filter (or give it as trailing words, as tcpdump does)\n"
+		"  -c SITE.conf          site configuration: sites, modes, ports, hosts and their roles\n"
 		"  --eve FILE            EVE JSON lines: flow and stats events ('-' = stdout)\n"
 		"  -S DIR                signatures directory (default: %s)\n"
+		"  --list-rules          print the port matrix rules (resolved for -c's site), one a line\n"
+		"  --check-config FILE   parse and explain a site configuration (exit 2 on error)\n"
 		"  --max-flows N         flow table capacity per worker (default %u)\n"
 		"  --all-protocols       enable every nDPI dissector, not only the ConfigMgr set\n"
 		"  --stats-interval N    write a stats event every N seconds (packet time offline, wall clock live)\n"
@@ -113,6 +123,7 @@ static char *join_words(char **words, int n)
 
 enum {
 	OPT_EVE = 256, OPT_MAX_FLOWS, OPT_ALL_PROTOCOLS, OPT_WORKERS, OPT_STATS_INTERVAL, OPT_SNAPLEN, OPT_BUFFER,
+	OPT_LIST_RULES, OPT_CHECK_CONFIG,
 };
 
 /* Options that may be given once only: remembers which were seen. */
@@ -133,6 +144,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 		{ "buffer-size", required_argument, NULL, OPT_BUFFER },
+		{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
+		{ "check-config", required_argument, NULL, OPT_CHECK_CONFIG },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -146,7 +159,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	engine_config_defaults(&o->ecfg);
 	o->workers = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+r:i:f:S:Z:qvVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+r:i:f:c:S:Z:qvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->files[o->nfiles++] = optarg;
@@ -160,6 +173,19 @@ static void parse_args(int argc, char **argv, struct options *o)
 			if (o->bpf)
 				die_usage("-f given twice", optarg);
 			o->bpf = strdup(optarg);
+			break;
+		case 'c':
+			if (o->site_path)
+				die_usage("-c given twice", optarg);
+			o->site_path = optarg;
+			break;
+		case OPT_LIST_RULES:
+			o->list_rules = true;
+			break;
+		case OPT_CHECK_CONFIG:
+			if (o->check_config)
+				die_usage("--check-config given twice", optarg);
+			o->check_config = optarg;
 			break;
 		case 'S':
 			if (o->sigdir)
@@ -223,6 +249,13 @@ static void parse_args(int argc, char **argv, struct options *o)
 			die_usage("a filter was given with -f and as trailing words", argv[optind]);
 		o->bpf = join_words(argv + optind, argc - optind);
 	}
+	if (o->list_rules || o->check_config) {
+		if (o->nfiles || o->nifaces || o->bpf)
+			die_usage("--list-rules and --check-config read no packets", NULL);
+		if (o->check_config && o->site_path)
+			die_usage("--check-config takes the configuration itself; drop -c", NULL);
+		return;
+	}
 	if (!o->nfiles && !o->nifaces)
 		die_usage("nothing to read: give -r FILE or -i IFACE", NULL);
 	if (o->nfiles && o->nifaces)
@@ -231,6 +264,21 @@ static void parse_args(int argc, char **argv, struct options *o)
 		die_usage("--workers, --snaplen and --buffer-size are for live capture (-i)", NULL);
 	o->ecfg.verbose = o->verbose;
 	o->ecfg.workers = o->workers;
+}
+
+/* --list-rules: the rules resolved for each configured site (or for the default ports). */
+static void list_rules(const struct knowledge *k)
+{
+	unsigned n = site_count(k->site);
+	if (n == 0) {
+		rules_list(k->rules, site_ports_of(k->site, NULL), stdout);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (n > 1)
+			printf("# site %s\n", site_at(k->site, i)->code);
+		rules_list(k->rules, &site_at(k->site, i)->ports, stdout);
+	}
 }
 
 /* ---- signals: handlers only set flags; the capture loops look at them ---- */
@@ -341,7 +389,8 @@ static void reopen_and_reload(struct run *r, bool lock)
 	char err[1024];
 	if (r->eve && !eve_reopen(r->eve))
 		fprintf(stderr, "cmflow: SIGHUP: cannot reopen %s; still writing to the old file\n", r->o->eve_path);
-	struct knowledge *k = knowledge_load(r->o->sigdir ? r->o->sigdir : knowledge_default_dir(), err, sizeof err);
+	struct knowledge *k = knowledge_load(r->o->sigdir ? r->o->sigdir : knowledge_default_dir(), r->o->site_path, err,
+					     sizeof err);
 	if (!k) {
 		fprintf(stderr, "cmflow: SIGHUP: signatures not reloaded: %s\n", err);
 		return;
@@ -520,10 +569,20 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	install_signals();
 
-	r.know = knowledge_load(o.sigdir ? o.sigdir : knowledge_default_dir(), err, sizeof err);
+	const char *sigdir = o.sigdir ? o.sigdir : knowledge_default_dir();
+	r.know = knowledge_load(sigdir, o.check_config ? o.check_config : o.site_path, err, sizeof err);
 	if (!r.know) {
-		fprintf(stderr, "cmflow: signatures: %s\n", err);
+		fprintf(stderr, "cmflow: %s\n", err);
 		return EXIT_BAD_INPUT;
+	}
+	if (o.list_rules || o.check_config) {
+		if (o.check_config)
+			site_explain(r.know->site, r.know->rules, stdout);
+		else
+			list_rules(r.know);
+		knowledge_free(r.know);
+		free(o.files);
+		return 0;
 	}
 	if (o.eve_path && !(r.eve = eve_open(o.eve_path, err, sizeof err))) {
 		fprintf(stderr, "cmflow: %s\n", err);

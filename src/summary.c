@@ -5,6 +5,9 @@
 
 #include "dpi.h"
 #include "engine.h"
+#include "knowledge.h"
+#include "label.h"
+#include "rules.h"
 #include "summary.h"
 
 #define SUMMARY_MAX_PROTOS 256
@@ -14,7 +17,18 @@ struct proto_count {
 	uint64_t flows, pkts, bytes;
 };
 
+#define SUMMARY_MAX_PAIRS 256
+
+/* one line of the role-pair table */
+struct pair_count {
+	char from[ROLE_NAME_MAX], to[ROLE_NAME_MAX], service[96], rule[10];
+	uint64_t flows, bytes;
+};
+
 struct summary {
+	struct pair_count pairs[SUMMARY_MAX_PAIRS];
+	size_t npairs;
+	uint64_t labelled;
 	struct proto_count protos[SUMMARY_MAX_PROTOS];
 	size_t nprotos;
 	uint64_t flows, proven;
@@ -36,7 +50,50 @@ void summary_free(struct summary *s)
 	free(s);
 }
 
-void summary_flow(struct summary *s, const struct engine *e, const struct flow *f)
+static const char *role_name_of(const struct roles *r, role_set s)
+{
+	int i = roles_primary(r, s);
+	return i >= 0 ? r->name[i] : "unknown";
+}
+
+/* Counts the flow under its role pair and service (locked by the caller). */
+static void count_pair(struct summary *s, const struct ruleset *rs, const struct flow *f, const struct flow_label *lab)
+{
+	const struct rule *r = lab->matched ? lab->match.best : NULL;
+	const char *from, *to, *service = r ? r->service : "(no rule)", *id = r ? r->id : "-";
+	if (r && r->multicast) {
+		from = role_name_of(&rs->roles, lab->src_roles & r->to);
+		to = "multicast-group";
+	} else if (r) {
+		bool rev = lab->match.reversed;
+		from = role_name_of(&rs->roles, lab->src_roles & (rev ? r->to : r->from));
+		to = lab->dst_broadcast && !lab->dst_roles ? "broadcast"
+							    : role_name_of(&rs->roles, lab->dst_roles & (rev ? r->from : r->to));
+	} else {
+		if (!lab->src_roles && !lab->dst_roles)
+			return; /* neither end is known: not part of the site's picture */
+		from = role_name_of(&rs->roles, lab->src_roles);
+		to = role_name_of(&rs->roles, lab->dst_roles);
+	}
+	size_t i;
+	for (i = 0; i < s->npairs; i++)
+		if (!strcmp(s->pairs[i].from, from) && !strcmp(s->pairs[i].to, to) && !strcmp(s->pairs[i].rule, id))
+			break;
+	if (i == s->npairs) {
+		if (s->npairs == SUMMARY_MAX_PAIRS)
+			return;
+		struct pair_count *p = &s->pairs[s->npairs++];
+		snprintf(p->from, sizeof p->from, "%s", from);
+		snprintf(p->to, sizeof p->to, "%s", to);
+		snprintf(p->service, sizeof p->service, "%s", service);
+		snprintf(p->rule, sizeof p->rule, "%s", id);
+	}
+	s->pairs[i].flows++;
+	s->pairs[i].bytes += f->bytes[0] + f->bytes[1];
+	s->labelled += r != NULL;
+}
+
+void summary_flow(struct summary *s, const struct engine *e, const struct flow *f, const struct flow_label *lab)
 {
 	char name[48];
 	const char *n = "Unknown";
@@ -44,6 +101,8 @@ void summary_flow(struct summary *s, const struct engine *e, const struct flow *
 		n = dpi_name(e->dpi, f, name, sizeof name);
 	if (f->app_proof == APP_HTTP && !dpi_proven(f))
 		n = "HTTP (cmflow)";
+	else if (f->app_proof == APP_WOL)
+		n = "Wake On LAN (cmflow)";
 	pthread_mutex_lock(&s->lock);
 	s->flows++;
 	if (dpi_proven(f) || f->app_proof)
@@ -61,7 +120,17 @@ void summary_flow(struct summary *s, const struct engine *e, const struct flow *
 	s->protos[i].flows++;
 	s->protos[i].pkts += f->pkts[0] + f->pkts[1];
 	s->protos[i].bytes += f->bytes[0] + f->bytes[1];
+	if (lab && e->cfg.knowledge && e->cfg.knowledge->rules)
+		count_pair(s, e->cfg.knowledge->rules, f, lab);
 	pthread_mutex_unlock(&s->lock);
+}
+
+static int pairs_by_flows(const void *a, const void *b)
+{
+	const struct pair_count *x = a, *y = b;
+	if (x->flows != y->flows)
+		return x->flows < y->flows ? 1 : -1;
+	return strcmp(x->rule, y->rule);
 }
 
 static int by_flows(const void *a, const void *b)
@@ -97,6 +166,22 @@ void summary_print(const struct summary *s, const struct run_stats *rs, FILE *ou
 	for (size_t i = 0; i < s->nprotos; i++)
 		fprintf(out, "  %-28s %10llu %12llu %14llu\n", sorted[i].name, (unsigned long long)sorted[i].flows,
 			(unsigned long long)sorted[i].pkts, (unsigned long long)sorted[i].bytes);
+
+	if (s->npairs) {
+		struct pair_count *pairs = malloc(s->npairs * sizeof *pairs);
+		if (pairs) {
+			memcpy(pairs, s->pairs, s->npairs * sizeof *pairs);
+			qsort(pairs, s->npairs, sizeof *pairs, pairs_by_flows);
+			fprintf(out, "\nConfigMgr role pairs (%llu flows labelled by a rule of the port matrix)\n",
+				(unsigned long long)s->labelled);
+			fprintf(out, "  %-28s %-28s %-6s %-34s %8s %14s\n", "from role", "to role", "rule", "service", "flows",
+				"bytes");
+			for (size_t i = 0; i < s->npairs; i++)
+				fprintf(out, "  %-28s %-28s %-6s %-34.34s %8llu %14llu\n", pairs[i].from, pairs[i].to, pairs[i].rule,
+					pairs[i].service, (unsigned long long)pairs[i].flows, (unsigned long long)pairs[i].bytes);
+			free(pairs);
+		}
+	}
 
 	if (d->malformed || d->unsupported_linktype) {
 		fprintf(out, "\nmalformed packets (never fatal; counted by reason)\n");

@@ -1,0 +1,26 @@
+/* label.h: the ConfigMgr label of a flow: the roles of both ends (site configuration), and the rule of the port
+ * matrix that describes it (role pair, service, row), chosen by the order documented in the rules file. */
+#ifndef CMFLOW_LABEL_H
+#define CMFLOW_LABEL_H
+
+#include <stdbool.h>
+
+#include "flow.h"
+#include "roles.h"
+#include "rules.h"
+
+struct knowledge;
+struct site;
+
+struct flow_label {
+	role_set src_roles, dst_roles;   /* initiator, responder (closure applied); 0 = unknown */
+	bool dst_broadcast;              /* responder is a broadcast or multicast address: any role may listen */
+	const struct site *site;         /* the responder's site (else the initiator's), or NULL */
+	bool matched;
+	struct rule_match match;
+};
+
+/* Labels a flow (at its end, when everything about it is known). */
+void label_flow(const struct knowledge *k, const struct flow *f, struct flow_label *out);
+
+#endif

@@ -1,0 +1,41 @@
+/* roles.h: the ConfigMgr role vocabulary, loaded from the rules file's `role` lines (signatures/), with the
+ * relations between roles (a primary site server is a site server). A set of roles is a bit mask. */
+#ifndef CMFLOW_ROLES_H
+#define CMFLOW_ROLES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint64_t role_set;
+
+#define ROLES_MAX 64
+#define ROLE_NAME_MAX 40
+#define ROLE_TITLE_MAX 64
+#define ROLE_BIT(i) ((role_set)1 << (i))
+
+struct roles {
+	unsigned n;
+	char name[ROLES_MAX][ROLE_NAME_MAX];
+	char title[ROLES_MAX][ROLE_TITLE_MAX];
+	role_set implies[ROLES_MAX];   /* the role itself and every role it is (transitively) */
+};
+
+/* Index of a role by name (len bytes), or -1. */
+int roles_find(const struct roles *r, const char *name, size_t len);
+
+/* Adds a role that is also parent (-1 for none); returns its index or -1 when full or too long. */
+int roles_add(struct roles *r, const char *name, const char *title, int parent);
+
+/* The set with every implied role added. */
+role_set roles_closure(const struct roles *r, role_set s);
+
+/* Parses "a,b,c" into a set; returns 0 and points *bad at the unknown name when one is not a role. */
+role_set roles_parse_list(const struct roles *r, const char *list, const char **bad, size_t *badlen);
+
+/* Writes the names of s as "a,b" (or "" for none) into buf; returns buf. */
+const char *roles_format(const struct roles *r, role_set s, char *buf, size_t len);
+
+/* The most specific role of s (one that no other role of s implies), for titles; -1 for the empty set. */
+int roles_primary(const struct roles *r, role_set s);
+
+#endif

@@ -1,0 +1,63 @@
+/* label.c: roles of both ends and the matching rule of the port matrix. */
+#include <string.h>
+
+#include "dpi.h"
+#include "flow_ext.h"
+#include "knowledge.h"
+#include "label.h"
+#include "mcast.h"
+#include "site.h"
+
+static bool is_broadcast(uint8_t family, const uint8_t *a)
+{
+	static const uint8_t all[4] = { 255, 255, 255, 255 };
+	return family == 4 ? memcmp(a, all, 4) == 0 : false;
+}
+
+static uint8_t followup_of(const struct flow *f)
+{
+	const struct flow_ext *x = f->ext;
+	if (!x || !x->followup_via)
+		return FOLLOWUP_NONE;
+	if (strcmp(x->followup_via, "epm") == 0 || strcmp(x->followup_via, "dcom") == 0)
+		return FOLLOWUP_RPC;
+	if (strcmp(x->followup_via, "sql-browser") == 0)
+		return FOLLOWUP_SQL;
+	if (strcmp(x->followup_via, "tftp") == 0)
+		return FOLLOWUP_TFTP;
+	if (strcmp(x->followup_via, "pptp") == 0)
+		return FOLLOWUP_PPTP;
+	return FOLLOWUP_NONE;
+}
+
+void label_flow(const struct knowledge *k, const struct flow *f, struct flow_label *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!k || !k->rules)
+		return;
+	const struct roles *roles = &k->rules->roles;
+	uint8_t fam = f->key.family;
+	const uint8_t *src = flow_src_addr(f), *dst = flow_dst_addr(f);
+	out->src_roles = site_roles(k->site, roles, fam, src);
+	out->dst_roles = site_roles(k->site, roles, fam, dst);
+	out->dst_broadcast = is_broadcast(fam, dst) || mcast_is_group(fam, dst);
+	out->site = site_of(k->site, fam, dst);
+	if (!out->site)
+		out->site = site_of(k->site, fam, src);
+
+	struct flow_facts ff = {
+		.src_roles = out->src_roles,
+		/* a broadcast reaches every role on the link; the matcher may take any */
+		.dst_roles = out->dst_broadcast ? ~(role_set)0 : out->dst_roles,
+		.proto = f->key.ip_proto,
+		.sport = flow_src_port(f),
+		.dport = flow_dst_port(f),
+		.icmp_type = f->icmp_type,
+		.app = flow_app_proto(f),
+		.url = f->ext ? f->ext->http_url : NULL,
+		.followup = followup_of(f),
+		.dst_multicast = mcast_is_group(fam, dst),
+		.ports = site_ports_of(k->site, out->site),
+	};
+	out->matched = rules_match(k->rules, &ff, &out->match);
+}
