@@ -42,6 +42,7 @@ enum app_proof { APP_NONE = 0, APP_HTTP, APP_TLS, APP_SMB, APP_DCERPC, APP_WOL }
 #define FLOW_F_INSPECT_DONE  0x0080  /* cmflow's own parsers need no more packets */
 #define FLOW_F_ALERTED       0x0100  /* a finding was raised: its packets go to the evidence file */
 #define FLOW_F_REPLIED       0x0200  /* a packet went back to the initiator */
+#define FLOW_F_L2_BROADCAST  0x0400  /* the initiator's packets go to the Ethernet broadcast address */
 
 struct ndpi_flow_struct;
 struct flow_ext;

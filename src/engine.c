@@ -227,6 +227,8 @@ static void account(struct engine *e, struct flow *f, const struct packet *p, en
 	f->bytes[dir] += p->wire_len;
 	if (dir == DIR_TO_CLIENT)
 		f->flags |= FLOW_F_REPLIED;
+	else if (p->eth_dst_broadcast)
+		f->flags |= FLOW_F_L2_BROADCAST;
 	enum tmo_class cls = class_update(f, p, dir);
 	flow_table_touch(e->flows, f, cls, p->ts_us);
 }

@@ -40,7 +40,7 @@ void label_flow(const struct knowledge *k, const struct flow *f, struct flow_lab
 	const uint8_t *src = flow_src_addr(f), *dst = flow_dst_addr(f);
 	out->src_roles = site_roles(k->site, roles, fam, src);
 	out->dst_roles = site_roles(k->site, roles, fam, dst);
-	out->dst_broadcast = is_broadcast(fam, dst) || mcast_is_group(fam, dst);
+	out->dst_broadcast = is_broadcast(fam, dst) || mcast_is_group(fam, dst) || (f->flags & FLOW_F_L2_BROADCAST);
 	out->site = site_of(k->site, fam, dst);
 	if (!out->site)
 		out->site = site_of(k->site, fam, src);
