@@ -9,5 +9,5 @@ if [ ! -x src/cmflow ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Ma
 	./configure -q
 fi
 make -s -j"$(nproc)" >/dev/null
-echo "== src/cmflow -r pcaps/public/zeek__methods.pcap"
-src/cmflow -r pcaps/public/zeek__methods.pcap
+echo "== src/cmflow -r pcaps/cm-demo.pcap -c signatures/example-site.conf"
+src/cmflow -r pcaps/cm-demo.pcap -c signatures/example-site.conf
