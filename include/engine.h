@@ -17,6 +17,12 @@ struct dpi;
 struct knowledge;
 struct mcast_members;
 
+struct flow;
+struct flow_label;
+
+/* Called for every flow that raised a finding, when it ends (the evidence writer keeps these). */
+typedef void (*alerted_fn)(void *ctx, const struct flow *f, const struct flow_label *lab);
+
 struct engine_config {
 	uint32_t max_flows;
 	uint32_t timeouts[TMO_COUNT];
@@ -24,7 +30,9 @@ struct engine_config {
 	int verbose;
 	const struct knowledge *knowledge; /* signatures; may be NULL (then no ConfigMgr parsing) */
 	struct mcast_members *mcast;       /* group receivers, shared by the workers; may be NULL */
-	uint32_t worker, workers;  /* this engine's index among the capture workers (flow ids stay unique) */
+	uint32_t worker, workers;
+	alerted_fn on_alerted;      /* may be NULL */
+	void *alerted_ctx;  /* this engine's index among the capture workers (flow ids stay unique) */
 };
 
 struct engine {
@@ -40,6 +48,8 @@ struct engine {
 	struct frag_table *frags;
 	struct json json;           /* this engine's EVE line buffer */
 	uint64_t wol_frames;        /* magic packets in Ethernet frames (EtherType 0x0842) */
+	uint64_t verdicts[4];       /* flows by enum verdict */
+	uint64_t alerts[4];         /* alert events by the verdict of their finding */
 };
 
 /* Counters of a whole run, summed over the engines (workers), for the stats event and the summary. */
@@ -51,6 +61,7 @@ struct run_stats {
 	uint32_t workers;
 	bool live;                  /* the kernel counters below are valid */
 	uint64_t kernel_packets, kernel_drops, kernel_ifdrops;
+	uint64_t verdicts[4], alerts[4];    /* by enum verdict */
 };
 
 void engine_config_defaults(struct engine_config *cfg);

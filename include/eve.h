@@ -14,6 +14,7 @@
 
 struct engine;
 struct eve;
+struct finding_kind;
 
 /* Opens path for appending ('-' = stdout). Returns NULL and writes err on failure. */
 struct eve *eve_open(const char *path, char *err, size_t errlen);
@@ -30,6 +31,16 @@ void eve_flow_head(struct json *j, const struct engine *e, const struct flow *f,
 struct flow_label;
 void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const struct flow *f,
 	      const struct flow_label *lab);
+
+/* Writes one alert event per finding of the flow (configmgr.wireshark_filter isolates its packets). */
+void eve_alerts(struct eve *ev, struct json *j, const struct engine *e, const struct flow *f,
+		const struct flow_label *lab);
+
+/* An alert about the site configuration itself (no flow). */
+void eve_config_alert(struct eve *ev, uint64_t ts_us, const struct finding_kind *kind, const char *detail);
+
+/* A Wireshark display filter that selects exactly the flow's packets, into buf. */
+const char *flow_display_filter(const struct flow *f, char *buf, size_t len);
 
 struct packet;
 struct wol_magic;

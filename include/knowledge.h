@@ -9,12 +9,14 @@
 struct http_methods;
 struct ruleset;
 struct site_config;
+struct policy;
 
 struct knowledge {
 	char *sigdir;
 	struct http_methods *http_methods;
 	struct ruleset *rules;          /* the port matrix and the role vocabulary */
 	struct site_config *site;       /* the site configuration (-c), or an empty one */
+	struct policy *policy;          /* the compliance checks' data */
 };
 
 /* The signatures directory to use: dir when given, else the installed one when it exists, else the source

@@ -8,6 +8,7 @@
 #include "flow.h"
 #include "roles.h"
 #include "rules.h"
+#include "verdict.h"
 
 struct knowledge;
 struct site;
@@ -18,6 +19,7 @@ struct flow_label {
 	const struct site *site;         /* the responder's site (else the initiator's), or NULL */
 	bool matched;
 	struct rule_match match;
+	struct verdict_result verdict;   /* filled by verdict_flow */
 };
 
 /* Labels a flow (at its end, when everything about it is known). */

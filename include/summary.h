@@ -18,6 +18,10 @@ struct flow_label;
 void summary_flow(struct summary *s, const struct engine *e, const struct flow *f, const struct flow_label *lab);
 
 /* Prints the summary to out. */
+struct finding_kind;
+/* A finding about the site configuration itself (shown with the findings). */
+void summary_config_finding(struct summary *s, const struct finding_kind *kind, const char *detail);
+
 struct run_stats;
 void summary_print(const struct summary *s, const struct run_stats *rs, FILE *out);
 

@@ -16,6 +16,7 @@
 #include "http.h"
 #include "knowledge.h"
 #include "label.h"
+#include "verdict.h"
 #include "mcast.h"
 #include "summary.h"
 #include "wol.h"
@@ -91,6 +92,17 @@ static void on_flow_end(void *ctx, struct flow *f)
 		dpi_finish(e->dpi, f);
 	struct flow_label lab;
 	label_flow(e->cfg.knowledge, f, &lab);
+	verdict_flow(e->cfg.knowledge, f, &lab, &lab.verdict);
+	e->verdicts[lab.verdict.verdict]++;
+	if (lab.verdict.nfindings) {
+		f->flags |= FLOW_F_ALERTED;
+		for (unsigned i = 0; i < lab.verdict.nfindings; i++)
+			e->alerts[lab.verdict.findings[i]->verdict]++;
+		if (e->eve)
+			eve_alerts(e->eve, &e->json, e, f, &lab);
+		if (e->cfg.on_alerted)
+			e->cfg.on_alerted(e->cfg.alerted_ctx, f, &lab);
+	}
 	if (e->eve)
 		eve_flow(e->eve, &e->json, e, f, &lab);
 	if (e->summary)
@@ -387,5 +399,9 @@ void engine_stats_add(const struct engine *e, struct run_stats *s)
 	s->flows.max_active += fs->max_active;
 	s->frag_untracked += e->frag_untracked;
 	s->capacity += flow_table_capacity(e->flows);
+	for (int v = 0; v < 4; v++) {
+		s->verdicts[v] += e->verdicts[v];
+		s->alerts[v] += e->alerts[v];
+	}
 	s->workers++;
 }

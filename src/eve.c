@@ -14,6 +14,7 @@
 #include "mcast.h"
 #include "rules.h"
 #include "site.h"
+#include "verdict.h"
 #include "util.h"
 #include "wol.h"
 
@@ -221,6 +222,11 @@ static void write_label(struct json *j, const struct ruleset *rs, const struct f
 	}
 	if (lab->site)
 		json_str(j, "site", lab->site->code);
+	json_str(j, "verdict", verdict_name(lab->verdict.verdict));
+	json_open_array(j, "reasons");
+	for (unsigned i = 0; i < lab->verdict.nfindings; i++)
+		json_str(j, NULL, lab->verdict.findings[i]->id);
+	json_close_array(j);
 	if (!lab->matched)
 		return;
 	const struct rule *r = lab->match.best;
@@ -238,11 +244,11 @@ static void write_label(struct json *j, const struct ruleset *rs, const struct f
 	}
 }
 
-static void write_configmgr(struct json *j, const struct engine *e, const struct flow *f,
-			    const struct flow_label *lab)
+/* The configmgr object's fields (the caller opens and closes it). */
+static void write_configmgr_fields(struct json *j, const struct engine *e, const struct flow *f,
+				   const struct flow_label *lab)
 {
 	const struct flow_ext *x = f->ext;
-	json_open_object(j, "configmgr");
 	if (lab && e->cfg.knowledge && e->cfg.knowledge->rules)
 		write_label(j, e->cfg.knowledge->rules, lab);
 	if (f->key.ip_proto == 17 && mcast_is_group(f->key.family, flow_dst_addr(f)))
@@ -261,7 +267,109 @@ static void write_configmgr(struct json *j, const struct engine *e, const struct
 			json_str(j, "user_agent", x->http_user_agent);
 		json_close_object(j);
 	}
+}
+
+static void write_configmgr(struct json *j, const struct engine *e, const struct flow *f,
+			    const struct flow_label *lab)
+{
+	json_open_object(j, "configmgr");
+	write_configmgr_fields(j, e, f, lab);
 	json_close_object(j);
+}
+
+const char *flow_display_filter(const struct flow *f, char *buf, size_t len)
+{
+	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
+	const char *ip = f->key.family == 4 ? "ip" : "ipv6";
+	addr_to_str(f->key.family, flow_src_addr(f), a, sizeof a);
+	addr_to_str(f->key.family, flow_dst_addr(f), b, sizeof b);
+	size_t at = 0;
+	int w;
+	if (f->key.ip_proto == 6 || f->key.ip_proto == 17) {
+		const char *t = f->key.ip_proto == 6 ? "tcp" : "udp";
+		unsigned sp = flow_src_port(f), dp = flow_dst_port(f);
+		w = snprintf(buf, len,
+			     "((%s.src==%s && %s.srcport==%u && %s.dst==%s && %s.dstport==%u) || "
+			     "(%s.src==%s && %s.srcport==%u && %s.dst==%s && %s.dstport==%u))",
+			     ip, a, t, sp, ip, b, t, dp, ip, b, t, dp, ip, a, t, sp);
+	} else {
+		w = snprintf(buf, len, "%s.addr==%s && %s.addr==%s && %s.proto==%u", ip, a, ip, b,
+			     f->key.family == 4 ? "ip" : "ipv6.nxt", f->key.ip_proto);
+	}
+	if (w < 0 || (size_t)w >= len)
+		return buf;
+	at = (size_t)w;
+	if (f->key.vlan[0])
+		at += (size_t)snprintf(buf + at, len - at, " && vlan.id==%u", f->key.vlan[f->key.vlan[1] ? 1 : 0]);
+	/* the time window keeps an earlier or later conversation on the same ports out */
+	if (at < len)
+		snprintf(buf + at, len - at, " && frame.time_epoch >= %llu.%06u && frame.time_epoch < %llu.%06u",
+			 (unsigned long long)(f->ts_first / 1000000u), (unsigned)(f->ts_first % 1000000u),
+			 (unsigned long long)((f->ts_last + 1) / 1000000u), (unsigned)((f->ts_last + 1) % 1000000u));
+	return buf;
+}
+
+void eve_alerts(struct eve *ev, struct json *j, const struct engine *e, const struct flow *f,
+		const struct flow_label *lab)
+{
+	char filter[1024], ts[TS_STR_MAX];
+	flow_display_filter(f, filter, sizeof filter);
+	for (unsigned i = 0; i < lab->verdict.nfindings; i++) {
+		const struct finding_kind *k = lab->verdict.findings[i];
+		json_reset(j);
+		eve_flow_head(j, e, f, f->ts_first, "alert");
+		json_open_object(j, "alert");
+		json_str(j, "action", "allowed");
+		json_uint(j, "gid", 1);
+		json_uint(j, "signature_id", k->sid);
+		json_uint(j, "rev", 1);
+		json_str(j, "signature", k->message);
+		json_str(j, "category", k->category);
+		json_uint(j, "severity", k->severity);
+		json_close_object(j);
+		json_open_object(j, "flow");
+		json_uint(j, "pkts_toserver", f->pkts[DIR_TO_SERVER]);
+		json_uint(j, "pkts_toclient", f->pkts[DIR_TO_CLIENT]);
+		json_uint(j, "bytes_toserver", f->bytes[DIR_TO_SERVER]);
+		json_uint(j, "bytes_toclient", f->bytes[DIR_TO_CLIENT]);
+		json_str(j, "start", ts_to_eve(f->ts_first, ts, sizeof ts));
+		json_close_object(j);
+		json_open_object(j, "configmgr");
+		write_configmgr_fields(j, e, f, lab);
+		json_str(j, "finding", k->id);
+		json_str(j, "wireshark_filter", filter);
+		json_close_object(j);
+		json_close_object(j);
+		eve_write(ev, j);
+	}
+}
+
+void eve_config_alert(struct eve *ev, uint64_t ts_us, const struct finding_kind *kind, const char *detail)
+{
+	char ts[TS_STR_MAX];
+	struct json *j = &ev->j;
+	json_reset(j);
+	json_open_object(j, NULL);
+	json_str(j, "timestamp", ts_to_eve(ts_us, ts, sizeof ts));
+	json_str(j, "event_type", "alert");
+	json_open_object(j, "alert");
+	json_str(j, "action", "allowed");
+	json_uint(j, "gid", 1);
+	json_uint(j, "signature_id", kind->sid);
+	json_uint(j, "rev", 1);
+	json_str(j, "signature", kind->message);
+	json_str(j, "category", kind->category);
+	json_uint(j, "severity", kind->severity);
+	json_close_object(j);
+	json_open_object(j, "configmgr");
+	json_str(j, "verdict", verdict_name((enum verdict)kind->verdict));
+	json_open_array(j, "reasons");
+	json_str(j, NULL, kind->id);
+	json_close_array(j);
+	json_str(j, "detail", detail);
+	json_close_object(j);
+	json_close_object(j);
+	eve_write(ev, j);
 }
 
 void eve_wol_frame(struct eve *ev, struct json *j, const struct packet *p, const struct wol_magic *m)

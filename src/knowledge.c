@@ -8,6 +8,7 @@
 #include "knowledge.h"
 #include "rules.h"
 #include "site.h"
+#include "verdict.h"
 
 #ifndef CMFLOW_SIGDIR
 #define CMFLOW_SIGDIR "/usr/local/share/cmflow/signatures"
@@ -54,6 +55,13 @@ struct knowledge *knowledge_load(const char *dir, const char *site_path, char *e
 		knowledge_free(k);
 		return NULL;
 	}
+	p = path_in(dir, "policy.txt");
+	k->policy = p ? policy_load(p, &k->rules->roles, err, errlen) : NULL;
+	free(p);
+	if (!k->policy) {
+		knowledge_free(k);
+		return NULL;
+	}
 	k->site = site_path ? site_load(site_path, &k->rules->roles, err, errlen) : site_empty();
 	if (!k->site) {
 		knowledge_free(k);
@@ -69,6 +77,7 @@ void knowledge_free(struct knowledge *k)
 	http_methods_free(k->http_methods);
 	rules_free(k->rules);
 	site_free(k->site);
+	policy_free(k->policy);
 	free(k->sigdir);
 	free(k);
 }

@@ -23,11 +23,13 @@
 #include "eve.h"
 #include "flow_table.h"
 #include "knowledge.h"
+#include "evidence.h"
 #include "live.h"
 #include "mcast.h"
 #include "rules.h"
 #include "site.h"
 #include "summary.h"
+#include "verdict.h"
 
 #define EXIT_BAD_INPUT 2
 #define MAX_IFACES 16
@@ -42,6 +44,8 @@ struct options {
 	const char *eve_path;
 	const char *sigdir;
 	const char *site_path;      /* -c */
+	const char *evidence_path;  /* --evidence */
+	int fail_on;                /* enum verdict that makes the exit status 1, 0 = none */
 	const char *check_config;   /* --check-config FILE */
 	bool list_rules;
 	const char *user;           /* -Z */
@@ -63,7 +67,9 @@ static void usage(FILE *out)
 		"  -i IFACE              capture live on an interface (promiscuous); repeat for several\n"
 		"  -f 'BPF'              capture filter (or give it as trailing words, as tcpdump does)\n"
 		"  -c SITE.conf          site configuration: sites, modes, ports, hosts and their roles\n"
-		"  --eve FILE            EVE JSON lines: flow and stats events ('-' = stdout)\n"
+		"  --eve FILE            EVE JSON lines: flow, alert and stats events ('-' = stdout)\n"
+		"  --evidence FILE.pcap  the packets of every flow that raised an alert (files only)\n"
+		"  --fail-on noncompliant|unexpected   exit 1 when such an alert was raised\n"
 		"  -S DIR                signatures directory (default: %s)\n"
 		"  --list-rules          print the port matrix rules (resolved for -c's site), one a line\n"
 		"  --check-config FILE   parse and explain a site configuration (exit 2 on error)\n"
@@ -123,7 +129,7 @@ static char *join_words(char **words, int n)
 
 enum {
 	OPT_EVE = 256, OPT_MAX_FLOWS, OPT_ALL_PROTOCOLS, OPT_WORKERS, OPT_STATS_INTERVAL, OPT_SNAPLEN, OPT_BUFFER,
-	OPT_LIST_RULES, OPT_CHECK_CONFIG,
+	OPT_LIST_RULES, OPT_CHECK_CONFIG, OPT_EVIDENCE, OPT_FAIL_ON,
 };
 
 /* Options that may be given once only: remembers which were seen. */
@@ -145,6 +151,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 		{ "buffer-size", required_argument, NULL, OPT_BUFFER },
 		{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
+		{ "evidence", required_argument, NULL, OPT_EVIDENCE },
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "check-config", required_argument, NULL, OPT_CHECK_CONFIG },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -181,6 +189,21 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_LIST_RULES:
 			o->list_rules = true;
+			break;
+		case OPT_EVIDENCE:
+			if (o->evidence_path)
+				die_usage("--evidence given twice", optarg);
+			o->evidence_path = optarg;
+			break;
+		case OPT_FAIL_ON:
+			if (o->fail_on)
+				die_usage("--fail-on given twice", optarg);
+			if (strcmp(optarg, "noncompliant") == 0)
+				o->fail_on = VERDICT_NONCOMPLIANT;
+			else if (strcmp(optarg, "unexpected") == 0)
+				o->fail_on = VERDICT_UNEXPECTED;
+			else
+				die_usage("--fail-on takes noncompliant or unexpected", optarg);
 			break;
 		case OPT_CHECK_CONFIG:
 			if (o->check_config)
@@ -262,6 +285,13 @@ static void parse_args(int argc, char **argv, struct options *o)
 		die_usage("-r and -i cannot be combined", NULL);
 	if (o->nfiles && (seen_workers || seen_snap || seen_buf))
 		die_usage("--workers, --snaplen and --buffer-size are for live capture (-i)", NULL);
+	if (o->evidence_path) {
+		if (o->nifaces)
+			die_usage("--evidence reads the input files a second time: it needs -r, not -i", NULL);
+		for (size_t i = 0; i < o->nfiles; i++)
+			if (strcmp(o->files[i], "-") == 0)
+				die_usage("--evidence cannot read standard input twice", NULL);
+	}
 	o->ecfg.verbose = o->verbose;
 	o->ecfg.workers = o->workers;
 }
@@ -354,8 +384,24 @@ struct run {
 	unsigned nw;
 	struct live *live;
 	struct mcast_members *mcast;
+	struct evidence *evidence;
 	uint64_t next_stats_us;
 };
+
+static void on_alerted(void *ctx, const struct flow *f, const struct flow_label *lab)
+{
+	(void)lab;
+	evidence_add(ctx, f);
+}
+
+static void config_finding(void *ctx, const struct finding_kind *kind, const char *detail)
+{
+	struct run *r = ctx;
+	if (r->eve)
+		eve_config_alert(r->eve, 0, kind, detail);
+	summary_config_finding(r->summary, kind, detail);
+	fprintf(stderr, "cmflow: %s: %s\n", kind->id, detail);
+}
 
 static void run_stats(struct run *r, struct run_stats *rs, bool lock)
 {
@@ -591,6 +637,9 @@ int main(int argc, char **argv)
 	}
 	r.summary = o.quiet ? NULL : summary_new();
 	r.mcast = mcast_members_new();
+	if (o.evidence_path)
+		r.evidence = evidence_new();
+	verdict_config(r.know, config_finding, &r);
 	r.nw = o.nifaces ? o.workers : 1;
 	r.w = calloc(r.nw, sizeof *r.w);
 	if (!r.w) {
@@ -601,6 +650,10 @@ int main(int argc, char **argv)
 		struct engine_config cfg = o.ecfg;
 		cfg.knowledge = r.know;
 		cfg.mcast = r.mcast;
+		if (r.evidence) {
+			cfg.on_alerted = on_alerted;
+			cfg.alerted_ctx = r.evidence;
+		}
 		cfg.worker = i;
 		cfg.workers = r.nw;
 		r.w[i].run = &r;
@@ -632,10 +685,23 @@ int main(int argc, char **argv)
 		eve_stats(r.eve, &rs, end_us);
 		eve_flush(r.eve);
 	}
+	if (r.evidence) {
+		long n = evidence_write(r.evidence, o.files, o.bpf, o.evidence_path, err, sizeof err);
+		if (n < 0) {
+			fprintf(stderr, "cmflow: evidence: %s\n", err);
+			status = EXIT_BAD_INPUT;
+		} else if (o.verbose) {
+			fprintf(stderr, "cmflow: evidence: %ld packets of %zu alerted flows in %s\n", n,
+				evidence_flows(r.evidence), o.evidence_path);
+		}
+	}
 	if (r.summary) {
 		summary_print(r.summary, &rs, stdout);
 		fflush(stdout);
 	}
+	/* --fail-on: an audit in a script fails when such an alert was raised (bad input still wins: 2) */
+	if (status == 0 && o.fail_on && rs.alerts[o.fail_on])
+		status = 1;
 	for (unsigned i = 0; i < r.nw; i++) {
 		engine_free(r.w[i].e);
 		pthread_mutex_destroy(&r.w[i].lock);
@@ -644,6 +710,7 @@ int main(int argc, char **argv)
 	live_close(r.live);
 	summary_free(r.summary);
 	mcast_members_free(r.mcast);
+	evidence_free(r.evidence);
 	eve_close(r.eve);
 	knowledge_free(r.know);
 	free(o.bpf);

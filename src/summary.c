@@ -9,6 +9,9 @@
 #include "label.h"
 #include "rules.h"
 #include "summary.h"
+#include "eve.h"
+#include "util.h"
+#include "verdict.h"
 
 #define SUMMARY_MAX_PROTOS 256
 
@@ -25,7 +28,24 @@ struct pair_count {
 	uint64_t flows, bytes;
 };
 
+#define SUMMARY_MAX_FINDINGS 256
+
+/* one line of the findings table: a kind of finding between two hosts on one service */
+struct finding_count {
+	const struct finding_kind *kind;
+	char src[ADDR_STR_MAX], dst[ADDR_STR_MAX], service[96];
+	uint64_t flows, first_us, last_us;
+	char filter[512];
+};
+
+#define SUMMARY_MAX_CONFIG 16
+
 struct summary {
+	char config[SUMMARY_MAX_CONFIG][320];
+	size_t nconfig;
+	struct finding_count findings[SUMMARY_MAX_FINDINGS];
+	size_t nfindings;
+	uint64_t findings_dropped;
 	struct pair_count pairs[SUMMARY_MAX_PAIRS];
 	size_t npairs;
 	uint64_t labelled;
@@ -93,6 +113,43 @@ static void count_pair(struct summary *s, const struct ruleset *rs, const struct
 	s->labelled += r != NULL;
 }
 
+static void count_findings(struct summary *s, const struct flow *f, const struct flow_label *lab)
+{
+	char src[ADDR_STR_MAX], dst[ADDR_STR_MAX];
+	const char *service = lab->matched ? lab->match.best->service : "(no rule)";
+	addr_to_str(f->key.family, flow_src_addr(f), src, sizeof src);
+	addr_to_str(f->key.family, flow_dst_addr(f), dst, sizeof dst);
+	for (unsigned k = 0; k < lab->verdict.nfindings; k++) {
+		const struct finding_kind *kind = lab->verdict.findings[k];
+		size_t i;
+		for (i = 0; i < s->nfindings; i++) {
+			struct finding_count *c = &s->findings[i];
+			if (c->kind == kind && !strcmp(c->src, src) && !strcmp(c->dst, dst) && !strcmp(c->service, service))
+				break;
+		}
+		if (i == s->nfindings) {
+			if (s->nfindings == SUMMARY_MAX_FINDINGS) {
+				s->findings_dropped++;
+				continue;
+			}
+			struct finding_count *c = &s->findings[s->nfindings++];
+			memset(c, 0, sizeof *c);
+			c->kind = kind;
+			snprintf(c->src, sizeof c->src, "%s", src);
+			snprintf(c->dst, sizeof c->dst, "%s", dst);
+			snprintf(c->service, sizeof c->service, "%s", service);
+			c->first_us = f->ts_first;
+			flow_display_filter(f, c->filter, sizeof c->filter);
+		}
+		struct finding_count *c = &s->findings[i];
+		c->flows++;
+		if (f->ts_first < c->first_us)
+			c->first_us = f->ts_first;
+		if (f->ts_last > c->last_us)
+			c->last_us = f->ts_last;
+	}
+}
+
 void summary_flow(struct summary *s, const struct engine *e, const struct flow *f, const struct flow_label *lab)
 {
 	char name[48];
@@ -122,7 +179,62 @@ void summary_flow(struct summary *s, const struct engine *e, const struct flow *
 	s->protos[i].bytes += f->bytes[0] + f->bytes[1];
 	if (lab && e->cfg.knowledge && e->cfg.knowledge->rules)
 		count_pair(s, e->cfg.knowledge->rules, f, lab);
+	if (lab && lab->verdict.nfindings)
+		count_findings(s, f, lab);
 	pthread_mutex_unlock(&s->lock);
+}
+
+static int findings_order(const void *a, const void *b)
+{
+	const struct finding_count *x = a, *y = b;
+	if (x->kind->severity != y->kind->severity)
+		return x->kind->severity < y->kind->severity ? -1 : 1;
+	int c = strcmp(x->kind->id, y->kind->id);
+	if (c)
+		return c;
+	return x->flows < y->flows ? 1 : x->flows > y->flows ? -1 : 0;
+}
+
+void summary_config_finding(struct summary *s, const struct finding_kind *kind, const char *detail)
+{
+	if (!s || s->nconfig == SUMMARY_MAX_CONFIG)
+		return;
+	snprintf(s->config[s->nconfig++], sizeof s->config[0], "[%s, severity %u] %s: %s", verdict_name(kind->verdict),
+		 kind->severity, kind->id, detail);
+}
+
+/* Findings first: grouped by kind (most severe first), then host pair and service. */
+static void print_findings(const struct summary *s, FILE *out)
+{
+	if (s->nconfig) {
+		fprintf(out, "site configuration findings\n");
+		for (size_t i = 0; i < s->nconfig; i++)
+			fprintf(out, "  %s\n", s->config[i]);
+		fprintf(out, "\n");
+	}
+	if (!s->nfindings) {
+		fprintf(out, "findings: none\n\n");
+		return;
+	}
+	struct finding_count *v = malloc(s->nfindings * sizeof *v);
+	if (!v)
+		return;
+	memcpy(v, s->findings, s->nfindings * sizeof *v);
+	qsort(v, s->nfindings, sizeof *v, findings_order);
+	char t1[TS_STR_MAX], t2[TS_STR_MAX];
+	fprintf(out, "findings\n");
+	for (size_t i = 0; i < s->nfindings; i++) {
+		if (i == 0 || v[i].kind != v[i - 1].kind)
+			fprintf(out, "  [%s, severity %u] %s: %s\n", verdict_name((enum verdict)v[i].kind->verdict),
+				v[i].kind->severity, v[i].kind->id, v[i].kind->message);
+		fprintf(out, "    %s -> %s  %s  %llu flow%s  %s .. %s\n      wireshark: %s\n", v[i].src, v[i].dst,
+			v[i].service, (unsigned long long)v[i].flows, v[i].flows == 1 ? "" : "s",
+			ts_to_eve(v[i].first_us, t1, sizeof t1), ts_to_eve(v[i].last_us, t2, sizeof t2), v[i].filter);
+	}
+	if (s->findings_dropped)
+		fprintf(out, "  (%llu more not listed)\n", (unsigned long long)s->findings_dropped);
+	fprintf(out, "\n");
+	free(v);
 }
 
 static int pairs_by_flows(const void *a, const void *b)
@@ -147,6 +259,7 @@ void summary_print(const struct summary *s, const struct run_stats *rs, FILE *ou
 	const struct flow_table_stats *fs = &rs->flows;
 	struct proto_count sorted[SUMMARY_MAX_PROTOS];
 
+	print_findings(s, out);
 	fprintf(out, "cmflow summary\n");
 	fprintf(out, "  packets          %llu (%llu bytes)\n", (unsigned long long)d->pkts, (unsigned long long)d->bytes);
 	fprintf(out, "  IPv4 / IPv6      %llu / %llu\n", (unsigned long long)d->ipv4, (unsigned long long)d->ipv6);

@@ -1,6 +1,7 @@
 #!/bin/bash
-# ConfigMgr labels flow by flow: each capture with a reviewed expectation in tests/e2e/expected/NAME.labels is
-# analysed with the example site configuration, and every flow's rule and fields must be as expected.
+# ConfigMgr labels and verdicts flow by flow: each reviewed expectation tests/e2e/expected/NAME.labels is checked
+# on pcaps/NAME.pcap analysed with the example site configuration; NAME.VARIANT.labels with
+# tests/e2e/expected/VARIANT.conf instead.
 set -u
 : "${CMFLOW:?}" "${SRCDIR:?}" "${PCAPS:?}"
 tmp=$(mktemp -d)
@@ -8,7 +9,9 @@ trap 'rm -rf "$tmp"' EXIT
 fails=0 n=0
 for exp in "$SRCDIR"/tests/e2e/expected/*.labels; do
 	name=$(basename "$exp" .labels)
-	"$CMFLOW" -q -r "$PCAPS/$name.pcap" -c "$SRCDIR/signatures/example-site.conf" -S "$SRCDIR/signatures" \
+	cap=${name%%.*} conf=$SRCDIR/signatures/example-site.conf
+	[ "$cap" != "$name" ] && conf=$SRCDIR/tests/e2e/expected/${name#*.}.conf
+	"$CMFLOW" -q -r "$PCAPS/$cap.pcap" -c "$conf" -S "$SRCDIR/signatures" \
 		--eve "$tmp/$name.json" || { echo "FAIL $name: cmflow exit $?"; fails=$((fails + 1)); continue; }
 	echo "== $name"
 	python3 "$SRCDIR/tests/e2e/labels.py" "$tmp/$name.json" "$exp" || fails=$((fails + 1))
