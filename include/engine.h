@@ -16,6 +16,7 @@ struct summary;
 struct dpi;
 struct knowledge;
 struct mcast_members;
+struct expect_table;
 
 struct flow;
 struct flow_label;
@@ -30,6 +31,7 @@ struct engine_config {
 	int verbose;
 	const struct knowledge *knowledge; /* signatures; may be NULL (then no ConfigMgr parsing) */
 	struct mcast_members *mcast;       /* group receivers, shared by the workers; may be NULL */
+	struct expect_table *expect;       /* announced connections, shared by the workers; may be NULL */
 	uint32_t worker, workers;
 	alerted_fn on_alerted;      /* may be NULL */
 	void *alerted_ctx;  /* this engine's index among the capture workers (flow ids stay unique) */

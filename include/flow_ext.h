@@ -27,6 +27,7 @@ struct flow_ext {
 	/* DCE/RPC interface bound on this flow (or announced for it) */
 	uint8_t rpc_uuid[16];
 	bool has_rpc_uuid;
+	bool rpc_uuid_announced;        /* the expectation named the interface (else the connection's own bind) */
 	const char *rpc_interface;      /* name from signatures, or NULL */
 
 	/* Wake-on-LAN */

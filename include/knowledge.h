@@ -5,13 +5,23 @@
 #define CMFLOW_KNOWLEDGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct http_methods;
 struct ruleset;
 struct site_config;
 struct policy;
 
+#define RPC_NAMES_MAX 256
+
+struct rpc_name {
+	uint8_t uuid[16];
+	char name[40];
+};
+
 struct knowledge {
+	struct rpc_name *rpc_names;     /* signatures/rpc-interfaces.txt */
+	unsigned nrpc_names;
 	char *sigdir;
 	struct http_methods *http_methods;
 	struct ruleset *rules;          /* the port matrix and the role vocabulary */
@@ -27,5 +37,8 @@ const char *knowledge_default_dir(void);
  * "FILE:LINE: ..." into err on any error. */
 struct knowledge *knowledge_load(const char *dir, const char *site_path, char *err, size_t errlen);
 void knowledge_free(struct knowledge *k);
+
+/* The name of an RPC interface ("IWbemLevel1Login"), or NULL. */
+const char *knowledge_rpc_name(const struct knowledge *k, const uint8_t uuid[16]);
 
 #endif

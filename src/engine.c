@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "eve.h"
 #include "flow_ext.h"
+#include "followup.h"
 #include "hash.h"
 #include "http.h"
 #include "knowledge.h"
@@ -228,6 +229,7 @@ static struct flow *flow_of(struct engine *e, const struct packet *p, uint16_t s
 		}
 		if (p->has_icmp)
 			f->icmp_type = p->icmp_type;
+		followup_new_flow(e, f);
 	}
 	*dir = from_lo == (bool)f->init_is_lo ? DIR_TO_SERVER : DIR_TO_CLIENT;
 	return f;
@@ -296,13 +298,17 @@ static void inspect(struct engine *e, struct flow *f, const struct packet *p, en
 {
 	if (!(f->flags & FLOW_F_DPI_DONE))
 		dpi_packet(e->dpi, f, p, dir);
-	if (e->cfg.knowledge && f->app_proof != APP_TLS)
-		http_inspect(e->cfg.knowledge->http_methods, f, p, dir);
-	if (f->key.ip_proto == 17 && dir == DIR_TO_SERVER && p->payload_len)
-		wol_inspect(e, f, p);
 	if (f->inspected < 255)
 		f->inspected++;
-	if (f->inspected >= INSPECT_MAX_PACKETS)
+	if (f->flags & FLOW_F_INSPECT_DONE)
+		return;
+	if (e->cfg.knowledge && f->app_proof != APP_TLS && f->inspected <= INSPECT_MAX_PACKETS)
+		http_inspect(e->cfg.knowledge->http_methods, f, p, dir);
+	if (f->key.ip_proto == 17 && dir == DIR_TO_SERVER && p->payload_len && f->inspected <= INSPECT_MAX_PACKETS)
+		wol_inspect(e, f, p);
+	/* the follow-up parsers may want more than the first packets (a long endpoint mapper conversation) */
+	bool more = followup_inspect(e, f, p, dir);
+	if (f->inspected >= INSPECT_MAX_PACKETS && !more)
 		f->flags |= FLOW_F_INSPECT_DONE;
 }
 

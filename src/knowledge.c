@@ -4,7 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dcerpc.h"
 #include "http.h"
+#include "lineparse.h"
 #include "knowledge.h"
 #include "rules.h"
 #include "site.h"
@@ -33,6 +35,44 @@ static char *path_in(const char *dir, const char *file)
 	return p;
 }
 
+static bool load_rpc_names(struct knowledge *k, const char *path, char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "r");
+	if (!fp) {
+		snprintf(err, errlen, "%s: cannot open", path);
+		return false;
+	}
+	k->rpc_names = calloc(RPC_NAMES_MAX, sizeof *k->rpc_names);
+	char line[256];
+	unsigned lineno = 0;
+	bool ok = k->rpc_names != NULL;
+	while (ok && fgets(line, sizeof line, fp)) {
+		lineno++;
+		char *w[4];
+		int n = line_words(line, w, 4);
+		if (n == 0)
+			continue;
+		struct rpc_name *r = &k->rpc_names[k->nrpc_names];
+		if (n != 2 || k->nrpc_names == RPC_NAMES_MAX || !uuid_parse(w[0], r->uuid) || strlen(w[1]) >= sizeof r->name) {
+			snprintf(err, errlen, "%s:%u: expected 'UUID NAME', got '%s'", path, lineno, n > 0 ? w[0] : "");
+			ok = false;
+			break;
+		}
+		snprintf(r->name, sizeof r->name, "%s", w[1]);
+		k->nrpc_names++;
+	}
+	fclose(fp);
+	return ok;
+}
+
+const char *knowledge_rpc_name(const struct knowledge *k, const uint8_t uuid[16])
+{
+	for (unsigned i = 0; k && i < k->nrpc_names; i++)
+		if (!memcmp(k->rpc_names[i].uuid, uuid, 16))
+			return k->rpc_names[i].name;
+	return NULL;
+}
+
 struct knowledge *knowledge_load(const char *dir, const char *site_path, char *err, size_t errlen)
 {
 	struct knowledge *k = calloc(1, sizeof *k);
@@ -52,6 +92,13 @@ struct knowledge *knowledge_load(const char *dir, const char *site_path, char *e
 	k->rules = p ? rules_load(p, err, errlen) : NULL;
 	free(p);
 	if (!k->rules) {
+		knowledge_free(k);
+		return NULL;
+	}
+	p = path_in(dir, "rpc-interfaces.txt");
+	bool names_ok = p && load_rpc_names(k, p, err, errlen);
+	free(p);
+	if (!names_ok) {
 		knowledge_free(k);
 		return NULL;
 	}
@@ -78,6 +125,7 @@ void knowledge_free(struct knowledge *k)
 	rules_free(k->rules);
 	site_free(k->site);
 	policy_free(k->policy);
+	free(k->rpc_names);
 	free(k->sigdir);
 	free(k);
 }

@@ -17,6 +17,8 @@ static bool is_broadcast(uint8_t family, const uint8_t *a)
 static uint8_t followup_of(const struct flow *f)
 {
 	const struct flow_ext *x = f->ext;
+	if (x && !x->followup_via && x->has_rpc_uuid && flow_dst_port(f) != 135)
+		return FOLLOWUP_RPC; /* a bind on a dynamic port whose endpoint mapper answer was not seen */
 	if (!x || !x->followup_via)
 		return FOLLOWUP_NONE;
 	if (strcmp(x->followup_via, "epm") == 0 || strcmp(x->followup_via, "dcom") == 0)

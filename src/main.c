@@ -24,6 +24,7 @@
 #include "flow_table.h"
 #include "knowledge.h"
 #include "evidence.h"
+#include "expect.h"
 #include "live.h"
 #include "mcast.h"
 #include "rules.h"
@@ -385,6 +386,7 @@ struct run {
 	struct live *live;
 	struct mcast_members *mcast;
 	struct evidence *evidence;
+	struct expect_table *expect;
 	uint64_t next_stats_us;
 };
 
@@ -637,6 +639,7 @@ int main(int argc, char **argv)
 	}
 	r.summary = o.quiet ? NULL : summary_new();
 	r.mcast = mcast_members_new();
+	r.expect = expect_new(DEFAULT_MAX_EXPECTATIONS, DEFAULT_EXPECT_TIMEOUT_S);
 	if (o.evidence_path)
 		r.evidence = evidence_new();
 	verdict_config(r.know, config_finding, &r);
@@ -650,6 +653,7 @@ int main(int argc, char **argv)
 		struct engine_config cfg = o.ecfg;
 		cfg.knowledge = r.know;
 		cfg.mcast = r.mcast;
+		cfg.expect = r.expect;
 		if (r.evidence) {
 			cfg.on_alerted = on_alerted;
 			cfg.alerted_ctx = r.evidence;
@@ -711,6 +715,7 @@ int main(int argc, char **argv)
 	summary_free(r.summary);
 	mcast_members_free(r.mcast);
 	evidence_free(r.evidence);
+	expect_free(r.expect);
 	eve_close(r.eve);
 	knowledge_free(r.know);
 	free(o.bpf);
