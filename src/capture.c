@@ -1,10 +1,12 @@
 /* capture.c: libpcap inputs, files in order as one stream or one live interface. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "capture.h"
+#include "pcapng.h"
 
 struct capture {
 	const char *const *files;
@@ -105,6 +107,69 @@ static enum capture_status run_live(struct capture *c, char *err, size_t errlen)
 	return CAPTURE_STOPPED;
 }
 
+/* libpcap 1.10 reads one link type and snapshot length per pcapng file and says so in this message */
+static bool refused_interfaces(const char *msg)
+{
+	return strstr(msg, "an interface has a") != NULL;
+}
+
+#define FALLBACK_FILTERS 8
+
+/* Reads name with cmflow's own pcapng reader, skipping the first `skip` packets (already delivered by libpcap
+ * before it gave up). The filter is compiled once per link type. */
+static enum capture_status run_pcapng(struct capture *c, const char *name, uint64_t skip, char *err, size_t errlen)
+{
+	FILE *fp = fopen(name, "rb");
+	if (!fp) {
+		snprintf(err, errlen, "%s: cannot read capture: %s", name, strerror(errno));
+		return CAPTURE_ERROR;
+	}
+	struct pcapng_reader *r = pcapng_open(fp, name);
+	struct { int dlt; bool ok; struct bpf_program prog; } filters[FALLBACK_FILTERS];
+	int nfilters = 0;
+	enum capture_status st = CAPTURE_EOF;
+	uint64_t passed = 0;
+	struct pcap_pkthdr h;
+	const uint8_t *data;
+	int dlt, rc;
+	while (r && !c->stop && (rc = pcapng_next(r, &h, &data, &dlt, err, errlen)) == 1) {
+		if (c->bpf && *c->bpf) {
+			int k;
+			for (k = 0; k < nfilters && filters[k].dlt != dlt; k++)
+				;
+			if (k == nfilters && nfilters < FALLBACK_FILTERS) {
+				pcap_t *dead = pcap_open_dead(dlt, 262144);
+				filters[k].dlt = dlt;
+				filters[k].ok = dead && pcap_compile(dead, &filters[k].prog, c->bpf, 1, PCAP_NETMASK_UNKNOWN) == 0;
+				if (dead)
+					pcap_close(dead);
+				nfilters++;
+			}
+			/* a link type the filter cannot be compiled for matches nothing, as libpcap would refuse it */
+			if (k == nfilters || !filters[k].ok || !pcap_offline_filter(&filters[k].prog, &h, data))
+				continue;
+		}
+		if (passed++ < skip)
+			continue;
+		c->cur_packets++;
+		c->fn(c->ctx, dlt, &h, data);
+	}
+	if (!r) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		st = CAPTURE_ERROR;
+	} else if (c->stop) {
+		st = CAPTURE_STOPPED;
+	} else if (rc < 0) {
+		st = CAPTURE_ERROR;
+	}
+	for (int k = 0; k < nfilters; k++)
+		if (filters[k].ok)
+			pcap_freecode(&filters[k].prog);
+	pcapng_close(r);
+	fclose(fp);
+	return st;
+}
+
 enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, char *err, size_t errlen)
 {
 	c->fn = fn;
@@ -115,6 +180,14 @@ enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, cha
 		const char *name = c->files[c->file_index++];
 		char ebuf[PCAP_ERRBUF_SIZE] = "";
 		pcap_t *p = strcmp(name, "-") == 0 ? pcap_fopen_offline(stdin, ebuf) : pcap_open_offline(name, ebuf);
+		if (!p && refused_interfaces(ebuf) && strcmp(name, "-") != 0) {
+			c->cur_name = name;
+			c->cur_packets = 0;
+			enum capture_status st = run_pcapng(c, name, 0, err, errlen);
+			if (st != CAPTURE_EOF)
+				return st;
+			continue;
+		}
 		if (!p) {
 			snprintf(err, errlen, "%s: cannot read capture: %s", strcmp(name, "-") ? name : "stdin", ebuf);
 			return CAPTURE_ERROR;
@@ -129,6 +202,15 @@ enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, cha
 			return CAPTURE_ERROR;
 		}
 		int rc = pcap_loop(p, -1, on_packet, (u_char *)c);
+		if (rc == PCAP_ERROR && refused_interfaces(pcap_geterr(p)) && strcmp(name, "-") != 0) {
+			/* a later interface differs: go on with cmflow's reader after the packets already delivered */
+			pcap_close(p);
+			c->cur = NULL;
+			enum capture_status st = run_pcapng(c, name, c->cur_packets, err, errlen);
+			if (st != CAPTURE_EOF)
+				return st;
+			continue;
+		}
 		if (rc == PCAP_ERROR) {
 			snprintf(err, errlen, "%s: damaged capture at packet %llu (after %llu good packets): %s", c->cur_name,
 				 (unsigned long long)c->cur_packets + 1, (unsigned long long)c->cur_packets, pcap_geterr(p));
