@@ -57,7 +57,7 @@ void dpi_free(struct dpi *d)
 		return;
 	while (d->spare) {
 		struct ndpi_flow_struct *next;
-		memcpy(&next, d->spare, sizeof next);
+		memcpy(&next, (const void *)d->spare, sizeof next); /* the free list link lives in a spare state */
 		free(d->spare);
 		d->spare = next;
 	}
@@ -69,7 +69,7 @@ static struct ndpi_flow_struct *state_get(struct dpi *d)
 {
 	struct ndpi_flow_struct *s = d->spare;
 	if (s) {
-		memcpy(&d->spare, s, sizeof d->spare);
+		memcpy(&d->spare, (const void *)s, sizeof d->spare);
 		d->spare_count--;
 	} else {
 		s = malloc(SIZEOF_FLOW_STRUCT);
@@ -89,7 +89,7 @@ static void state_put(struct dpi *d, struct ndpi_flow_struct *s)
 		free(s);
 		return;
 	}
-	memcpy(s, &d->spare, sizeof d->spare);
+	memcpy((void *)s, &d->spare, sizeof d->spare);
 	d->spare = s;
 	d->spare_count++;
 }

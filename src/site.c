@@ -28,7 +28,7 @@ struct parse {
 	size_t errlen;
 };
 
-static bool fail(struct parse *ps, const char *word, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static bool fail(struct parse *ps, const char *word, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;

@@ -1,0 +1,46 @@
+/* fuzz_config: the line-oriented parsers of signatures/ and the site configuration. The first byte chooses the
+ * parser; the rest is the file (given to it as /proc/self/fd/N of a memfd). */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "rules.h"
+#include "site.h"
+#include "verdict.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct ruleset *rs;
+	char err[1024], path[64];
+	if (!rs && !(rs = rules_load(SIG_DIR "/configmgr2007.rules", err, sizeof err)))
+		abort();
+	if (size < 1)
+		return 0;
+	int fd = memfd_create("fuzz", 0);
+	if (fd < 0 || write(fd, data + 1, size - 1) != (ssize_t)(size - 1))
+		abort();
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	switch (data[0] % 4) {
+	case 0: rules_free(rules_load(path, err, sizeof err)); break;
+	case 1: {
+		struct site_config *sc = site_load(path, &rs->roles, err, sizeof err);
+		if (sc) {
+			uint8_t a[16] = { 10, 2, 0, 21 };
+			site_roles(sc, &rs->roles, 4, a);
+			site_roles(sc, &rs->roles, 6, a);
+		}
+		site_free(sc);
+		break;
+	}
+	case 2: http_methods_free(http_methods_load(path, err, sizeof err)); break;
+	default: policy_free(policy_load(path, &rs->roles, err, sizeof err)); break;
+	}
+	close(fd);
+	return 0;
+}

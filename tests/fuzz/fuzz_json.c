@@ -1,0 +1,68 @@
+/* fuzz_json: the JSON string escaper on arbitrary bytes; the output must be a valid JSON string literal of
+ * valid UTF-8 (checked here by a small validator of its own). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Length of a valid UTF-8 sequence at s, or 0 (no overlongs, no surrogates, at most U+10FFFF). */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t k = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	if (!k || k > n || s[0] > 0xf4)
+		return 0;
+	for (size_t i = 1; i < k; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if (k == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
+		return 0;
+	if (k == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
+		return 0;
+	return k;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct json j;
+	json_init(&j);
+	json_escape(&j, (const char *)data, size);
+	if (json_failed(&j))
+		abort();
+	const unsigned char *s = (const unsigned char *)j.buf;
+	size_t n = j.len;
+	if (n < 2 || s[0] != '"' || s[n - 1] != '"')
+		abort();
+	for (size_t i = 1; i < n - 1;) {
+		if (s[i] == '"' || s[i] < 0x20)
+			abort(); /* unescaped quote or control character */
+		if (s[i] == '\\') {
+			if (i + 1 >= n - 1)
+				abort();
+			unsigned char c = s[i + 1];
+			if (c == 'u') {
+				if (i + 5 >= n - 1)
+					abort();
+				for (int h = 2; h < 6; h++)
+					if (!strchr("0123456789abcdefABCDEF", s[i + h]))
+						abort();
+				i += 6;
+			} else if (strchr("\"\\/bfnrt", c)) {
+				i += 2;
+			} else {
+				abort();
+			}
+			continue;
+		}
+		size_t k = utf8_len(s + i, n - 1 - i);
+		if (!k)
+			abort(); /* invalid UTF-8 in the output */
+		i += k;
+	}
+	json_free(&j);
+	return 0;
+}

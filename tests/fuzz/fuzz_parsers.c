@@ -1,0 +1,36 @@
+/* fuzz_parsers: the small payload parsers: HTTP request and status lines, Wake On LAN magic packets, TFTP,
+ * PPTP and SQL Server Browser. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "followup.h"
+#include "http.h"
+#include "wol.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct http_methods *m;
+	if (!m) {
+		char err[256];
+		if (!(m = http_methods_load(SIG_DIR "/http-methods.txt", err, sizeof err)))
+			abort();
+	}
+	struct http_request req;
+	if (http_parse_request(m, data, size, &req)) {
+		/* what it points at lies inside the input */
+		if ((const uint8_t *)req.target < data || (const uint8_t *)req.target + req.target_len > data + size)
+			abort();
+		if (req.host && (const uint8_t *)req.host + req.host_len > data + size)
+			abort();
+	}
+	uint16_t status;
+	http_parse_status(data, size, &status);
+	struct wol_magic w;
+	if (wol_parse(data, size, &w) && (size_t)w.offset + 102 > size)
+		abort();
+	followup_fuzz_one(data, size);
+	return 0;
+}

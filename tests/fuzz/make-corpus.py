@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""make-corpus.py PCAPS_DIR SIGNATURES_DIR OUT_DIR: seed corpora for the fuzz targets, made from the captures
+(classic pcap files: one seed per frame, with the link-type selector byte fuzz_packet expects; their payloads for
+the payload parsers), the pcapng files whole, and the signatures files."""
+import glob
+import os
+import struct
+import sys
+
+DLT_INDEX = {1: 0, 113: 1, 276: 2, 12: 3, 0: 4, 108: 5, 101: 6}
+
+
+def frames(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+        if len(head) < 24:
+            return
+        magic = head[:4]
+        if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+            end = "<"
+        elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+            end = ">"
+        else:
+            return
+        dlt = struct.unpack(end + "I", head[20:24])[0] & 0xffff
+        while True:
+            rec = f.read(16)
+            if len(rec) < 16:
+                return
+            incl = struct.unpack(end + "I", rec[8:12])[0]
+            if incl > 262144:
+                return
+            data = f.read(incl)
+            if len(data) < incl:
+                return
+            yield dlt, data
+
+
+def main():
+    pcaps, sigs, out = sys.argv[1:4]
+    for t in ("fuzz_packet", "fuzz_dcerpc", "fuzz_parsers", "fuzz_config", "fuzz_pcapng", "fuzz_json"):
+        os.makedirs(os.path.join(out, t), exist_ok=True)
+    n = 0
+    for path in sorted(glob.glob(os.path.join(pcaps, "*.pcap*")) + glob.glob(os.path.join(pcaps, "public", "*"))):
+        if path.endswith(".md"):
+            continue
+        with open(path, "rb") as f:
+            if f.read(4) == b"\x0a\x0d\x0d\x0a" and os.path.getsize(path) < 65536:
+                with open(os.path.join(out, "fuzz_pcapng", f"s{n}"), "wb") as o:
+                    o.write(open(path, "rb").read())
+                n += 1
+        for i, (dlt, data) in enumerate(frames(path)):
+            if i >= 40 or dlt not in DLT_INDEX:
+                break
+            with open(os.path.join(out, "fuzz_packet", f"s{n}"), "wb") as o:
+                o.write(bytes([DLT_INDEX[dlt]]) + data)
+            # payload-ish seeds: the frame minus a typical Ethernet + IPv4 + TCP/UDP header
+            for cut, target in ((54, "fuzz_parsers"), (42, "fuzz_parsers"), (54, "fuzz_dcerpc")):
+                if len(data) > cut + 4 and (target != "fuzz_dcerpc" or data[cut] in (4, 5)):
+                    with open(os.path.join(out, target, f"s{n}-{cut}"), "wb") as o:
+                        o.write(data[cut:])
+            n += 1
+    for sel, name in ((0, "configmgr2007.rules"), (1, "example-site.conf"), (2, "http-methods.txt"), (3, "policy.txt")):
+        with open(os.path.join(out, "fuzz_config", f"sig{sel}"), "wb") as o:
+            o.write(bytes([sel]) + open(os.path.join(sigs, name), "rb").read())
+    for i, s in enumerate([b"plain", b"quote\" back\\slash", b"\x00\x01\x1f\x7f", "gr\u00fc\u00df \u20ac".encode(),
+                           b"\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xff"]):
+        with open(os.path.join(out, "fuzz_json", f"s{i}"), "wb") as o:
+            o.write(s)
+    print(f"make-corpus: {n} seeds from captures")
+
+
+if __name__ == "__main__":
+    main()
