@@ -34,6 +34,7 @@ struct engine_config {
 	struct expect_table *expect;       /* announced connections, shared by the workers; may be NULL */
 	uint32_t worker, workers;
 	alerted_fn on_alerted;      /* may be NULL */
+	bool syslog;                /* alerts to the system logger too (openlog done by the caller) */
 	void *alerted_ctx;  /* this engine's index among the capture workers (flow ids stay unique) */
 };
 

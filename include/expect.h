@@ -24,6 +24,7 @@ struct expectation {
 	bool has_uuid;
 	uint8_t uuid[16];        /* RPC interface, canonical byte order */
 	uint64_t parent_flow_id;
+	uint64_t announced_us;   /* packet time of the announcement (set by expect_add) */
 	uint64_t expires_us;
 };
 
@@ -41,8 +42,10 @@ void expect_free(struct expect_table *t);
 /* Adds (or refreshes) an expectation announced at now_us. */
 void expect_add(struct expect_table *t, const struct expectation *e, uint64_t now_us);
 
-/* Finds the expectation a new flow meets (its responder address and port, transport, initiator address) at
- * now_us; copies it into *out. Expired entries found on the way are dropped. */
+/* Finds the expectation a flow that started at now_us meets (its responder address and port, transport,
+ * initiator address): one announced at or before now_us and not expired then; copies it into *out. Expired
+ * entries found on the way are dropped. With several capture workers the announcement may be handled after the
+ * flow's first packet: asking again when the flow ends, with its start time, still finds it. */
 bool expect_match(struct expect_table *t, uint8_t family, const uint8_t *dst, uint16_t dport, uint8_t proto,
 		  const uint8_t *src, uint64_t now_us, struct expectation *out);
 

@@ -4,6 +4,7 @@
  * parsers on the first packets -> incremental expiry by packet time. When a flow ends: nDPI's last word, then
  * the outputs. */
 #include <stdio.h>
+#include <syslog.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@
 #include "verdict.h"
 #include "mcast.h"
 #include "summary.h"
+#include "util.h"
 #include "wol.h"
 
 /* ---- fragments: the first fragment's ports, found again by (addresses, protocol, id) ---- */
@@ -86,11 +88,29 @@ void engine_config_defaults(struct engine_config *cfg)
 	cfg->timeouts[TMO_OTHER] = DEFAULT_TMO_OTHER;
 }
 
+/* One line per finding, for the system logger (it adds the RFC 5424 header). */
+static void syslog_alerts(const struct flow *f, const struct flow_label *lab)
+{
+	char a[ADDR_STR_MAX], b[ADDR_STR_MAX], pn[8];
+	addr_to_str(f->key.family, flow_src_addr(f), a, sizeof a);
+	addr_to_str(f->key.family, flow_dst_addr(f), b, sizeof b);
+	for (unsigned i = 0; i < lab->verdict.nfindings; i++) {
+		const struct finding_kind *k = lab->verdict.findings[i];
+		int prio = k->severity == 1 ? LOG_ERR : k->severity == 2 ? LOG_WARNING : LOG_NOTICE;
+		syslog(prio, "[1:%u:1] %s: %s [Classification: %s] [Priority: %u] {%s} %s:%u -> %s:%u flow_id=%llu rule=%s",
+		       k->sid, k->id, k->message, k->category, k->severity, ip_proto_name(f->key.ip_proto, pn, sizeof pn), a,
+		       flow_src_port(f), b, flow_dst_port(f), (unsigned long long)f->id,
+		       lab->matched ? lab->match.best->id : "-");
+	}
+}
+
 static void on_flow_end(void *ctx, struct flow *f)
 {
 	struct engine *e = ctx;
 	if (f->ndpi)
 		dpi_finish(e->dpi, f);
+	if (!f->ext || !f->ext->followup_via)
+		followup_new_flow(e, f); /* another worker may have read the announcement after this flow began */
 	struct flow_label lab;
 	label_flow(e->cfg.knowledge, f, &lab);
 	verdict_flow(e->cfg.knowledge, f, &lab, &lab.verdict);
@@ -101,6 +121,8 @@ static void on_flow_end(void *ctx, struct flow *f)
 			e->alerts[lab.verdict.findings[i]->verdict]++;
 		if (e->eve)
 			eve_alerts(e->eve, &e->json, e, f, &lab);
+		if (e->cfg.syslog)
+			syslog_alerts(f, &lab);
 		if (e->cfg.on_alerted)
 			e->cfg.on_alerted(e->cfg.alerted_ctx, f, &lab);
 	}

@@ -98,6 +98,7 @@ void expect_add(struct expect_table *t, const struct expectation *e, uint64_t no
 	for (uint32_t i = t->buckets[b]; i != NIL; i = t->slots[i].next)
 		if (same_target(&t->slots[i].e, e)) { /* announced again: the newest announcement wins */
 			t->slots[i].e = *e;
+			t->slots[i].e.announced_us = now_us;
 			t->slots[i].e.expires_us = now_us + t->timeout_us;
 			t->st.refreshed++;
 			pthread_mutex_unlock(&t->lock);
@@ -113,6 +114,7 @@ void expect_add(struct expect_table *t, const struct expectation *e, uint64_t no
 		unlink_slot(t, i);
 	}
 	t->slots[i].e = *e;
+	t->slots[i].e.announced_us = now_us;
 	t->slots[i].e.expires_us = now_us + t->timeout_us;
 	t->slots[i].bucket = b;
 	t->slots[i].next = t->buckets[b];
@@ -138,7 +140,8 @@ bool expect_match(struct expect_table *t, uint8_t family, const uint8_t *dst, ui
 			t->st.expired++;
 			continue;
 		}
-		if (e->family == family && e->proto == proto && e->dport == dport && !memcmp(e->dst, dst, alen) &&
+		if (e->announced_us <= now_us && e->family == family && e->proto == proto && e->dport == dport &&
+		    !memcmp(e->dst, dst, alen) &&
 		    (!e->has_src || !memcmp(e->src, src, alen))) {
 			*out = *e;
 			found = true;

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <syslog.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +50,7 @@ struct options {
 	int fail_on;                /* enum verdict that makes the exit status 1, 0 = none */
 	const char *check_config;   /* --check-config FILE */
 	bool list_rules;
+	bool syslog;
 	const char *user;           /* -Z */
 	unsigned workers;
 	unsigned stats_interval;    /* seconds, 0 = only at the end */
@@ -77,6 +79,7 @@ static void usage(FILE *out)
 		"  --max-flows N         flow table capacity per worker (default %u)\n"
 		"  --all-protocols       enable every nDPI dissector, not only the ConfigMgr set\n"
 		"  --stats-interval N    write a stats event every N seconds (packet time offline, wall clock live)\n"
+		"  --syslog              send alerts to the system logger as well (facility daemon)\n"
 		"live capture:\n"
 		"  --workers N           capture threads sharing the interfaces by flow hash (PACKET_FANOUT; default 1)\n"
 		"  --snaplen N           bytes kept of each packet (default 262144)\n"
@@ -130,7 +133,7 @@ static char *join_words(char **words, int n)
 
 enum {
 	OPT_EVE = 256, OPT_MAX_FLOWS, OPT_ALL_PROTOCOLS, OPT_WORKERS, OPT_STATS_INTERVAL, OPT_SNAPLEN, OPT_BUFFER,
-	OPT_LIST_RULES, OPT_CHECK_CONFIG, OPT_EVIDENCE, OPT_FAIL_ON,
+	OPT_LIST_RULES, OPT_CHECK_CONFIG, OPT_EVIDENCE, OPT_FAIL_ON, OPT_SYSLOG,
 };
 
 /* Options that may be given once only: remembers which were seen. */
@@ -153,6 +156,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "buffer-size", required_argument, NULL, OPT_BUFFER },
 		{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
 		{ "evidence", required_argument, NULL, OPT_EVIDENCE },
+		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "check-config", required_argument, NULL, OPT_CHECK_CONFIG },
 		{ "version", no_argument, NULL, 'V' },
@@ -190,6 +194,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_LIST_RULES:
 			o->list_rules = true;
+			break;
+		case OPT_SYSLOG:
+			o->syslog = true;
+			o->ecfg.syslog = true;
 			break;
 		case OPT_EVIDENCE:
 			if (o->evidence_path)
@@ -637,6 +645,8 @@ int main(int argc, char **argv)
 		knowledge_free(r.know);
 		return EXIT_BAD_INPUT;
 	}
+	if (o.syslog) /* before -Z: the logger's socket is opened now */
+		openlog("cmflow", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	r.summary = o.quiet ? NULL : summary_new();
 	r.mcast = mcast_members_new();
 	r.expect = expect_new(DEFAULT_MAX_EXPECTATIONS, DEFAULT_EXPECT_TIMEOUT_S);
@@ -720,5 +730,7 @@ int main(int argc, char **argv)
 	knowledge_free(r.know);
 	free(o.bpf);
 	free(o.files);
+	if (o.syslog)
+		closelog();
 	return status;
 }

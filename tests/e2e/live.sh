@@ -114,5 +114,48 @@ sleep 0.3
 stop_cmflow || bad "exit status with -Z: $(cat "$tmp/err")"
 [ "$(grep -c '"event_type":"flow"' "$tmp/live3.json")" -gt 10 ] && ok "-Z nobody: still capturing" || bad "-Z: no flows"
 
+# follow-ups across workers: endpoint mapper answers and the connections to the announced ports, replayed into
+# two workers; the flow ids tell the worker (odd: worker 0, even: worker 1)
+epm=("$PCAPS/public/suricata-verify__bug-5133__input.pcap" "$PCAPS/public/suricata-verify__smb2-07__20171220_smb_psexec_add_user.pcap"
+	"$PCAPS/public/suricata-verify__dcerpc-ctxids__input.pcap")
+start_cmflow "$tmp/live4.json" --workers 2
+for round in 1 2 3; do replay "${epm[@]}"; done
+sleep 0.5
+stop_cmflow || bad "exit status, follow-ups with 2 workers"
+python3 - "$tmp/live4.json" <<'PY' && ok "2 workers: every follow-up linked to its parent, across workers too" || bad "2 workers: follow-ups"
+import json, sys
+flows = {e["flow_id"]: e for e in map(json.loads, open(sys.argv[1])) if e["event_type"] == "flow"}
+linked = [e for e in flows.values() if e.get("configmgr", {}).get("parent_flow_id")]
+dynamic = [e for e in flows.values() if e.get("dest_port") in (49683, 49163, 49724)]
+cross = sum(1 for e in linked if (e["flow_id"] - e["configmgr"]["parent_flow_id"]) % 2)
+print(f"   {len(linked)} linked of {len(dynamic)} connections to announced ports, {cross} across workers")
+assert len(dynamic) >= 4 and len(linked) == len(dynamic)
+assert all(flows[e["configmgr"]["parent_flow_id"]]["dest_port"] == 135 for e in linked)
+PY
+
+# --syslog: alerts reach the system logger: a listener of our own on /dev/log, in a private mount namespace with
+# a fresh /dev, so that the machine's logger (if any) is not touched
+if command -v unshare >/dev/null; then
+	cat >"$tmp/listen.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+s.settimeout(3)
+with open(sys.argv[1], "w") as out:
+    try:
+        while True:
+            out.write(s.recv(4096).decode(errors="replace") + "\n")
+            out.flush()
+    except socket.timeout:
+        pass
+PY
+	unshare -m sh -c "mount --make-rprivate / && mount -t tmpfs tmpfs /dev && touch /dev/null && \
+		{ python3 '$tmp/listen.py' '$tmp/syslog.txt' & sleep 0.5; \
+		'$CMFLOW' -q --syslog -r '$PCAPS/cm-demo.pcap' -c '$SRCDIR/signatures/example-site.conf'; wait; }"
+	n=$(grep -c 'cmflow\[[0-9]*\]: \[1:90000' "$tmp/syslog.txt" 2>/dev/null)
+	grep -q 'unknown-host.*10.7.0.99:51134 -> 10.1.0.20:1433' "$tmp/syslog.txt" && [ "$n" -eq 8 ] &&
+		ok "--syslog: the 8 alerts of the demo reach the system logger" || bad "--syslog: ${n:-0} alerts logged"
+fi
+
 echo "live: $fails failed"
 [ "$fails" -eq 0 ]

@@ -13,11 +13,7 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz_packet fuzz_json fuzz_dcerpc fuzz_parsers fuzz_config fuzz_pcapng)
 build=${FUZZ_BUILD:-$src/build-fuzz}
 command -v clang >/dev/null || { echo "run.sh: clang is missing (apt-get install clang)"; exit 1; }
-[ -x "$src/configure" ] || (cd "$src" && ./autogen.sh >/dev/null 2>&1)
-mkdir -p "$build"
-if [ ! -f "$build/Makefile" ]; then
-	(cd "$build" && CC=clang "$src/configure" -q --enable-fuzzing --disable-tests) || exit 1
-fi
+CC=clang "$src/scripts/configure-in.sh" "$build" --enable-fuzzing --disable-tests || exit 1
 (cd "$build" && make -s -j"$(nproc)" $(for t in "${targets[@]}"; do echo "tests/fuzz/$t"; done)) >/dev/null || exit 1
 corpus=$build/corpus
 [ -d "$corpus" ] || python3 "$here/make-corpus.py" "$src/pcaps" "$src/signatures" "$corpus"
