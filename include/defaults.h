@@ -17,6 +17,8 @@
 #define INSPECT_MAX_PACKETS 32             /* packets of a flow that cmflow's own parsers look at */
 #define DEFAULT_MAX_EXPECTATIONS 65536u  /* announced connections waiting (expect.h) */
 #define DEFAULT_EXPECT_TIMEOUT_S 300u    /* an announcement is kept 5 minutes, as conntrack and ASA do */
+#define DEFAULT_ALERT_SLOTS 16384u      /* live: finding x host pair x service entries of the alert limiter */
+#define DEFAULT_ALERT_INTERVAL_S 60u    /* live: one report of the same finding per pair and service a minute */
 #define EXPIRE_EVERY_US 1000000u           /* how often (packet time) the flow table looks for idle flows */
 
 #endif

@@ -17,6 +17,8 @@ struct dpi;
 struct knowledge;
 struct mcast_members;
 struct expect_table;
+struct alert_limiter;
+struct evidence_live;
 
 struct flow;
 struct flow_label;
@@ -35,6 +37,8 @@ struct engine_config {
 	uint32_t worker, workers;
 	alerted_fn on_alerted;      /* may be NULL */
 	bool syslog;                /* alerts to the system logger too (openlog done by the caller) */
+	struct alert_limiter *limiter; /* live: one report per finding, host pair and service a minute; NULL */
+	struct evidence_live *evlive;  /* live --evidence; NULL */
 	void *alerted_ctx;  /* this engine's index among the capture workers (flow ids stay unique) */
 };
 

@@ -43,6 +43,7 @@ enum app_proof { APP_NONE = 0, APP_HTTP, APP_TLS, APP_SMB, APP_DCERPC, APP_WOL }
 #define FLOW_F_ALERTED       0x0100  /* a finding was raised: its packets go to the evidence file */
 #define FLOW_F_REPLIED       0x0200  /* a packet went back to the initiator */
 #define FLOW_F_L2_BROADCAST  0x0400  /* the initiator's packets go to the Ethernet broadcast address */
+#define FLOW_F_EVIDENCE      0x0800  /* live: a finding is known, every packet goes to the evidence file */
 
 struct ndpi_flow_struct;
 struct flow_ext;

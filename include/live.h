@@ -43,6 +43,9 @@ void live_stop(struct live *l);
 /* Kernel counters summed over all handles (pcap_stats). */
 void live_stats(struct live *l, uint64_t *received, uint64_t *dropped, uint64_t *ifdropped);
 
+/* The link type of the first interface. */
+int live_linktype(const struct live *l);
+
 void live_close(struct live *l);
 
 #endif

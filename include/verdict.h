@@ -46,6 +46,9 @@ struct verdict_result {
 	enum verdict verdict;
 	const struct finding_kind *findings[VERDICT_MAX_FINDINGS];
 	unsigned nfindings;
+	/* live monitoring: whether each finding is reported now, and the repeats held back before it */
+	bool muted[VERDICT_MAX_FINDINGS];
+	uint64_t held_back[VERDICT_MAX_FINDINGS];
 };
 
 /* Applies the policy to a flow and its label. */

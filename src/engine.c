@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "defaults.h"
+#include "alertlimit.h"
 #include "dpi.h"
+#include "evidence.h"
 #include "engine.h"
 #include "eve.h"
 #include "flow_ext.h"
@@ -95,6 +97,8 @@ static void syslog_alerts(const struct flow *f, const struct flow_label *lab)
 	addr_to_str(f->key.family, flow_src_addr(f), a, sizeof a);
 	addr_to_str(f->key.family, flow_dst_addr(f), b, sizeof b);
 	for (unsigned i = 0; i < lab->verdict.nfindings; i++) {
+		if (lab->verdict.muted[i])
+			continue;
 		const struct finding_kind *k = lab->verdict.findings[i];
 		int prio = k->severity == 1 ? LOG_ERR : k->severity == 2 ? LOG_WARNING : LOG_NOTICE;
 		syslog(prio, "[1:%u:1] %s: %s [Classification: %s] [Priority: %u] {%s} %s:%u -> %s:%u flow_id=%llu rule=%s",
@@ -102,6 +106,41 @@ static void syslog_alerts(const struct flow *f, const struct flow_label *lab)
 		       flow_src_port(f), b, flow_dst_port(f), (unsigned long long)f->id,
 		       lab->matched ? lab->match.best->id : "-");
 	}
+}
+
+#define PARSER_EVIDENCE 1 /* flow_ext parser_state slot of the live evidence buffer */
+
+/* Live --evidence: keep a new flow's first packets; when its parsers are done, a finding already visible sends
+ * them (and every later packet) to the evidence file. */
+static void evidence_step(struct engine *e, struct flow *f, int linktype, const struct pcap_pkthdr *h,
+			  const uint8_t *data, bool inspect_was_done)
+{
+	if (f->flags & FLOW_F_EVIDENCE) {
+		evidence_live_write(e->cfg.evlive, linktype, h, data);
+		return;
+	}
+	struct flow_ext *x = f->ext;
+	struct evidence_buf *b = x ? x->parser_state[PARSER_EVIDENCE] : NULL;
+	if (inspect_was_done)
+		return;
+	if (!b && f->pkts[0] + f->pkts[1] == 1 && (x = flow_ext_get(f)) && (b = evidence_live_buffer(e->cfg.evlive))) {
+		x->parser_state[PARSER_EVIDENCE] = b;
+		x->parser_free[PARSER_EVIDENCE] = evidence_live_buffer_free;
+	}
+	if (!b)
+		return;
+	evidence_live_keep(b, linktype, h, data);
+	if (!(f->flags & FLOW_F_INSPECT_DONE))
+		return;
+	struct flow_label lab;
+	label_flow(e->cfg.knowledge, f, &lab);
+	verdict_flow(e->cfg.knowledge, f, &lab, &lab.verdict);
+	if (lab.verdict.nfindings) {
+		evidence_live_flush(b);
+		f->flags |= FLOW_F_EVIDENCE;
+	}
+	evidence_live_buffer_free(b);
+	x->parser_state[PARSER_EVIDENCE] = NULL;
 }
 
 static void on_flow_end(void *ctx, struct flow *f)
@@ -115,10 +154,20 @@ static void on_flow_end(void *ctx, struct flow *f)
 	label_flow(e->cfg.knowledge, f, &lab);
 	verdict_flow(e->cfg.knowledge, f, &lab, &lab.verdict);
 	e->verdicts[lab.verdict.verdict]++;
+	if (lab.verdict.nfindings && e->cfg.limiter) {
+		const char *rule = lab.matched ? lab.match.best->id : "-";
+		for (unsigned i = 0; i < lab.verdict.nfindings; i++)
+			lab.verdict.muted[i] = !alert_limiter_pass(e->cfg.limiter, lab.verdict.findings[i]->sid, f->key.family,
+								   flow_src_addr(f), flow_dst_addr(f), rule, e->now_us,
+								   &lab.verdict.held_back[i]);
+	}
+	if (lab.verdict.nfindings && f->ext && f->ext->parser_state[PARSER_EVIDENCE] && !(f->flags & FLOW_F_EVIDENCE))
+		evidence_live_flush(f->ext->parser_state[PARSER_EVIDENCE]); /* a short flow: its kept packets */
 	if (lab.verdict.nfindings) {
 		f->flags |= FLOW_F_ALERTED;
 		for (unsigned i = 0; i < lab.verdict.nfindings; i++)
-			e->alerts[lab.verdict.findings[i]->verdict]++;
+			if (!lab.verdict.muted[i])
+				e->alerts[lab.verdict.findings[i]->verdict]++;
 		if (e->eve)
 			eve_alerts(e->eve, &e->json, e, f, &lab);
 		if (e->cfg.syslog)
@@ -369,8 +418,11 @@ void engine_packet(struct engine *e, int linktype, const struct pcap_pkthdr *h, 
 					}
 				}
 				account(e, f, &p, dir);
-				if (!(f->flags & FLOW_F_DPI_DONE) || !(f->flags & FLOW_F_INSPECT_DONE))
+				bool was_done = (f->flags & FLOW_F_INSPECT_DONE) != 0;
+				if (!(f->flags & FLOW_F_DPI_DONE) || !was_done)
 					inspect(e, f, &p, dir);
+				if (e->cfg.evlive)
+					evidence_step(e, f, linktype, h, data, was_done);
 			}
 		}
 	} else if (r == DECODE_NOT_IP && p.ethertype == ETHERTYPE_WOL) {

@@ -331,6 +331,8 @@ void eve_alerts(struct eve *ev, struct json *j, const struct engine *e, const st
 	char filter[1024], ts[TS_STR_MAX];
 	flow_display_filter(f, filter, sizeof filter);
 	for (unsigned i = 0; i < lab->verdict.nfindings; i++) {
+		if (lab->verdict.muted[i])
+			continue; /* a repeat within the minute: counted, reported with the next one */
 		const struct finding_kind *k = lab->verdict.findings[i];
 		json_reset(j);
 		eve_flow_head(j, e, f, f->ts_first, "alert");
@@ -354,6 +356,8 @@ void eve_alerts(struct eve *ev, struct json *j, const struct engine *e, const st
 		write_configmgr_fields(j, e, f, lab);
 		json_str(j, "finding", k->id);
 		json_str(j, "wireshark_filter", filter);
+		if (lab->verdict.held_back[i])
+			json_uint(j, "repeats_held_back", lab->verdict.held_back[i]);
 		json_close_object(j);
 		json_close_object(j);
 		eve_write(ev, j);

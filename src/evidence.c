@@ -188,3 +188,129 @@ long evidence_write(struct evidence *ev, const char *const *files, const char *b
 		pcap_close(dead);
 	return written;
 }
+
+/* ---- live capture ---- */
+
+struct evidence_live {
+	pthread_mutex_t lock;
+	pcap_t *dead;
+	pcap_dumper_t *dump;
+	int linktype;
+	uint64_t budget_used, packets, refused;
+};
+
+struct evidence_buf {
+	struct evidence_live *owner;
+	uint32_t npkts, used;
+	int linktype;
+	uint8_t data[]; /* records: struct pcap_pkthdr, then caplen bytes */
+};
+
+struct evidence_live *evidence_live_open(const char *path, int linktype, char *err, size_t errlen)
+{
+	struct evidence_live *l = calloc(1, sizeof *l);
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	l->linktype = linktype;
+	l->dead = pcap_open_dead(linktype, 262144);
+	l->dump = l->dead ? pcap_dump_open(l->dead, path) : NULL;
+	if (!l->dump) {
+		snprintf(err, errlen, "%s: cannot write: %s", path, l->dead ? pcap_geterr(l->dead) : "out of memory");
+		if (l->dead)
+			pcap_close(l->dead);
+		free(l);
+		return NULL;
+	}
+	pthread_mutex_init(&l->lock, NULL);
+	return l;
+}
+
+void evidence_live_close(struct evidence_live *l)
+{
+	if (!l)
+		return;
+	pcap_dump_close(l->dump);
+	pcap_close(l->dead);
+	pthread_mutex_destroy(&l->lock);
+	free(l);
+}
+
+struct evidence_buf *evidence_live_buffer(struct evidence_live *l)
+{
+	pthread_mutex_lock(&l->lock);
+	bool ok = l->budget_used + EVIDENCE_FLOW_BYTES <= EVIDENCE_LIVE_BUDGET;
+	if (ok)
+		l->budget_used += EVIDENCE_FLOW_BYTES;
+	else
+		l->refused++;
+	pthread_mutex_unlock(&l->lock);
+	if (!ok)
+		return NULL;
+	struct evidence_buf *b = malloc(sizeof *b + EVIDENCE_FLOW_BYTES);
+	if (!b) {
+		pthread_mutex_lock(&l->lock);
+		l->budget_used -= EVIDENCE_FLOW_BYTES;
+		pthread_mutex_unlock(&l->lock);
+		return NULL;
+	}
+	b->owner = l;
+	b->npkts = b->used = 0;
+	return b;
+}
+
+void evidence_live_keep(struct evidence_buf *b, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+{
+	size_t need = sizeof *h + h->caplen;
+	if (linktype != b->owner->linktype || b->npkts == EVIDENCE_FLOW_PACKETS || need > EVIDENCE_FLOW_BYTES - b->used)
+		return;
+	memcpy(b->data + b->used, h, sizeof *h);
+	memcpy(b->data + b->used + sizeof *h, data, h->caplen);
+	b->used += (uint32_t)need;
+	b->npkts++;
+}
+
+void evidence_live_buffer_free(void *p)
+{
+	struct evidence_buf *b = p;
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->owner->lock);
+	b->owner->budget_used -= EVIDENCE_FLOW_BYTES;
+	pthread_mutex_unlock(&b->owner->lock);
+	free(b);
+}
+
+void evidence_live_flush(struct evidence_buf *b)
+{
+	struct evidence_live *l = b->owner;
+	pthread_mutex_lock(&l->lock);
+	for (uint32_t at = 0; at < b->used;) {
+		struct pcap_pkthdr h;
+		memcpy(&h, b->data + at, sizeof h);
+		pcap_dump((u_char *)l->dump, &h, b->data + at + sizeof h);
+		at += (uint32_t)(sizeof h + h.caplen);
+		l->packets++;
+	}
+	pthread_mutex_unlock(&l->lock);
+}
+
+void evidence_live_write(struct evidence_live *l, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+{
+	if (linktype != l->linktype)
+		return; /* one link type per pcap file */
+	pthread_mutex_lock(&l->lock);
+	pcap_dump((u_char *)l->dump, h, data);
+	l->packets++;
+	pthread_mutex_unlock(&l->lock);
+}
+
+uint64_t evidence_live_packets(struct evidence_live *l)
+{
+	pthread_mutex_lock(&l->lock);
+	pcap_dump_flush(l->dump);
+	uint64_t n = l->packets;
+	pthread_mutex_unlock(&l->lock);
+	return n;
+}

@@ -181,6 +181,11 @@ void live_stats(struct live *l, uint64_t *received, uint64_t *dropped, uint64_t 
 	}
 }
 
+int live_linktype(const struct live *l)
+{
+	return l->h[0].linktype;
+}
+
 void live_close(struct live *l)
 {
 	if (!l)

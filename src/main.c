@@ -24,6 +24,7 @@
 #include "eve.h"
 #include "flow_table.h"
 #include "knowledge.h"
+#include "alertlimit.h"
 #include "evidence.h"
 #include "expect.h"
 #include "live.h"
@@ -71,7 +72,7 @@ static void usage(FILE *out)
 		"  -f 'BPF'              capture filter (or give it as trailing words, as tcpdump does)\n"
 		"  -c SITE.conf          site configuration: sites, modes, ports, hosts and their roles\n"
 		"  --eve FILE            EVE JSON lines: flow, alert and stats events ('-' = stdout)\n"
-		"  --evidence FILE.pcap  the packets of every flow that raised an alert (files only)\n"
+		"  --evidence FILE.pcap  the packets of every flow that raised an alert\n"
 		"  --fail-on noncompliant|unexpected   exit 1 when such an alert was raised\n"
 		"  -S DIR                signatures directory (default: %s)\n"
 		"  --list-rules          print the port matrix rules (resolved for -c's site), one a line\n"
@@ -295,8 +296,6 @@ static void parse_args(int argc, char **argv, struct options *o)
 	if (o->nfiles && (seen_workers || seen_snap || seen_buf))
 		die_usage("--workers, --snaplen and --buffer-size are for live capture (-i)", NULL);
 	if (o->evidence_path) {
-		if (o->nifaces)
-			die_usage("--evidence reads the input files a second time: it needs -r, not -i", NULL);
 		for (size_t i = 0; i < o->nfiles; i++)
 			if (strcmp(o->files[i], "-") == 0)
 				die_usage("--evidence cannot read standard input twice", NULL);
@@ -395,6 +394,8 @@ struct run {
 	struct mcast_members *mcast;
 	struct evidence *evidence;
 	struct expect_table *expect;
+	struct alert_limiter *limiter;
+	struct evidence_live *evlive;
 	uint64_t next_stats_us;
 };
 
@@ -562,6 +563,15 @@ static int run_live(struct run *r)
 		fprintf(stderr, "cmflow: %s\n", err);
 		return EXIT_BAD_INPUT;
 	}
+	if (r->o->evidence_path) { /* opened before -Z, as the other outputs */
+		r->evlive = evidence_live_open(r->o->evidence_path, live_linktype(r->live), err, sizeof err);
+		if (!r->evlive) {
+			fprintf(stderr, "cmflow: %s\n", err);
+			return EXIT_BAD_INPUT;
+		}
+		for (unsigned i = 0; i < r->nw; i++)
+			r->w[i].e->cfg.evlive = r->evlive;
+	}
 	if (r->o->user && !drop_privileges(r->o->user, err, sizeof err)) {
 		fprintf(stderr, "cmflow: %s\n", err);
 		return EXIT_BAD_INPUT;
@@ -650,7 +660,9 @@ int main(int argc, char **argv)
 	r.summary = o.quiet ? NULL : summary_new();
 	r.mcast = mcast_members_new();
 	r.expect = expect_new(DEFAULT_MAX_EXPECTATIONS, DEFAULT_EXPECT_TIMEOUT_S);
-	if (o.evidence_path)
+	if (o.nifaces) /* live: the same finding for the same pair and service once a minute */
+		r.limiter = alert_limiter_new(DEFAULT_ALERT_SLOTS, DEFAULT_ALERT_INTERVAL_S * 1000000ull);
+	if (o.evidence_path && !o.nifaces)
 		r.evidence = evidence_new();
 	verdict_config(r.know, config_finding, &r);
 	r.nw = o.nifaces ? o.workers : 1;
@@ -664,6 +676,7 @@ int main(int argc, char **argv)
 		cfg.knowledge = r.know;
 		cfg.mcast = r.mcast;
 		cfg.expect = r.expect;
+		cfg.limiter = r.limiter;
 		if (r.evidence) {
 			cfg.on_alerted = on_alerted;
 			cfg.alerted_ctx = r.evidence;
@@ -699,6 +712,9 @@ int main(int argc, char **argv)
 		eve_stats(r.eve, &rs, end_us);
 		eve_flush(r.eve);
 	}
+	if (r.evlive && o.verbose)
+		fprintf(stderr, "cmflow: evidence: %llu packets in %s\n", (unsigned long long)evidence_live_packets(r.evlive),
+			o.evidence_path);
 	if (r.evidence) {
 		long n = evidence_write(r.evidence, o.files, o.bpf, o.evidence_path, err, sizeof err);
 		if (n < 0) {
@@ -726,6 +742,8 @@ int main(int argc, char **argv)
 	mcast_members_free(r.mcast);
 	evidence_free(r.evidence);
 	expect_free(r.expect);
+	alert_limiter_free(r.limiter);
+	evidence_live_close(r.evlive);
 	eve_close(r.eve);
 	knowledge_free(r.know);
 	free(o.bpf);

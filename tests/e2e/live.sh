@@ -133,6 +133,34 @@ assert len(dynamic) >= 4 and len(linked) == len(dynamic)
 assert all(flows[e["configmgr"]["parent_flow_id"]]["dest_port"] == 135 for e in linked)
 PY
 
+# live --evidence and the alert limiter: the demo replayed twice within a minute; the second round's findings
+# repeat the first's (same host pairs and services) and are held back; the evidence file has every packet of
+# every alerted flow (the demo's flows are short: their first packets are all of them)
+start_cmflow "$tmp/live5.json" -c "$SRCDIR/signatures/example-site.conf" --evidence "$tmp/live5.pcap"
+replay "$PCAPS/cm-demo.pcap"
+sleep 1
+replay "$PCAPS/cm-demo.pcap"
+sleep 0.5
+stop_cmflow || bad "exit status with --evidence live"
+python3 - "$tmp/live5.json" "$tmp/live5.pcap" "$SRCDIR/tests/e2e" <<'PY' && ok "live: alerts once a minute per pair and service; the evidence file has exactly the alerted flows' packets" || bad "live evidence or alert limiter"
+import collections, json, sys
+sys.path.insert(0, sys.argv[3])
+import tuples
+ev = [json.loads(l) for l in open(sys.argv[1])]
+alerts = [e for e in ev if e["event_type"] == "alert"]
+alerted = {e["flow_id"] for e in alerts}
+flagged = [e for e in ev if e["event_type"] == "flow" and e["configmgr"].get("reasons")]
+print(f"   {len(alerts)} alert events for {len(flagged)} flows with findings")
+assert len(alerts) == 7, len(alerts)  # offline 8: the second HTTP flow of 10.2.0.22 to the MP repeats the first
+assert len(flagged) == 14, len(flagged)
+want = collections.Counter()
+for e in flagged:
+    k = tuples.tuple_key(e["proto"], e["src_ip"], e["src_port"], e["dest_ip"], e["dest_port"])
+    want[k] += e["flow"]["pkts_toserver"] + e["flow"]["pkts_toclient"]
+got = tuples.tshark_tuples(sys.argv[2])
+assert got == want, (got, want)
+PY
+
 # --syslog: alerts reach the system logger: a listener of our own on /dev/log, in a private mount namespace with
 # a fresh /dev, so that the machine's logger (if any) is not touched
 if command -v unshare >/dev/null; then
