@@ -96,9 +96,10 @@ void expect_add(struct expect_table *t, const struct expectation *e, uint64_t no
 	pthread_mutex_lock(&t->lock);
 	uint32_t b = bucket_of(t, e->family, e->dst, e->dport, e->proto);
 	for (uint32_t i = t->buckets[b]; i != NIL; i = t->slots[i].next)
-		if (same_target(&t->slots[i].e, e)) { /* announced again: the newest announcement wins */
+		if (same_target(&t->slots[i].e, e)) { /* announced again: the newest names the parent, the first the time */
+			uint64_t first = t->slots[i].e.announced_us;
 			t->slots[i].e = *e;
-			t->slots[i].e.announced_us = now_us;
+			t->slots[i].e.announced_us = first < now_us ? first : now_us;
 			t->slots[i].e.expires_us = now_us + t->timeout_us;
 			t->st.refreshed++;
 			pthread_mutex_unlock(&t->lock);

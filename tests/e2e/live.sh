@@ -129,6 +129,9 @@ linked = [e for e in flows.values() if e.get("configmgr", {}).get("parent_flow_i
 dynamic = [e for e in flows.values() if e.get("dest_port") in (49683, 49163, 49724)]
 cross = sum(1 for e in linked if (e["flow_id"] - e["configmgr"]["parent_flow_id"]) % 2)
 print(f"   {len(linked)} linked of {len(dynamic)} connections to announced ports, {cross} across workers")
+for e in dynamic:
+    if e not in linked:
+        print("   not linked:", e["flow_id"], e["src_ip"], e["src_port"], e["dest_ip"], e["dest_port"], e["flow"])
 assert len(dynamic) >= 4 and len(linked) == len(dynamic)
 assert all(flows[e["configmgr"]["parent_flow_id"]]["dest_port"] == 135 for e in linked)
 PY

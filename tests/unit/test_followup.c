@@ -233,3 +233,25 @@ Test(expect, match_expire_evict_and_source)
 	cr_assert(expect_match(t, 4, e.dst, 5, 6, e.src, 400000001, &got));
 	expect_free(t);
 }
+
+/* a connection that began after the first announcement is still linked when it is looked up (at its end, by
+ * another worker) after the same port was announced again */
+Test(expect, refresh_keeps_the_first_announcement_time)
+{
+	struct expect_table *t = expect_new(8, 300);
+	struct expectation e = { .family = 4, .proto = 6, .dport = 49683, .kind = EXPECT_EPM, .parent_flow_id = 1 };
+	inet_pton(AF_INET, "10.9.0.1", e.dst);
+	uint8_t src[16] = { 10, 1, 0, 5 };
+	expect_add(t, &e, 1000000);
+	e.parent_flow_id = 9;
+	expect_add(t, &e, 5000000);
+	struct expectation got;
+	cr_assert(expect_match(t, 4, e.dst, 49683, 6, src, 2000000, &got), "began between the two announcements");
+	cr_assert_eq(got.parent_flow_id, 9, "the newest announcement names the parent");
+	cr_assert_not(expect_match(t, 4, e.dst, 49683, 6, src, 500000, &got), "began before any announcement");
+	cr_assert(expect_match(t, 4, e.dst, 49683, 6, src, 304000000, &got), "the refresh extends the life");
+	struct expect_stats st;
+	expect_stats(t, &st);
+	cr_assert_eq(st.refreshed, 1);
+	expect_free(t);
+}
