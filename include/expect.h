@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum expect_kind { EXPECT_EPM = 1, EXPECT_DCOM, EXPECT_TFTP, EXPECT_PPTP, EXPECT_SQL_BROWSER };
+enum expect_kind { EXPECT_EPM = 1, EXPECT_DCOM, EXPECT_TFTP, EXPECT_PPTP, EXPECT_SQL_BROWSER, EXPECT_SESSION };
 
 struct expectation {
 	uint8_t family;          /* 4 or 6 */

@@ -70,7 +70,7 @@ struct flow {
 	uint8_t inspected;              /* packets given to the parsers so far (saturates) */
 	uint16_t rule;                  /* matched rule index + 1, 0 = none (set at the end) */
 	uint8_t verdict;
-	uint8_t reserved;
+	uint8_t payload;                /* enum payload_kind of the first TCP payload */
 	struct ndpi_flow_struct *ndpi;
 	struct flow_ext *ext;
 };

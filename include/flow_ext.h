@@ -23,7 +23,7 @@ struct flow_ext {
 
 	/* follow-up: this flow was announced by another one (expect.h) */
 	uint64_t parent_flow_id;
-	const char *followup_via;       /* static string: "epm", "dcom", "tftp", "pptp", "sql-browser" */
+	const char *followup_via;       /* static string: "epm", "dcom", "tftp", "pptp", "sql-browser", "session" */
 	/* DCE/RPC interface bound on this flow (or announced for it) */
 	uint8_t rpc_uuid[16];
 	bool has_rpc_uuid;

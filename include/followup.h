@@ -28,9 +28,13 @@ size_t sqlbrowser_parse_ports(const uint8_t *p, size_t len, uint16_t *ports, siz
  * a parser still wants this flow's packets. */
 bool followup_inspect(struct engine *e, struct flow *f, const struct packet *p, enum flow_dir dir);
 
-/* A flow was just created, or ends without a parent (then its announcement may have been handled late by
- * another worker): does it meet an expectation? */
+/* A flow was just created: does it meet an expectation, and does it announce channels of its own session
+ * (rules with after=)? */
 void followup_new_flow(struct engine *e, struct flow *f);
+
+/* A flow ends without a parent (its announcement may have been handled late by another worker): does it meet
+ * an expectation now? */
+void followup_late(struct engine *e, struct flow *f);
 
 /* For fuzzing: the TFTP, PPTP and SQL Browser parsers on arbitrary bytes. */
 void followup_fuzz_one(const uint8_t *data, size_t len);

@@ -49,6 +49,8 @@ struct rule {
 	char urls[RULE_MAX_URLS][48];
 	unsigned nurls;
 	bool multicast;
+	char after_row[8];      /* after=ROW: a channel opened within a session of that row between the same hosts */
+	int after;              /* index of that rule, or -1 */
 	unsigned line;
 };
 
@@ -56,6 +58,7 @@ struct ruleset {
 	struct roles roles;
 	struct rule *rules;
 	unsigned n;
+	unsigned nafter;        /* rules with after= (their sessions announce them) */
 	char *path;
 };
 
@@ -95,6 +98,15 @@ bool rules_match(const struct ruleset *rs, const struct flow_facts *ff, struct r
 
 /* True when the rule's ports (resolved for the site) include this flow's transport and responder port. */
 bool rule_port_fits(const struct rule *r, const struct flow_facts *ff, int *specificity);
+
+/* Parses a comma list of ports as a rule writes them ("tcp/2701,udp/2701,tcp/16992-16995"), for other data
+ * files; false and "FILE:LINE: message 'word'" in err on error. */
+bool rules_parse_ports(const char *list, struct rule_port *out, unsigned max, unsigned *n, const char *path,
+		       unsigned line, char *err, size_t errlen);
+
+/* True when one of the ports (fixed, range, or a site variable resolved with sp) is this transport and port. */
+bool rule_ports_contain(const struct rule_port *ports, unsigned n, uint8_t proto, uint16_t port,
+			const struct site_ports *sp);
 
 /* True when app is one of the rule's app= protocols. */
 bool rule_expects_app(const struct rule *r, const char *app);

@@ -1,8 +1,9 @@
 /* summary.h: the text summary printed at the end (unless -q): packets, flows, flows by application protocol,
- * malformed packets by reason. */
+ * the ConfigMgr role pairs, multicast sessions and Wake On LAN targets, malformed packets by reason. */
 #ifndef CMFLOW_SUMMARY_H
 #define CMFLOW_SUMMARY_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "flow.h"
@@ -19,6 +20,9 @@ void summary_flow(struct summary *s, const struct engine *e, const struct flow *
 
 /* Prints the summary to out. */
 struct finding_kind;
+/* A Wake On LAN magic packet in a raw Ethernet frame (EtherType 0x0842): no flow carries it. */
+void summary_wol_frame(struct summary *s, const uint8_t target[6], const uint8_t src_mac[6], const char *addressing);
+
 /* A finding about the site configuration itself (shown with the findings). */
 void summary_config_finding(struct summary *s, const struct finding_kind *kind, const char *detail);
 

@@ -10,6 +10,7 @@
 
 #include "flow.h"
 #include "roles.h"
+#include "rules.h"
 
 struct knowledge;
 struct flow_label;
@@ -29,8 +30,14 @@ struct finding_kind {
 	char message[256];
 };
 
+#define POLICY_MAX_PORTS 16
+
 struct policy {
 	role_set native_https, http_only, fallback_http, not_site_system;
+	struct rule_port tls_only[POLICY_MAX_PORTS];   /* cleartext there is noncompliant */
+	unsigned ntls_only;
+	struct rule_port exclusive[POLICY_MAX_PORTS];  /* only ConfigMgr paths use these ports */
+	unsigned nexclusive;
 	struct finding_kind kinds[POLICY_MAX_FINDINGS];
 	unsigned nkinds;
 };

@@ -18,6 +18,7 @@
 #include "followup.h"
 #include "hash.h"
 #include "http.h"
+#include "payload.h"
 #include "knowledge.h"
 #include "label.h"
 #include "verdict.h"
@@ -148,8 +149,7 @@ static void on_flow_end(void *ctx, struct flow *f)
 	struct engine *e = ctx;
 	if (f->ndpi)
 		dpi_finish(e->dpi, f);
-	if (!f->ext || !f->ext->followup_via)
-		followup_new_flow(e, f); /* another worker may have read the announcement after this flow began */
+	followup_late(e, f); /* another worker may have read the announcement after this flow began */
 	struct flow_label lab;
 	label_flow(e->cfg.knowledge, f, &lab);
 	verdict_flow(e->cfg.knowledge, f, &lab, &lab.verdict);
@@ -373,6 +373,8 @@ static void inspect(struct engine *e, struct flow *f, const struct packet *p, en
 		f->inspected++;
 	if (f->flags & FLOW_F_INSPECT_DONE)
 		return;
+	if (f->payload == PAYLOAD_UNSEEN && f->key.ip_proto == 6 && p->payload_len)
+		f->payload = (uint8_t)payload_classify(p->payload, p->payload_len);
 	if (e->cfg.knowledge && f->app_proof != APP_TLS && f->inspected <= INSPECT_MAX_PACKETS)
 		http_inspect(e->cfg.knowledge->http_methods, f, p, dir);
 	if (f->key.ip_proto == 17 && dir == DIR_TO_SERVER && p->payload_len && f->inspected <= INSPECT_MAX_PACKETS)
@@ -431,6 +433,8 @@ void engine_packet(struct engine *e, int linktype, const struct pcap_pkthdr *h, 
 			e->wol_frames++;
 			if (e->eve)
 				eve_wol_frame(e->eve, &e->json, &p, &m);
+			if (e->summary)
+				summary_wol_frame(e->summary, m.target_mac, p.eth_src, wol_cast_name(wol_cast_of(&p)));
 		}
 	}
 	engine_tick(e, e->now_us);

@@ -13,6 +13,7 @@
 #include "knowledge.h"
 #include "label.h"
 #include "mcast.h"
+#include "payload.h"
 #include "rules.h"
 #include "site.h"
 #include "verdict.h"
@@ -252,6 +253,8 @@ static void write_configmgr_fields(struct json *j, const struct engine *e, const
 	const struct flow_ext *x = f->ext;
 	if (lab && e->cfg.knowledge && e->cfg.knowledge->rules)
 		write_label(j, e->cfg.knowledge->rules, lab);
+	if (f->payload)
+		json_str(j, "payload", payload_kind_name(f->payload));
 	if (f->key.ip_proto == 17 && mcast_is_group(f->key.family, flow_dst_addr(f)))
 		write_multicast(j, e, f);
 	if (x && x->followup_via)

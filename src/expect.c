@@ -168,6 +168,7 @@ const char *expect_kind_name(uint8_t kind)
 	case EXPECT_TFTP: return "tftp";
 	case EXPECT_PPTP: return "pptp";
 	case EXPECT_SQL_BROWSER: return "sql-browser";
+	case EXPECT_SESSION: return "session";
 	default: return "unknown";
 	}
 }

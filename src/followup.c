@@ -6,6 +6,8 @@
 #include "engine.h"
 #include "expect.h"
 #include "flow_ext.h"
+#include "knowledge.h"
+#include "rules.h"
 #include "followup.h"
 
 #define PARSER_DCERPC 0          /* flow_ext parser_state slot (1 is the live evidence buffer) */
@@ -184,9 +186,40 @@ bool followup_inspect(struct engine *e, struct flow *f, const struct packet *p, 
 	return dport == 1434;
 }
 
+/* A session of a rule that others name with after= (remote control's control channel): its data channels
+ * between the same two hosts, from the same initiator, are announced. */
+static void announce_session_channels(struct engine *e, struct flow *f)
+{
+	const struct ruleset *rs = e->cfg.knowledge ? e->cfg.knowledge->rules : NULL;
+	if (!rs || !rs->nafter || (f->key.ip_proto != 6 && f->key.ip_proto != 17))
+		return;
+	struct announce_ctx a = { e, f, f->ts_first };
+	for (unsigned i = 0; i < rs->n; i++) {
+		const struct rule *data = &rs->rules[i];
+		if (data->after < 0)
+			continue;
+		const struct rule *control = &rs->rules[data->after];
+		if (!rule_ports_contain(control->ports, control->nports, f->key.ip_proto, flow_dst_port(f), NULL))
+			continue;
+		for (unsigned k = 0; k < data->nports; k++) {
+			const struct rule_port *rp = &data->ports[k];
+			if (rp->kind == PK_FIXED)
+				expect_from(&a, EXPECT_SESSION, rp->proto, flow_dst_addr(f), rp->lo, flow_src_addr(f), NULL);
+		}
+	}
+}
+
 void followup_new_flow(struct engine *e, struct flow *f)
 {
 	if (!e->cfg.expect)
+		return;
+	followup_late(e, f);
+	announce_session_channels(e, f);
+}
+
+void followup_late(struct engine *e, struct flow *f)
+{
+	if (!e->cfg.expect || (f->ext && f->ext->followup_via))
 		return;
 	struct expectation x;
 	if (!expect_match(e->cfg.expect, f->key.family, flow_dst_addr(f), flow_dst_port(f), f->key.ip_proto,

@@ -98,6 +98,46 @@ static bool parse_port_item(struct parse *ps, const char *item, struct rule_port
 	return true;
 }
 
+static bool parse_port_list(struct parse *ps, const char *list, struct rule_port *out, unsigned max, unsigned *n)
+{
+	char ports[256];
+	if (strlen(list) >= sizeof ports)
+		return fail(ps, NULL, "port list longer than %zu bytes", sizeof ports - 1);
+	snprintf(ports, sizeof ports, "%s", list);
+	*n = 0;
+	for (char *save = NULL, *item = strtok_r(ports, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		if (*n == max)
+			return fail(ps, list, "too many ports in");
+		if (!parse_port_item(ps, item, &out[(*n)++]))
+			return false;
+	}
+	if (*n == 0)
+		return fail(ps, list, "no ports in");
+	return true;
+}
+
+bool rules_parse_ports(const char *list, struct rule_port *out, unsigned max, unsigned *n, const char *path,
+		       unsigned line, char *err, size_t errlen)
+{
+	struct parse ps = { path, line, err, errlen };
+	return parse_port_list(&ps, list, out, max, n);
+}
+
+bool rule_ports_contain(const struct rule_port *ports, unsigned n, uint8_t proto, uint16_t port,
+			const struct site_ports *sp)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const struct rule_port *rp = &ports[i];
+		if (rp->proto != proto)
+			continue;
+		if ((rp->kind == PK_FIXED || rp->kind == PK_RANGE) && port >= rp->lo && port <= rp->hi)
+			return true;
+		if (rp->kind == PK_VAR && sp && sp->v[rp->var] == port)
+			return true;
+	}
+	return false;
+}
+
 /* Copies a comma list into fixed slots. */
 static bool split_list(struct parse *ps, const char *list, char (*slots)[48], unsigned max, size_t slot_len,
 		       unsigned *n, const char *what)
@@ -136,6 +176,7 @@ static bool parse_rule(struct parse *ps, struct ruleset *rs, char **w, int n)
 	struct rule r;
 	memset(&r, 0, sizeof r);
 	r.line = ps->line;
+	r.after = -1;
 	size_t rowlen = strlen(w[1]);
 	bool row_ok = rowlen > 0 && rowlen < 6;
 	for (size_t i = 0; i < rowlen && row_ok; i++)
@@ -158,14 +199,8 @@ static bool parse_rule(struct parse *ps, struct ruleset *rs, char **w, int n)
 	snprintf(r.service, sizeof r.service, "%s", w[5]);
 	if (n < 7)
 		return fail(ps, NULL, "rule without ports");
-	char ports[256];
-	snprintf(ports, sizeof ports, "%s", w[6]);
-	for (char *save = NULL, *item = strtok_r(ports, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		if (r.nports == RULE_MAX_PORTS)
-			return fail(ps, w[6], "too many ports in");
-		if (!parse_port_item(ps, item, &r.ports[r.nports++]))
-			return false;
-	}
+	if (!parse_port_list(ps, w[6], r.ports, RULE_MAX_PORTS, &r.nports))
+		return false;
 	for (int i = 7; i < n; i++) {
 		const char *v;
 		if ((v = word_value(w[i], "app"))) {
@@ -174,6 +209,10 @@ static bool parse_rule(struct parse *ps, struct ruleset *rs, char **w, int n)
 		} else if ((v = word_value(w[i], "url"))) {
 			if (!split_list(ps, v, r.urls, RULE_MAX_URLS, sizeof r.urls[0], &r.nurls, "URL prefixes"))
 				return false;
+		} else if ((v = word_value(w[i], "after"))) {
+			if (!*v || strlen(v) >= sizeof r.after_row)
+				return fail(ps, w[i], "after= names a row:");
+			snprintf(r.after_row, sizeof r.after_row, "%s", v);
 		} else if (strcmp(w[i], "multicast") == 0) {
 			r.multicast = true;
 		} else {
@@ -242,6 +281,18 @@ struct ruleset *rules_load(const char *path, char *err, size_t errlen)
 			ok = fail(&ps, w[0], "a line starts with 'role' or 'rule', not");
 	}
 	fclose(fp);
+	for (unsigned i = 0; ok && i < rs->n; i++) {
+		struct rule *r = &rs->rules[i];
+		if (!r->after_row[0])
+			continue;
+		for (unsigned k = 0; k < rs->n && r->after < 0; k++)
+			if (k != i && strcmp(rs->rules[k].row, r->after_row) == 0)
+				r->after = (int)k;
+		ps.line = r->line;
+		if (r->after < 0)
+			ok = fail(&ps, r->after_row, "after= names no other rule's row:");
+		rs->nafter++;
+	}
 	if (ok && rs->n == 0) {
 		snprintf(err, errlen, "%s: no rules", path);
 		ok = false;

@@ -7,11 +7,14 @@
 #include "engine.h"
 #include "knowledge.h"
 #include "label.h"
+#include "flow_ext.h"
+#include "mcast.h"
 #include "rules.h"
 #include "summary.h"
 #include "eve.h"
 #include "util.h"
 #include "verdict.h"
+#include "wol.h"
 
 #define SUMMARY_MAX_PROTOS 256
 
@@ -38,6 +41,23 @@ struct finding_count {
 	char filter[512];
 };
 
+#define SUMMARY_MAX_CHANNELS 64
+
+/* a multicast distribution session: one sender, one group */
+struct mcast_session {
+	uint8_t family;
+	char sender[ADDR_STR_MAX], group[ADDR_STR_MAX];
+	uint16_t port;
+	uint64_t flows, pkts, bytes, first_us, last_us;
+	size_t receivers;
+};
+
+/* a Wake On LAN target: who woke it, how */
+struct wol_target {
+	char mac[18], sender[ADDR_STR_MAX], how[48];
+	uint64_t packets;
+};
+
 #define SUMMARY_MAX_CONFIG 16
 
 struct summary {
@@ -52,6 +72,11 @@ struct summary {
 	struct proto_count protos[SUMMARY_MAX_PROTOS];
 	size_t nprotos;
 	uint64_t flows, proven;
+	struct mcast_session mcast[SUMMARY_MAX_CHANNELS];
+	size_t nmcast;
+	struct wol_target wol[SUMMARY_MAX_CHANNELS];
+	size_t nwol;
+	uint64_t channels_dropped;
 	pthread_mutex_t lock; /* flows end in every worker */
 };
 
@@ -150,6 +175,70 @@ static void count_findings(struct summary *s, const struct flow *f, const struct
 	}
 }
 
+static void count_mcast(struct summary *s, const struct engine *e, const struct flow *f)
+{
+	char sender[ADDR_STR_MAX], group[ADDR_STR_MAX];
+	addr_to_str(f->key.family, flow_src_addr(f), sender, sizeof sender);
+	addr_to_str(f->key.family, flow_dst_addr(f), group, sizeof group);
+	struct mcast_session *m = NULL;
+	for (size_t i = 0; i < s->nmcast && !m; i++)
+		if (!strcmp(s->mcast[i].sender, sender) && !strcmp(s->mcast[i].group, group))
+			m = &s->mcast[i];
+	if (!m) {
+		if (s->nmcast == SUMMARY_MAX_CHANNELS) {
+			s->channels_dropped++;
+			return;
+		}
+		m = &s->mcast[s->nmcast++];
+		m->family = f->key.family;
+		memcpy(m->sender, sender, sizeof sender);
+		memcpy(m->group, group, sizeof group);
+		m->port = flow_dst_port(f);
+		m->first_us = f->ts_first;
+	}
+	m->flows++;
+	m->pkts += f->pkts[0] + f->pkts[1];
+	m->bytes += f->bytes[0] + f->bytes[1];
+	if (f->ts_first < m->first_us)
+		m->first_us = f->ts_first;
+	if (f->ts_last > m->last_us)
+		m->last_us = f->ts_last;
+	struct mcast_receiver r[MCAST_MAX_RECEIVERS];
+	size_t n = e->cfg.mcast ? mcast_receivers(e->cfg.mcast, f->key.family, flow_dst_addr(f), r, MCAST_MAX_RECEIVERS)
+				: 0;
+	if (n > m->receivers)
+		m->receivers = n;
+}
+
+static void count_wol(struct summary *s, const char *mac, const char *sender, const char *how)
+{
+	for (size_t i = 0; i < s->nwol; i++)
+		if (!strcmp(s->wol[i].mac, mac) && !strcmp(s->wol[i].sender, sender) && !strcmp(s->wol[i].how, how)) {
+			s->wol[i].packets++;
+			return;
+		}
+	if (s->nwol == SUMMARY_MAX_CHANNELS) {
+		s->channels_dropped++;
+		return;
+	}
+	struct wol_target *w = &s->wol[s->nwol++];
+	snprintf(w->mac, sizeof w->mac, "%s", mac);
+	snprintf(w->sender, sizeof w->sender, "%s", sender);
+	snprintf(w->how, sizeof w->how, "%s", how);
+	w->packets = 1;
+}
+
+void summary_wol_frame(struct summary *s, const uint8_t target[6], const uint8_t src_mac[6], const char *addressing)
+{
+	char mac[18], sender[18], how[48];
+	wol_mac_str(target, mac, sizeof mac);
+	wol_mac_str(src_mac, sender, sizeof sender);
+	snprintf(how, sizeof how, "EtherType 0x0842, %s", addressing);
+	pthread_mutex_lock(&s->lock);
+	count_wol(s, mac, sender, how);
+	pthread_mutex_unlock(&s->lock);
+}
+
 void summary_flow(struct summary *s, const struct engine *e, const struct flow *f, const struct flow_label *lab)
 {
 	char name[48];
@@ -181,6 +270,14 @@ void summary_flow(struct summary *s, const struct engine *e, const struct flow *
 		count_pair(s, e->cfg.knowledge->rules, f, lab);
 	if (lab && lab->verdict.nfindings)
 		count_findings(s, f, lab);
+	if (f->key.ip_proto == 17 && mcast_is_group(f->key.family, flow_dst_addr(f)))
+		count_mcast(s, e, f);
+	if (f->ext && f->ext->has_wol) {
+		char mac[18], sender[ADDR_STR_MAX], how[48];
+		snprintf(how, sizeof how, "UDP %u, %s", flow_dst_port(f), wol_cast_name((enum wol_cast)f->ext->wol_cast));
+		count_wol(s, wol_mac_str(f->ext->wol_mac, mac, sizeof mac),
+			  addr_to_str(f->key.family, flow_src_addr(f), sender, sizeof sender), how);
+	}
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -295,6 +392,27 @@ void summary_print(const struct summary *s, const struct run_stats *rs, FILE *ou
 			free(pairs);
 		}
 	}
+
+	if (s->nmcast) {
+		fprintf(out, "\nmulticast sessions (one sender, one group; receivers from IGMP / MLD joins)\n");
+		fprintf(out, "  %-39s %-39s %6s %10s %14s %10s %9s\n", "sender", "group", "port", "packets", "bytes",
+			"seconds", "receivers");
+		for (size_t i = 0; i < s->nmcast; i++) {
+			const struct mcast_session *m = &s->mcast[i];
+			fprintf(out, "  %-39s %-39s %6u %10llu %14llu %10.3f %9zu\n", m->sender, m->group, m->port,
+				(unsigned long long)m->pkts, (unsigned long long)m->bytes,
+				(double)(m->last_us - m->first_us) / 1e6, m->receivers);
+		}
+	}
+	if (s->nwol) {
+		fprintf(out, "\nWake On LAN targets\n");
+		fprintf(out, "  %-17s  %-39s %-40s %8s\n", "target MAC", "sent by", "carrier, addressing", "packets");
+		for (size_t i = 0; i < s->nwol; i++)
+			fprintf(out, "  %-17s  %-39s %-40s %8llu\n", s->wol[i].mac, s->wol[i].sender, s->wol[i].how,
+				(unsigned long long)s->wol[i].packets);
+	}
+	if (s->channels_dropped)
+		fprintf(out, "  (%llu more sessions or targets not listed)\n", (unsigned long long)s->channels_dropped);
 
 	if (d->malformed || d->unsupported_linktype) {
 		fprintf(out, "\nmalformed packets (never fatal; counted by reason)\n");

@@ -9,6 +9,7 @@
 #include "knowledge.h"
 #include "label.h"
 #include "lineparse.h"
+#include "payload.h"
 #include "rules.h"
 #include "site.h"
 #include "verdict.h"
@@ -100,6 +101,10 @@ struct policy *policy_load(const char *path, const struct roles *roles, char *er
 			ok = role_list(roles, w[1], &p->fallback_http, path, lineno, err, errlen);
 		} else if (n == 2 && strcmp(w[0], "site-system-exclude") == 0) {
 			ok = role_list(roles, w[1], &p->not_site_system, path, lineno, err, errlen);
+		} else if (n == 2 && strcmp(w[0], "tls-only") == 0) {
+			ok = rules_parse_ports(w[1], p->tls_only, POLICY_MAX_PORTS, &p->ntls_only, path, lineno, err, errlen);
+		} else if (n == 2 && strcmp(w[0], "exclusive") == 0) {
+			ok = rules_parse_ports(w[1], p->exclusive, POLICY_MAX_PORTS, &p->nexclusive, path, lineno, err, errlen);
 		} else {
 			snprintf(err, errlen, "%s:%u: unknown statement '%s'", path, lineno, w[0]);
 			ok = false;
@@ -111,7 +116,7 @@ struct policy *policy_load(const char *path, const struct roles *roles, char *er
 		"http-in-native-mode", "cleartext-on-https-port", "tls-on-http-port", "wrong-direction",
 		"site-initiated-only", "protocol-mismatch", "wol-not-magic", "wol-not-from-site-server",
 		"no-rule-between-site-systems", "no-rule-to-configmgr-port", "unknown-host", "wsus-port-pair",
-		"client-ports-differ",
+		"client-ports-differ", "cleartext-on-tls-port", "unexpected-on-exclusive-port",
 	};
 	for (size_t i = 0; ok && i < sizeof needed / sizeof needed[0]; i++)
 		if (!policy_kind(p, needed[i])) {
@@ -178,18 +183,9 @@ static bool is_http_port(const struct site_ports *sp, uint16_t port)
 /* A port that some rule names for the responder (fixed, range, or a site variable). */
 static bool configmgr_port(const struct ruleset *rs, const struct site_ports *sp, uint8_t proto, uint16_t port)
 {
-	for (unsigned i = 0; i < rs->n; i++) {
-		const struct rule *r = &rs->rules[i];
-		for (unsigned k = 0; k < r->nports; k++) {
-			const struct rule_port *rp = &r->ports[k];
-			if (rp->proto != proto)
-				continue;
-			if ((rp->kind == PK_FIXED || rp->kind == PK_RANGE) && port >= rp->lo && port <= rp->hi)
-				return true;
-			if (rp->kind == PK_VAR && sp->v[rp->var] == port)
-				return true;
-		}
-	}
+	for (unsigned i = 0; i < rs->n; i++)
+		if (rule_ports_contain(rs->rules[i].ports, rs->rules[i].nports, proto, port, sp))
+			return true;
 	return false;
 }
 
@@ -236,6 +232,11 @@ void verdict_flow(const struct knowledge *k, const struct flow *f, const struct 
 	}
 	if (x && x->wol_not_magic && !x->has_wol && (lab->dst_roles || lab->dst_broadcast))
 		add(out, p, "wol-not-magic");
+	if (f->payload == PAYLOAD_CLEARTEXT && rule_ports_contain(p->tls_only, p->ntls_only, f->key.ip_proto, dport, sp))
+		add(out, p, "cleartext-on-tls-port");
+	/* remote control and AMT: ports nothing else uses, so whatever the matrix does not allow there is suspect */
+	if (!lab->matched && rule_ports_contain(p->exclusive, p->nexclusive, f->key.ip_proto, dport, sp))
+		add(out, p, "unexpected-on-exclusive-port");
 
 	if (lab->matched) {
 		const struct rule *r = lab->match.best;
