@@ -19,6 +19,7 @@ struct mcast_members;
 struct expect_table;
 struct alert_limiter;
 struct evidence_live;
+struct infer_table;
 
 struct flow;
 struct flow_label;
@@ -39,6 +40,8 @@ struct engine_config {
 	bool syslog;                /* alerts to the system logger too (openlog done by the caller) */
 	struct alert_limiter *limiter; /* live: one report per finding, host pair and service a minute; NULL */
 	struct evidence_live *evlive;  /* live --evidence; NULL */
+	struct infer_table *infer;     /* role inference, shared by the workers; NULL */
+	bool infer_only;               /* a first pass over files: observe roles, write nothing */
 	void *alerted_ctx;  /* this engine's index among the capture workers (flow ids stay unique) */
 };
 

@@ -17,6 +17,8 @@ struct flow_ext {
 	char *http_method, *http_url, *http_host, *http_user_agent;
 	uint16_t http_status;
 	uint8_t http_requests;          /* request lines seen (saturates) */
+	/* SMB2 TREE_CONNECT: the first share the client connected to other than IPC$ (else IPC$) */
+	char *smb_share;
 	/* TLS (nDPI) */
 	char *tls_sni;
 	char *tls_version;

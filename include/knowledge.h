@@ -11,6 +11,7 @@ struct http_methods;
 struct ruleset;
 struct site_config;
 struct policy;
+struct fingerprints;
 
 #define RPC_NAMES_MAX 256
 
@@ -27,6 +28,7 @@ struct knowledge {
 	struct ruleset *rules;          /* the port matrix and the role vocabulary */
 	struct site_config *site;       /* the site configuration (-c), or an empty one */
 	struct policy *policy;          /* the compliance checks' data */
+	struct fingerprints *fingerprints; /* role inference (signatures/fingerprints.txt) */
 };
 
 /* The signatures directory to use: dir when given, else the installed one when it exists, else the source

@@ -12,9 +12,11 @@
 
 struct knowledge;
 struct site;
+struct infer_table;
 
 struct flow_label {
 	role_set src_roles, dst_roles;   /* initiator, responder (closure applied); 0 = unknown */
+	role_set src_inferred, dst_inferred; /* the part of them that role inference gave (no host line) */
 	bool dst_broadcast;              /* responder is a broadcast or multicast address: any role may listen */
 	const struct site *site;         /* the responder's site (else the initiator's), or NULL */
 	bool matched;
@@ -22,7 +24,8 @@ struct flow_label {
 	struct verdict_result verdict;   /* filled by verdict_flow */
 };
 
-/* Labels a flow (at its end, when everything about it is known). */
-void label_flow(const struct knowledge *k, const struct flow *f, struct flow_label *out);
+/* Labels a flow (at its end, when everything about it is known). A host that no host line of the site
+ * configuration covers takes the roles inferred from traffic (inf may be NULL). */
+void label_flow(const struct knowledge *k, struct infer_table *inf, const struct flow *f, struct flow_label *out);
 
 #endif

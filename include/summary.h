@@ -10,6 +10,8 @@
 
 struct engine;
 struct summary;
+struct infer_table;
+struct roles;
 
 struct summary *summary_new(void);
 void summary_free(struct summary *s);
@@ -20,6 +22,9 @@ void summary_flow(struct summary *s, const struct engine *e, const struct flow *
 
 /* Prints the summary to out. */
 struct finding_kind;
+/* The role inference table whose roles the summary lists (with the role vocabulary). */
+void summary_set_inference(struct summary *s, struct infer_table *t, const struct roles *roles);
+
 /* A Wake On LAN magic packet in a raw Ethernet frame (EtherType 0x0842): no flow carries it. */
 void summary_wol_frame(struct summary *s, const uint8_t target[6], const uint8_t src_mac[6], const char *addressing);
 

@@ -17,7 +17,8 @@ struct flow_label;
 struct site_config;
 struct ruleset;
 
-enum verdict { VERDICT_UNKNOWN = 0, VERDICT_EXPECTED, VERDICT_NONCOMPLIANT, VERDICT_UNEXPECTED };
+/* VERDICT_INFORMATIONAL is for findings about the run as a whole (role drift), never a flow's verdict. */
+enum verdict { VERDICT_UNKNOWN = 0, VERDICT_EXPECTED, VERDICT_NONCOMPLIANT, VERDICT_UNEXPECTED, VERDICT_INFORMATIONAL };
 
 #define POLICY_MAX_FINDINGS 32
 

@@ -18,7 +18,9 @@
 #include "followup.h"
 #include "hash.h"
 #include "http.h"
+#include "infer.h"
 #include "payload.h"
+#include "smb.h"
 #include "knowledge.h"
 #include "label.h"
 #include "verdict.h"
@@ -134,7 +136,7 @@ static void evidence_step(struct engine *e, struct flow *f, int linktype, const 
 	if (!(f->flags & FLOW_F_INSPECT_DONE))
 		return;
 	struct flow_label lab;
-	label_flow(e->cfg.knowledge, f, &lab);
+	label_flow(e->cfg.knowledge, e->cfg.infer, f, &lab);
 	verdict_flow(e->cfg.knowledge, f, &lab, &lab.verdict);
 	if (lab.verdict.nfindings) {
 		evidence_live_flush(b);
@@ -150,8 +152,13 @@ static void on_flow_end(void *ctx, struct flow *f)
 	if (f->ndpi)
 		dpi_finish(e->dpi, f);
 	followup_late(e, f); /* another worker may have read the announcement after this flow began */
+	infer_observe(e->cfg.infer, e->cfg.knowledge, f);
+	if (e->cfg.infer_only) {
+		flow_ext_free(f);
+		return;
+	}
 	struct flow_label lab;
-	label_flow(e->cfg.knowledge, f, &lab);
+	label_flow(e->cfg.knowledge, e->cfg.infer, f, &lab);
 	verdict_flow(e->cfg.knowledge, f, &lab, &lab.verdict);
 	e->verdicts[lab.verdict.verdict]++;
 	if (lab.verdict.nfindings && e->cfg.limiter) {
@@ -365,6 +372,19 @@ static void wol_inspect(struct engine *e, struct flow *f, const struct packet *p
 	}
 }
 
+/* SMB2 TREE_CONNECT: the share (client push connects to ADMIN$); IPC$, which every client opens first, gives
+ * way to the next one */
+static void smb_inspect(struct flow *f, const struct packet *p)
+{
+	char share[80];
+	struct flow_ext *x;
+	if (smb2_tree_connect_share(p->payload, p->payload_len, share, sizeof share) && (x = flow_ext_get(f))) {
+		free(x->smb_share);
+		x->smb_share = NULL;
+		flow_ext_set_str(&x->smb_share, share, strlen(share));
+	}
+}
+
 static void inspect(struct engine *e, struct flow *f, const struct packet *p, enum flow_dir dir)
 {
 	if (!(f->flags & FLOW_F_DPI_DONE))
@@ -379,6 +399,9 @@ static void inspect(struct engine *e, struct flow *f, const struct packet *p, en
 		http_inspect(e->cfg.knowledge->http_methods, f, p, dir);
 	if (f->key.ip_proto == 17 && dir == DIR_TO_SERVER && p->payload_len && f->inspected <= INSPECT_MAX_PACKETS)
 		wol_inspect(e, f, p);
+	if (f->key.ip_proto == 6 && dir == DIR_TO_SERVER && p->payload_len && f->inspected <= INSPECT_MAX_PACKETS &&
+	    (p->dport == 445 || p->dport == 139) && !(f->ext && f->ext->smb_share && strcmp(f->ext->smb_share, "IPC$")))
+		smb_inspect(f, p);
 	/* the follow-up parsers may want more than the first packets (a long endpoint mapper conversation) */
 	bool more = followup_inspect(e, f, p, dir);
 	if (f->inspected >= INSPECT_MAX_PACKETS && !more)

@@ -222,6 +222,10 @@ static void write_label(struct json *j, const struct ruleset *rs, const struct f
 	} else {
 		write_roles(j, "dest_roles", &rs->roles, lab->dst_roles);
 	}
+	if (lab->src_inferred)
+		write_roles(j, "src_roles_inferred", &rs->roles, lab->src_inferred);
+	if (lab->dst_inferred)
+		write_roles(j, "dest_roles_inferred", &rs->roles, lab->dst_inferred);
 	if (lab->site)
 		json_str(j, "site", lab->site->code);
 	json_str(j, "verdict", verdict_name(lab->verdict.verdict));
@@ -274,6 +278,8 @@ static void write_configmgr_fields(struct json *j, const struct engine *e, const
 	}
 	if (x && (x->has_wol || x->wol_not_magic))
 		write_wol(j, x);
+	if (x && x->smb_share)
+		json_str(j, "smb_share", x->smb_share);
 	if (x && (x->http_method || x->http_url)) {
 		json_open_object(j, "http");
 		if (x->http_method)

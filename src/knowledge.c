@@ -7,6 +7,7 @@
 #include "dcerpc.h"
 #include "http.h"
 #include "lineparse.h"
+#include "infer.h"
 #include "knowledge.h"
 #include "rules.h"
 #include "site.h"
@@ -109,6 +110,13 @@ struct knowledge *knowledge_load(const char *dir, const char *site_path, char *e
 		knowledge_free(k);
 		return NULL;
 	}
+	p = path_in(dir, "fingerprints.txt");
+	k->fingerprints = p ? fingerprints_load(p, &k->rules->roles, err, errlen) : NULL;
+	free(p);
+	if (!k->fingerprints) {
+		knowledge_free(k);
+		return NULL;
+	}
 	k->site = site_path ? site_load(site_path, &k->rules->roles, err, errlen) : site_empty();
 	if (!k->site) {
 		knowledge_free(k);
@@ -125,6 +133,7 @@ void knowledge_free(struct knowledge *k)
 	rules_free(k->rules);
 	site_free(k->site);
 	policy_free(k->policy);
+	fingerprints_free(k->fingerprints);
 	free(k->rpc_names);
 	free(k->sigdir);
 	free(k);

@@ -3,6 +3,7 @@
 
 #include "dpi.h"
 #include "flow_ext.h"
+#include "infer.h"
 #include "knowledge.h"
 #include "label.h"
 #include "mcast.h"
@@ -32,16 +33,25 @@ static uint8_t followup_of(const struct flow *f)
 	return FOLLOWUP_NONE;
 }
 
-void label_flow(const struct knowledge *k, const struct flow *f, struct flow_label *out)
+/* A host's roles: its host line's; without one, those its traffic showed, else `internet` or none. */
+static role_set roles_of(const struct knowledge *k, struct infer_table *inf, uint8_t fam, const uint8_t *addr,
+			 role_set *inferred)
+{
+	const struct roles *roles = &k->rules->roles;
+	if (inf && !site_lookup(k->site, fam, addr) && (*inferred = infer_roles(inf, roles, fam, addr)))
+		return *inferred;
+	return site_roles(k->site, roles, fam, addr);
+}
+
+void label_flow(const struct knowledge *k, struct infer_table *inf, const struct flow *f, struct flow_label *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!k || !k->rules)
 		return;
-	const struct roles *roles = &k->rules->roles;
 	uint8_t fam = f->key.family;
 	const uint8_t *src = flow_src_addr(f), *dst = flow_dst_addr(f);
-	out->src_roles = site_roles(k->site, roles, fam, src);
-	out->dst_roles = site_roles(k->site, roles, fam, dst);
+	out->src_roles = roles_of(k, inf, fam, src, &out->src_inferred);
+	out->dst_roles = roles_of(k, inf, fam, dst, &out->dst_inferred);
 	out->dst_broadcast = is_broadcast(fam, dst) || mcast_is_group(fam, dst) || (f->flags & FLOW_F_L2_BROADCAST);
 	out->site = site_of(k->site, fam, dst);
 	if (!out->site)

@@ -23,6 +23,7 @@
 #include "engine.h"
 #include "eve.h"
 #include "flow_table.h"
+#include "infer.h"
 #include "knowledge.h"
 #include "alertlimit.h"
 #include "evidence.h"
@@ -48,6 +49,7 @@ struct options {
 	const char *sigdir;
 	const char *site_path;      /* -c */
 	const char *evidence_path;  /* --evidence */
+	const char *infer_site_path; /* --infer-site */
 	int fail_on;                /* enum verdict that makes the exit status 1, 0 = none */
 	const char *check_config;   /* --check-config FILE */
 	bool list_rules;
@@ -74,6 +76,7 @@ static void usage(FILE *out)
 		"  --eve FILE            EVE JSON lines: flow, alert and stats events ('-' = stdout)\n"
 		"  --evidence FILE.pcap  the packets of every flow that raised an alert\n"
 		"  --fail-on noncompliant|unexpected   exit 1 when such an alert was raised\n"
+		"  --infer-site FILE     write the roles learnt from the traffic as a site configuration (for -c)\n"
 		"  -S DIR                signatures directory (default: %s)\n"
 		"  --list-rules          print the port matrix rules (resolved for -c's site), one a line\n"
 		"  --check-config FILE   parse and explain a site configuration (exit 2 on error)\n"
@@ -134,7 +137,7 @@ static char *join_words(char **words, int n)
 
 enum {
 	OPT_EVE = 256, OPT_MAX_FLOWS, OPT_ALL_PROTOCOLS, OPT_WORKERS, OPT_STATS_INTERVAL, OPT_SNAPLEN, OPT_BUFFER,
-	OPT_LIST_RULES, OPT_CHECK_CONFIG, OPT_EVIDENCE, OPT_FAIL_ON, OPT_SYSLOG,
+	OPT_LIST_RULES, OPT_CHECK_CONFIG, OPT_EVIDENCE, OPT_FAIL_ON, OPT_SYSLOG, OPT_INFER_SITE,
 };
 
 /* Options that may be given once only: remembers which were seen. */
@@ -160,6 +163,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "check-config", required_argument, NULL, OPT_CHECK_CONFIG },
+		{ "infer-site", required_argument, NULL, OPT_INFER_SITE },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -199,6 +203,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_SYSLOG:
 			o->syslog = true;
 			o->ecfg.syslog = true;
+			break;
+		case OPT_INFER_SITE:
+			if (o->infer_site_path)
+				die_usage("--infer-site given twice", optarg);
+			o->infer_site_path = optarg;
 			break;
 		case OPT_EVIDENCE:
 			if (o->evidence_path)
@@ -396,7 +405,9 @@ struct run {
 	struct expect_table *expect;
 	struct alert_limiter *limiter;
 	struct evidence_live *evlive;
+	struct infer_table *infer;
 	uint64_t next_stats_us;
+	uint64_t end_us;          /* packet time of the end of the run */
 };
 
 static void on_alerted(void *ctx, const struct flow *f, const struct flow_label *lab)
@@ -412,6 +423,41 @@ static void config_finding(void *ctx, const struct finding_kind *kind, const cha
 		eve_config_alert(r->eve, 0, kind, detail);
 	summary_config_finding(r->summary, kind, detail);
 	fprintf(stderr, "cmflow: %s: %s\n", kind->id, detail);
+}
+
+/* Role drift (role inference against the site configuration): informational alerts, and in the summary. */
+static void drift_finding(void *ctx, bool shown, const char *sentence)
+{
+	struct run *r = ctx;
+	const struct finding_kind *kind = policy_kind(r->know->policy, shown ? "role-not-configured" : "role-not-shown");
+	if (!kind)
+		return;
+	if (r->eve)
+		eve_config_alert(r->eve, r->end_us, kind, sentence);
+	summary_config_finding(r->summary, kind, sentence);
+}
+
+/* --infer-site FILE: what the traffic showed, as a site configuration. */
+static int write_inferred_site(struct run *r, char *err, size_t errlen)
+{
+	char inputs[1024] = "";
+	size_t n = 0;
+	const char *what = r->o->nifaces ? "interface " : "";
+	unsigned count = r->o->nifaces ? r->o->nifaces : (unsigned)r->o->nfiles;
+	for (unsigned i = 0; i < count && n < sizeof inputs; i++)
+		n += (size_t)snprintf(inputs + n, sizeof inputs - n, "%s%s%s", i ? ", " : "", what,
+				      r->o->nifaces ? r->o->ifaces[i] : r->o->files[i]);
+	FILE *fp = fopen(r->o->infer_site_path, "w");
+	if (!fp) {
+		snprintf(err, errlen, "--infer-site: %s: %s", r->o->infer_site_path, strerror(errno));
+		return -1;
+	}
+	infer_write_site(r->infer, &r->know->rules->roles, fp, inputs);
+	if (fclose(fp) != 0) {
+		snprintf(err, errlen, "--infer-site: %s: %s", r->o->infer_site_path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static void run_stats(struct run *r, struct run_stats *rs, bool lock)
@@ -491,6 +537,37 @@ static void on_file_packet(void *ctx, int linktype, const struct pcap_pkthdr *h,
 			write_stats(r, e->now_us, false);
 		r->next_stats_us = e->now_us + (uint64_t)r->o->stats_interval * 1000000u;
 	}
+}
+
+static void prepass_packet(void *ctx, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+{
+	engine_packet(ctx, linktype, h, data);
+}
+
+/* Files without a site configuration (or --infer-site): a first pass that only learns the hosts' roles, so that
+ * every flow of the real pass is labelled with what the whole capture showed. Errors are the real pass's to
+ * report. */
+static void infer_prepass(struct run *r)
+{
+	char err[PCAP_ERRBUF_SIZE + 512] = "";
+	struct engine_config cfg = r->o->ecfg;
+	cfg.knowledge = r->know;
+	cfg.infer = r->infer;
+	cfg.infer_only = true;
+	cfg.mcast = mcast_members_new();
+	cfg.expect = expect_new(DEFAULT_MAX_EXPECTATIONS, DEFAULT_EXPECT_TIMEOUT_S);
+	struct engine *e = cfg.mcast && cfg.expect ? engine_new(&cfg, NULL, NULL, err, sizeof err) : NULL;
+	struct capture_options copt = { .files = r->o->files, .bpf = r->o->bpf };
+	struct capture *cap = e ? capture_open(&copt, err, sizeof err) : NULL;
+	if (cap) {
+		capture_run(cap, prepass_packet, e, err, sizeof err);
+		capture_close(cap);
+		engine_finish(e);
+	}
+	engine_free(e);
+	mcast_members_free(cfg.mcast);
+	expect_free(cfg.expect);
+	infer_freeze(r->infer);
 }
 
 static int run_files(struct run *r)
@@ -665,6 +742,9 @@ int main(int argc, char **argv)
 	if (o.evidence_path && !o.nifaces)
 		r.evidence = evidence_new();
 	verdict_config(r.know, config_finding, &r);
+	r.infer = infer_new(INFER_MAX_HOSTS);
+	if (r.summary)
+		summary_set_inference(r.summary, r.infer, &r.know->rules->roles);
 	r.nw = o.nifaces ? o.workers : 1;
 	r.w = calloc(r.nw, sizeof *r.w);
 	if (!r.w) {
@@ -677,6 +757,7 @@ int main(int argc, char **argv)
 		cfg.mcast = r.mcast;
 		cfg.expect = r.expect;
 		cfg.limiter = r.limiter;
+		cfg.infer = r.infer;
 		if (r.evidence) {
 			cfg.on_alerted = on_alerted;
 			cfg.alerted_ctx = r.evidence;
@@ -697,6 +778,11 @@ int main(int argc, char **argv)
 			o.ecfg.max_flows, flow_table_record_size(),
 			(double)r.nw * o.ecfg.max_flows * (double)flow_table_record_size() / 1048576.0);
 
+	bool reads_stdin = false;
+	for (size_t i = 0; i < o.nfiles; i++)
+		reads_stdin |= strcmp(o.files[i], "-") == 0;
+	if (!o.nifaces && !reads_stdin && (!o.site_path || o.infer_site_path))
+		infer_prepass(&r);
 	status = o.nifaces ? run_live(&r) : run_files(&r);
 
 	/* end of input or shutdown: every open flow is written, then the final stats */
@@ -705,6 +791,12 @@ int main(int argc, char **argv)
 		engine_finish(r.w[i].e);
 		if (r.w[i].e->now_us > end_us)
 			end_us = r.w[i].e->now_us;
+	}
+	r.end_us = end_us;
+	infer_drift(r.infer, r.know, drift_finding, &r);
+	if (o.infer_site_path && write_inferred_site(&r, err, sizeof err) != 0) {
+		fprintf(stderr, "cmflow: %s\n", err);
+		status = EXIT_BAD_INPUT;
 	}
 	struct run_stats rs;
 	run_stats(&r, &rs, false);
@@ -742,6 +834,7 @@ int main(int argc, char **argv)
 	mcast_members_free(r.mcast);
 	evidence_free(r.evidence);
 	expect_free(r.expect);
+	infer_free(r.infer);
 	alert_limiter_free(r.limiter);
 	evidence_live_close(r.evlive);
 	eve_close(r.eve);

@@ -8,6 +8,7 @@
 #include "knowledge.h"
 #include "label.h"
 #include "flow_ext.h"
+#include "infer.h"
 #include "mcast.h"
 #include "rules.h"
 #include "summary.h"
@@ -58,11 +59,14 @@ struct wol_target {
 	uint64_t packets;
 };
 
-#define SUMMARY_MAX_CONFIG 16
+#define SUMMARY_MAX_CONFIG 64
 
 struct summary {
-	char config[SUMMARY_MAX_CONFIG][320];
+	char config[SUMMARY_MAX_CONFIG][512];
 	size_t nconfig;
+	uint64_t config_dropped;
+	struct infer_table *infer;
+	const struct roles *roles;
 	struct finding_count findings[SUMMARY_MAX_FINDINGS];
 	size_t nfindings;
 	uint64_t findings_dropped;
@@ -294,8 +298,12 @@ static int findings_order(const void *a, const void *b)
 
 void summary_config_finding(struct summary *s, const struct finding_kind *kind, const char *detail)
 {
-	if (!s || s->nconfig == SUMMARY_MAX_CONFIG)
+	if (!s)
 		return;
+	if (s->nconfig == SUMMARY_MAX_CONFIG) {
+		s->config_dropped++;
+		return;
+	}
 	snprintf(s->config[s->nconfig++], sizeof s->config[0], "[%s, severity %u] %s: %s", verdict_name(kind->verdict),
 		 kind->severity, kind->id, detail);
 }
@@ -304,9 +312,11 @@ void summary_config_finding(struct summary *s, const struct finding_kind *kind, 
 static void print_findings(const struct summary *s, FILE *out)
 {
 	if (s->nconfig) {
-		fprintf(out, "site configuration findings\n");
+		fprintf(out, "site configuration findings (the configuration itself, and where the traffic disagrees)\n");
 		for (size_t i = 0; i < s->nconfig; i++)
 			fprintf(out, "  %s\n", s->config[i]);
+		if (s->config_dropped)
+			fprintf(out, "  (%llu more: see the EVE alerts)\n", (unsigned long long)s->config_dropped);
 		fprintf(out, "\n");
 	}
 	if (!s->nfindings) {
@@ -348,6 +358,33 @@ static int by_flows(const void *a, const void *b)
 	if (x->flows != y->flows)
 		return x->flows < y->flows ? 1 : -1;
 	return strcmp(x->name, y->name);
+}
+
+void summary_set_inference(struct summary *s, struct infer_table *t, const struct roles *roles)
+{
+	s->infer = t;
+	s->roles = roles;
+}
+
+struct inferred_print {
+	const struct roles *roles;
+	FILE *out;
+	unsigned lines;
+};
+
+static void print_inferred(void *ctx, const struct inferred_role *r)
+{
+	struct inferred_print *p = ctx;
+	char a[ADDR_STR_MAX], first[64] = "";
+	size_t n = 0;
+	for (unsigned i = 0; i < r->nfirst; i++)
+		n += (size_t)snprintf(first + n, sizeof first - n, "%s%llu", i ? "," : "", (unsigned long long)r->first_flows[i]);
+	if (p->lines++ == 0) {
+		fprintf(p->out, "\nroles inferred from traffic (signatures/fingerprints.txt; first flow ids of the EVE output)\n");
+		fprintf(p->out, "  %-39s %-28s %8s %-14s %s\n", "host", "role", "flows", "first flows", "evidence");
+	}
+	fprintf(p->out, "  %-39s %-28s %8llu %-14s %s\n", addr_to_str(r->family, r->addr, a, sizeof a),
+		p->roles->name[r->role], (unsigned long long)r->flows, first, r->evidence);
 }
 
 void summary_print(const struct summary *s, const struct run_stats *rs, FILE *out)
@@ -393,6 +430,12 @@ void summary_print(const struct summary *s, const struct run_stats *rs, FILE *ou
 		}
 	}
 
+	if (s->infer && s->roles) {
+		struct inferred_print ip = { s->roles, out, 0 };
+		infer_each(s->infer, print_inferred, &ip);
+		if (infer_dropped(s->infer))
+			fprintf(out, "  (%llu more hosts did not fit in the table)\n", (unsigned long long)infer_dropped(s->infer));
+	}
 	if (s->nmcast) {
 		fprintf(out, "\nmulticast sessions (one sender, one group; receivers from IGMP / MLD joins)\n");
 		fprintf(out, "  %-39s %-39s %6s %10s %14s %10s %9s\n", "sender", "group", "port", "packets", "bytes",

@@ -58,6 +58,7 @@ void flow_ext_free(struct flow *f)
 	free(x->http_user_agent);
 	free(x->tls_sni);
 	free(x->tls_version);
+	free(x->smb_share);
 	for (int i = 0; i < 4; i++)
 		if (x->parser_state[i] && x->parser_free[i])
 			x->parser_free[i](x->parser_state[i]);

@@ -58,8 +58,11 @@ static bool parse_finding(struct policy *p, char **w, int n, const char *path, u
 		k->verdict = VERDICT_NONCOMPLIANT;
 	else if (strcmp(w[4], "unexpected") == 0)
 		k->verdict = VERDICT_UNEXPECTED;
+	else if (strcmp(w[4], "informational") == 0)
+		k->verdict = VERDICT_INFORMATIONAL;
 	else {
-		snprintf(err, errlen, "%s:%u: a finding's verdict is noncompliant or unexpected, not '%s'", path, line, w[4]);
+		snprintf(err, errlen, "%s:%u: a finding's verdict is noncompliant, unexpected or informational, not '%s'",
+			 path, line, w[4]);
 		return false;
 	}
 	snprintf(k->id, sizeof k->id, "%s", w[1]);
@@ -116,7 +119,8 @@ struct policy *policy_load(const char *path, const struct roles *roles, char *er
 		"http-in-native-mode", "cleartext-on-https-port", "tls-on-http-port", "wrong-direction",
 		"site-initiated-only", "protocol-mismatch", "wol-not-magic", "wol-not-from-site-server",
 		"no-rule-between-site-systems", "no-rule-to-configmgr-port", "unknown-host", "wsus-port-pair",
-		"client-ports-differ", "cleartext-on-tls-port", "unexpected-on-exclusive-port",
+		"client-ports-differ", "cleartext-on-tls-port", "unexpected-on-exclusive-port", "role-not-configured",
+		"role-not-shown",
 	};
 	for (size_t i = 0; ok && i < sizeof needed / sizeof needed[0]; i++)
 		if (!policy_kind(p, needed[i])) {
@@ -151,6 +155,7 @@ const char *verdict_name(enum verdict v)
 	case VERDICT_EXPECTED: return "expected";
 	case VERDICT_NONCOMPLIANT: return "noncompliant";
 	case VERDICT_UNEXPECTED: return "unexpected";
+	case VERDICT_INFORMATIONAL: return "informational";
 	default: return "unknown";
 	}
 }
