@@ -372,6 +372,8 @@ static void wol_inspect(struct engine *e, struct flow *f, const struct packet *p
 	}
 }
 
+#define SMB_MAX_PACKETS 250 /* f->inspected saturates at 255 */
+
 /* SMB2 TREE_CONNECT: the share (client push connects to ADMIN$); IPC$, which every client opens first, gives
  * way to the next one */
 static void smb_inspect(struct flow *f, const struct packet *p)
@@ -399,11 +401,13 @@ static void inspect(struct engine *e, struct flow *f, const struct packet *p, en
 		http_inspect(e->cfg.knowledge->http_methods, f, p, dir);
 	if (f->key.ip_proto == 17 && dir == DIR_TO_SERVER && p->payload_len && f->inspected <= INSPECT_MAX_PACKETS)
 		wol_inspect(e, f, p);
-	if (f->key.ip_proto == 6 && dir == DIR_TO_SERVER && p->payload_len && f->inspected <= INSPECT_MAX_PACKETS &&
-	    (p->dport == 445 || p->dport == 139) && !(f->ext && f->ext->smb_share && strcmp(f->ext->smb_share, "IPC$")))
+	/* psexec and client push open ADMIN$ after a long IPC$ conversation: SMB is watched longer */
+	bool smb_more = f->key.ip_proto == 6 && (flow_dst_port(f) == 445 || flow_dst_port(f) == 139) &&
+			f->inspected < SMB_MAX_PACKETS && !(f->ext && f->ext->smb_share && strcmp(f->ext->smb_share, "IPC$"));
+	if (smb_more && dir == DIR_TO_SERVER && p->payload_len)
 		smb_inspect(f, p);
 	/* the follow-up parsers may want more than the first packets (a long endpoint mapper conversation) */
-	bool more = followup_inspect(e, f, p, dir);
+	bool more = followup_inspect(e, f, p, dir) || smb_more;
 	if (f->inspected >= INSPECT_MAX_PACKETS && !more)
 		f->flags |= FLOW_F_INSPECT_DONE;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "infer.h"
 #include "rules.h"
 #include "site.h"
 #include "verdict.h"
@@ -26,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0 || write(fd, data + 1, size - 1) != (ssize_t)(size - 1))
 		abort();
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	switch (data[0] % 4) {
+	switch (data[0] % 5) {
 	case 0: rules_free(rules_load(path, err, sizeof err)); break;
 	case 1: {
 		struct site_config *sc = site_load(path, &rs->roles, err, sizeof err);
@@ -39,6 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	case 2: http_methods_free(http_methods_load(path, err, sizeof err)); break;
+	case 3: fingerprints_free(fingerprints_load(path, &rs->roles, err, sizeof err)); break;
 	default: policy_free(policy_load(path, &rs->roles, err, sizeof err)); break;
 	}
 	close(fd);

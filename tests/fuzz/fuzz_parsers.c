@@ -1,11 +1,13 @@
 /* fuzz_parsers: the small payload parsers: HTTP request and status lines, Wake On LAN magic packets, TFTP,
- * PPTP and SQL Server Browser. */
+ * PPTP, SQL Server Browser, SMB2 TREE_CONNECT and the first-payload classifier. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "followup.h"
 #include "http.h"
+#include "payload.h"
+#include "smb.h"
 #include "wol.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,5 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (wol_parse(data, size, &w) && (size_t)w.offset + 102 > size)
 		abort();
 	followup_fuzz_one(data, size);
+	char share[80];
+	if (smb2_tree_connect_share(data, size, share, sizeof share) && strlen(share) >= sizeof share)
+		abort();
+	payload_classify(data, size);
 	return 0;
 }

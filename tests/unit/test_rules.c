@@ -9,6 +9,7 @@
 
 #include "roles.h"
 #include "rules.h"
+#include "infer.h"
 #include "site.h"
 
 static struct ruleset *rs;
@@ -260,4 +261,35 @@ Test(rules, rules_errors_name_file_line_and_word)
 	snprintf(text, sizeof text, "%srule 45 client -> management-point \"HTTP\" tcp/80 colour=blue\n", roles);
 	expect_rules_error(text, 3, "colour=blue");
 	expect_rules_error("role a-b \"A\" is=c-d\n", 1, "c-d");
+}
+
+static void expect_fingerprint_error(const char *text, int line, const char *word)
+{
+	const char *path = temp_file(text);
+	char want[128];
+	cr_assert_null(fingerprints_load(path, &rs->roles, err, sizeof err), "accepted: %s", text);
+	snprintf(want, sizeof want, "%s:%d:", path, line);
+	cr_assert(strstr(err, want), "message '%s' lacks '%s'", err, want);
+	cr_assert(strstr(err, word), "message '%s' lacks '%s'", err, word);
+	unlink(path);
+}
+
+Test(rules, fingerprints_load_and_errors_name_file_line_and_word)
+{
+	struct fingerprints *fp = fingerprints_load(SIG_DIR "/fingerprints.txt", &rs->roles, err, sizeof err);
+	cr_assert_not_null(fp, "%s", err);
+	role_set shown = fingerprints_roles(fp);
+	const char *must[] = { "management-point", "distribution-point", "software-update-point", "sql-server",
+			       "domain-controller", "pxe-service-point", "amt-controller", "site-server", "console", "client",
+			       "multicast-distribution-point", "server-locator-point", "fallback-status-point" };
+	for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
+		cr_assert(shown & ROLE_BIT(roles_find(&rs->roles, must[i], strlen(must[i]))), "no fingerprint for %s", must[i]);
+	fingerprints_free(fp);
+	expect_fingerprint_error("# x\ninfer managment-point server url /SMS_MP/\n", 2, "managment-point");
+	expect_fingerprint_error("infer client both url /x\n", 1, "both");
+	expect_fingerprint_error("infer client client smell /x\n", 1, "smell");
+	expect_fingerprint_error("infer console client port tcp/99999\n", 1, "tcp/99999");
+	expect_fingerprint_error("infer site-server client wol yes\n", 1, "yes");
+	expect_fingerprint_error("infer site-server client smb-share ADMIN$ colour=red\n", 1, "colour=red");
+	expect_fingerprint_error("rule 45 client -> management-point \"HTTP\" tcp/80\n", 1, "rule");
 }

@@ -1,0 +1,146 @@
+#!/bin/bash
+# Role inference: the roles learnt from the lab captures without a site configuration, each with evidence that
+# points at a flow of the same run; real servers of public captures (Kerberos, LDAP, SQL Server TDS, TFTP) found
+# as tshark sees them answer; the SMB share of every SMB2 connection as tshark decodes it; --infer-site written,
+# accepted by --check-config and giving back the same labels through -c; drift against a wrong configuration.
+set -u
+: "${CMFLOW:?}" "${SRCDIR:?}" "${PCAPS:?}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+sig=(-S "$SRCDIR/signatures")
+
+# inferred HOST ROLE lines of a run, from its summary
+inferred() { sed -n '/^roles inferred from traffic/,/^$/p' "$1" | awk 'NR > 2 && NF >= 2 {print $1, $2}' | sort; }
+
+# 1. the demo without -c: the roles its real programs showed
+"$CMFLOW" -r "$PCAPS/cm-demo.pcap" "${sig[@]}" --eve "$tmp/demo.json" --infer-site "$tmp/demo.conf" >"$tmp/demo.txt" ||
+	bad "demo: cmflow exit $?"
+cat >"$tmp/want" <<'W'
+10.1.0.10 management-point
+10.1.0.11 distribution-point
+10.1.0.12 software-update-point
+10.1.0.13 server-locator-point
+10.1.0.14 fallback-status-point
+10.1.0.5 site-server
+10.2.0.21 client
+10.2.0.22 client
+10.3.0.5 console
+W
+inferred "$tmp/demo.txt" >"$tmp/got"
+diff -u "$tmp/want" "$tmp/got" >"$tmp/diff" && ok "demo: $(wc -l <"$tmp/got") roles inferred without a site configuration" ||
+	bad "demo inferred roles: $(cat "$tmp/diff")"
+# each inferred role's first flows are flows of this run that involve the host, and labels use the roles
+python3 - "$tmp/demo.json" "$tmp/demo.txt" <<'PY' && ok "demo: evidence flows exist and involve their host; flows labelled with inferred role pairs" || bad "demo: evidence or labels"
+import json, sys
+flows = {e["flow_id"]: e for e in map(json.loads, open(sys.argv[1])) if e["event_type"] == "flow"}
+rows = []
+take = False
+for line in open(sys.argv[2]):
+    if line.startswith("roles inferred from traffic"):
+        take = True
+        continue
+    if take and not line.strip():
+        break
+    if take and not line.lstrip().startswith("host"):
+        w = line.split()
+        rows.append((w[0], w[1], [int(x) for x in w[3].split(",")]))
+assert rows
+for host, role, ids in rows:
+    for i in ids:
+        f = flows[i]
+        assert host in (f["src_ip"], f["dest_ip"]), (host, i)
+labelled = [f for f in flows.values() if f.get("configmgr", {}).get("rule")]
+inferred = [f for f in flows.values() if f["configmgr"].get("src_roles_inferred") or f["configmgr"].get("dest_roles_inferred")]
+assert len(labelled) >= 12 and len(inferred) >= 12, (len(labelled), len(inferred))
+mp = [f for f in labelled if f["dest_ip"] == "10.1.0.10" and f["configmgr"]["rule"] in ("R45", "R46")]
+assert len(mp) == 4 and all(f["configmgr"]["dest_roles_inferred"] == ["management-point"] for f in mp), mp
+PY
+
+# 2. --infer-site: a configuration --check-config accepts, which gives the same labels back through -c
+"$CMFLOW" --check-config "$tmp/demo.conf" "${sig[@]}" >/dev/null && ok "--infer-site output passes --check-config" ||
+	bad "--check-config rejects the inferred site: $("$CMFLOW" --check-config "$tmp/demo.conf" "${sig[@]}" 2>&1 | head -3)"
+grep -q '^host 10.1.0.10 .*roles=management-point$' "$tmp/demo.conf" && grep -q '^#   management-point: .*CCM_POST' "$tmp/demo.conf" &&
+	ok "--infer-site: host lines with their evidence in comments" || bad "--infer-site content: $(head -20 "$tmp/demo.conf")"
+"$CMFLOW" -q -r "$PCAPS/cm-demo.pcap" "${sig[@]}" -c "$tmp/demo.conf" --eve "$tmp/rt.json" || bad "round trip: exit $?"
+python3 - "$tmp/demo.json" "$tmp/rt.json" <<'PY' && ok "round trip: the same roles, rules and verdicts through -c" || bad "round trip differs"
+import json, sys
+def labels(path):
+    out = {}
+    for e in map(json.loads, open(path)):
+        if e["event_type"] == "flow":
+            c = e["configmgr"]
+            out[e["flow_id"]] = tuple(str(c.get(k)) for k in ("src_roles", "dest_roles", "rule", "verdict", "reasons"))
+    return out
+a, b = labels(sys.argv[1]), labels(sys.argv[2])
+diff = [k for k in a if a[k] != b.get(k)]
+assert a and a.keys() == b.keys() and not diff, [(k, a[k], b.get(k)) for k in diff]
+PY
+
+# 3. drift: a configuration that calls the software update point a distribution point and omits the MP
+"$CMFLOW" -q -r "$PCAPS/cm-demo.pcap" "${sig[@]}" -c "$SRCDIR/tests/e2e/expected/drift.conf" --eve "$tmp/drift.json" ||
+	bad "drift: exit $?"
+python3 - "$tmp/drift.json" <<'PY' && ok "drift: informational alerts for the role the traffic shows and the role it never shows" || bad "drift alerts"
+import json, sys
+alerts = [e for e in map(json.loads, open(sys.argv[1])) if e["event_type"] == "alert" and e["configmgr"]["verdict"] == "informational"]
+details = {(e["configmgr"]["reasons"][0], e["configmgr"]["detail"].split(":")[0], e["configmgr"]["detail"]) for e in alerts}
+def has(reason, host, text):
+    return any(r == reason and h == host and text in d for r, h, d in details)
+assert has("role-not-configured", "10.1.0.12", "shows software-update-point"), details
+assert has("role-not-shown", "10.1.0.12", "gives distribution-point"), details
+assert has("role-not-configured", "10.1.0.10", "shows management-point") and has("role-not-configured", "10.1.0.10", "no host line"), details
+assert not any(h in ("10.1.0.11", "10.1.0.13", "10.1.0.14", "10.3.0.5") for _, h, _ in details), details
+assert all(e["alert"]["severity"] == 3 for e in alerts)
+PY
+
+# 4. the channels capture: multicast sender, AMT listeners, remote control initiators
+"$CMFLOW" -r "$PCAPS/cm-channels.pcap" "${sig[@]}" >"$tmp/ch.txt" || bad "channels: exit $?"
+for want in "10.1.0.30 multicast-distribution-point" "10.2.9.50 amt-controller" "10.2.9.51 amt-controller" "10.3.0.5 console"; do
+	inferred "$tmp/ch.txt" | grep -qx "$want" && ok "channels: $want" || bad "channels: no '$want'"
+done
+
+# 5. public captures: the answering Kerberos/LDAP servers are domain controllers, TDS servers SQL servers, TFTP
+#    servers (the host a request to port 69 went to, answering from a new port) PXE service points
+check_servers() { # NAME CAPTURE ROLE TSHARK-FILTER FIELD
+	local got want
+	"$CMFLOW" -r "$PCAPS/public/$2" "${sig[@]}" >"$tmp/p.txt" 2>&1
+	got=$(inferred "$tmp/p.txt" | awk -v r="$3" '$2 == r {print $1}' | sort -u | paste -sd' ')
+	want=$(tshark -n -r "$PCAPS/public/$2" -Y "$4" -T fields -e "$5" 2>/dev/null | sort -u | paste -sd' ')
+	[ -n "$want" ] && [ "$got" = "$want" ] && ok "$1: $3 $got (as tshark)" || bad "$1: $3 '$got', tshark '$want'"
+}
+check_servers kerberos ndpi__kerberos.pcap domain-controller "kerberos && (kerberos.msg_type == 11 || kerberos.msg_type == 13 || kerberos.msg_type == 30)" ip.src
+check_servers ldap arkime__ldap-and-search.pcap domain-controller "ldap.protocolOp == 1 || ldap.protocolOp == 5" ip.src
+check_servers tds ndpi__mssql_tds.pcap sql-server "tds.type == 4" ip.src
+check_servers tftp arkime__tftp_rrq.pcap pxe-service-point "tftp.opcode == 1 || tftp.opcode == 2" ip.dst
+
+# 6. the SMB share of each SMB2 connection: the first tree connected other than IPC$ (else IPC$), as tshark decodes
+n=0
+smbcaps=(arkime__wireshark-smb-on-windows10.pcap pcap-attack__LM_psexec_smb_dcerpc_epm_svcctl.pcapng
+	pcap-attack__LM_smbexec_smb_dcerpc_svcctl_epm.pcapng suricata-verify__smb2-07__20171220_smb_psexec_add_user.pcap
+	suricata-verify__bug-5133__input.pcap zeek__smb2_krb.pcap zeek__smb3.pcap suricata-verify__smb2-delete__input.pcap)
+for cap in "${smbcaps[@]}"; do
+	rm -f "$tmp/smb.json"
+	"$CMFLOW" -q -r "$PCAPS/public/$cap" "${sig[@]}" --eve "$tmp/smb.json" || bad "$cap: exit $?"
+	tshark -n -r "$PCAPS/public/$cap" -Y "smb2.cmd == 3 && smb2.flags.response == 0" -T fields -e ip.src -e tcp.srcport \
+		-e smb2.tree 2>/dev/null >"$tmp/trees"
+	if python3 - "$tmp/smb.json" "$tmp/trees" <<'PY'; then n=$((n + 1)); else bad "$cap: SMB shares differ from tshark"; fi
+import json, sys
+want = {}
+for line in open(sys.argv[2]):
+    ip, port, trees = line.rstrip("\n").split("\t")
+    for tree in trees.split(","):
+        share = tree.rsplit("\\", 1)[-1]
+        cur = want.get((ip, int(port)))
+        if cur is None or (cur.upper() == "IPC$" and share.upper() != "IPC$"):
+            want[(ip, int(port))] = share
+got = {(e["src_ip"], e["src_port"]): e["configmgr"]["smb_share"] for e in map(json.loads, open(sys.argv[1]))
+       if e["event_type"] == "flow" and "smb_share" in e.get("configmgr", {})}
+assert want and got == want, (got, want)
+PY
+done
+[ "$n" = "${#smbcaps[@]}" ] && ok "SMB shares of $n captures as tshark decodes them"
+
+echo "infer: $fails failed"
+[ "$fails" -eq 0 ]
