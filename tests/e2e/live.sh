@@ -150,7 +150,7 @@ import collections, json, sys
 sys.path.insert(0, sys.argv[3])
 import tuples
 ev = [json.loads(l) for l in open(sys.argv[1])]
-alerts = [e for e in ev if e["event_type"] == "alert"]
+alerts = [e for e in ev if e["event_type"] == "alert" and "flow_id" in e]  # drift alerts name no flow
 alerted = {e["flow_id"] for e in alerts}
 flagged = [e for e in ev if e["event_type"] == "flow" and e["configmgr"].get("reasons")]
 print(f"   {len(alerts)} alert events for {len(flagged)} flows with findings")
