@@ -154,11 +154,24 @@ void flow_table_end(struct flow_table *ft, struct flow *f, enum flow_end_reason 
 	ft->st.active--;
 }
 
-/* The flow that is due first: the earliest (last activity + timeout) among the list heads. */
+/* The victim when the table is full: an unanswered flow (a SYN, datagrams nobody answered) if there is one, as
+ * conntrack's early drop does, so that a flood of them does not push out real conversations; else any. Among
+ * them, the one due first: the earliest (last activity + timeout) among the list heads. */
 static struct flow *oldest(struct flow_table *ft)
 {
+	static const int unanswered[] = { TMO_TCP_NEW, TMO_UDP_NEW };
 	struct flow *best = NULL;
 	uint64_t best_due = UINT64_MAX;
+	for (size_t k = 0; k < sizeof unanswered / sizeof unanswered[0]; k++) {
+		int i = unanswered[k];
+		struct flow *h = at(ft, ft->lists[i].head);
+		if (h && h->ts_last + ft->lists[i].timeout_us < best_due) {
+			best = h;
+			best_due = h->ts_last + ft->lists[i].timeout_us;
+		}
+	}
+	if (best)
+		return best;
 	for (int i = 0; i < TMO_COUNT; i++) {
 		struct flow *h = at(ft, ft->lists[i].head);
 		if (h && h->ts_last + ft->lists[i].timeout_us < best_due) {

@@ -190,3 +190,32 @@ Test(flow_table, siphash13_reference_vector)
 	cr_assert_eq(hash_siphash13(&k, "", 0), 0xabac0158050fc4dcULL);
 	cr_assert_eq(hash_siphash13(&k, m, sizeof m), 0xd320d86d2a519956ULL);
 }
+
+/* A flood of unanswered flows (SYNs) does not push out an older conversation: unanswered flows go first. */
+Test(flow_table, unanswered_flows_are_evicted_before_conversations)
+{
+	struct ended e = { 0 };
+	struct flow_table *ft = table(4, &e);
+	struct flow_key k;
+	bool lo, created;
+	v4_key(&k, 21, 10, 40000, 445, 6, &lo);
+	struct flow *conv = flow_table_get(ft, &k, flow_table_hash(ft, &k), 1000000, true, &created);
+	cr_assert_not_null(conv);
+	conv->id = 7;
+	flow_table_touch(ft, conv, TMO_TCP_CLOSED, 1000000); /* due first of all: closed, short timeout */
+	for (int i = 0; i < 20; i++) {
+		v4_key(&k, (uint8_t)(100 + i), 10, (uint16_t)(50000 + i), 8443, 6, &lo);
+		uint64_t now = 2000000 + 1000 * (uint64_t)i;
+		struct flow *f = flow_table_get(ft, &k, flow_table_hash(ft, &k), now, true, &created);
+		cr_assert_not_null(f);
+		f->id = 100 + (uint64_t)i;
+		flow_table_touch(ft, f, TMO_TCP_NEW, now);
+	}
+	cr_assert_eq(e.n, 17, "ended %d", e.n);
+	for (int i = 0; i < e.n; i++) {
+		cr_assert_neq(e.ids[i], 7, "the conversation was evicted");
+		cr_assert_eq(e.reasons[i], FLOW_END_FORCED);
+	}
+	cr_assert_eq(e.ids[0], 100, "the oldest unanswered flow goes first");
+	flow_table_free(ft);
+}

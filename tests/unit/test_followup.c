@@ -255,3 +255,27 @@ Test(expect, refresh_keeps_the_first_announcement_time)
 	cr_assert_eq(st.refreshed, 1);
 	expect_free(t);
 }
+
+/* an endpoint mapper (or a forged one) announcing 200,000 endpoints: the table keeps its capacity, counts what it
+ * pushed out, and the newest announcements still link */
+Test(expect, flood_of_announcements_stays_bounded)
+{
+	struct expect_table *t = expect_new(65536, 300);
+	struct expectation e = { .family = 4, .proto = 6, .has_src = true, .kind = EXPECT_EPM, .parent_flow_id = 3 };
+	inet_pton(AF_INET, "10.1.0.10", e.src);
+	for (uint32_t i = 0; i < 200000; i++) {
+		e.dst[0] = 10, e.dst[1] = 9, e.dst[2] = (uint8_t)(i >> 16), e.dst[3] = (uint8_t)(i >> 8);
+		e.dport = (uint16_t)(1024 + i % 60000);
+		expect_add(t, &e, 1000000 + i);
+	}
+	struct expect_stats st;
+	expect_stats(t, &st);
+	cr_assert_eq(st.active, 65536);
+	cr_assert_eq(st.added, 200000);
+	cr_assert_eq(st.evicted, 200000 - 65536);
+	struct expectation got;
+	cr_assert(expect_match(t, 4, e.dst, e.dport, 6, e.src, 2000000, &got), "the last announcement links");
+	uint8_t first[16] = { 10, 9, 0, 0 };
+	cr_assert_not(expect_match(t, 4, first, 1024, 6, e.src, 2000000, &got), "the first was pushed out");
+	expect_free(t);
+}
