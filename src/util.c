@@ -17,11 +17,30 @@ const char *addr_to_str(uint8_t family, const uint8_t *addr, char *buf, size_t l
 
 const char *ts_to_eve(uint64_t ts_us, char *buf, size_t len)
 {
-	time_t secs = (time_t)(ts_us / 1000000u);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%06u+0000", (unsigned)(ts_us % 1000000u));
+	/* the date and time of the last second formatted, per thread: three timestamps a flow, mostly the same second */
+	static __thread uint64_t last_secs = UINT64_MAX;
+	static __thread char last[32];
+	static __thread size_t last_len;
+	uint64_t secs = ts_us / 1000000u;
+	if (secs != last_secs) {
+		time_t t = (time_t)secs;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		last_len = strftime(last, sizeof last, "%Y-%m-%dT%H:%M:%S", &tm);
+		last_secs = secs;
+	}
+	if (len < last_len + 13) {
+		if (len)
+			buf[0] = '\0';
+		return buf;
+	}
+	memcpy(buf, last, last_len);
+	char *p = buf + last_len;
+	unsigned us = (unsigned)(ts_us % 1000000u);
+	p[0] = '.';
+	for (int i = 6; i >= 1; i--, us /= 10)
+		p[i] = (char)('0' + us % 10);
+	memcpy(p + 7, "+0000", 6);
 	return buf;
 }
 
