@@ -450,6 +450,10 @@ void engine_packet(struct engine *e, int linktype, const struct pcap_pkthdr *h, 
 				bool was_done = (f->flags & FLOW_F_INSPECT_DONE) != 0;
 				if (!(f->flags & FLOW_F_DPI_DONE) || !was_done)
 					inspect(e, f, &p, dir);
+				/* a closed connection carries no more payload: nDPI's answer is final, and its state
+				 * (688 bytes) goes now rather than when the closed flow times out */
+				if (f->ndpi && f->tmo_class == TMO_TCP_CLOSED)
+					dpi_finish(e->dpi, f);
 				if (e->cfg.evlive)
 					evidence_step(e, f, linktype, h, data, was_done);
 			}

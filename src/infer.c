@@ -180,8 +180,8 @@ struct role_record {
 struct host {
 	uint8_t family;
 	uint8_t addr[16];
-	struct role_record r[HOST_MAX_ROLES];
-	unsigned nr;
+	uint8_t nr;
+	struct role_record *r;     /* nr records (most hosts show one role: a client) */
 };
 
 struct infer_table {
@@ -218,7 +218,10 @@ void infer_free(struct infer_table *t)
 	if (!t)
 		return;
 	for (uint32_t i = 0; i < t->nslots; i++)
-		free(t->slots[i]);
+		if (t->slots[i]) {
+			free(t->slots[i]->r);
+			free(t->slots[i]);
+		}
 	free(t->slots);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
@@ -278,9 +281,12 @@ static void record(struct infer_table *t, uint8_t family, const uint8_t *addr, u
 		if (h->r[i].role == role)
 			r = &h->r[i];
 	if (!r) {
-		if (h->nr == HOST_MAX_ROLES)
+		struct role_record *grown = h->nr < HOST_MAX_ROLES ? realloc(h->r, (h->nr + 1u) * sizeof *grown) : NULL;
+		if (!grown)
 			return;
+		h->r = grown;
 		r = &h->r[h->nr++];
+		memset(r, 0, sizeof *r);
 		r->role = role;
 	}
 	bool was_complete = record_complete(t->fps, r);
