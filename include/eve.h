@@ -19,6 +19,19 @@ struct finding_kind;
 /* Opens path for appending ('-' = stdout). Returns NULL and writes err on failure. */
 struct eve *eve_open(const char *path, char *err, size_t errlen);
 
+/* What the run reads and with which configuration, written in every stats event (cmflow.run) so that a report
+ * made from the EVE file alone can say it. The strings must outlive the eve. */
+struct eve_run {
+	const char *const *inputs;
+	size_t ninputs;
+	const char *site_config;   /* NULL: none */
+	const char *version;
+};
+void eve_set_run(struct eve *ev, const struct eve_run *run);
+
+/* Where this run's lines start in the file (the file is appended to); 0 for stdout. */
+long eve_start_offset(const struct eve *ev);
+
 /* Reopens the file (after log rotation); false when it cannot, the old stream is then kept. */
 bool eve_reopen(struct eve *ev);
 

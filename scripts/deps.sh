@@ -2,11 +2,12 @@
 # deps.sh [build|test|all]: installs the Debian 12 packages cmflow needs that are missing (as root, apt-get).
 #   build: compiler, autotools, libpcap, nDPI 4.2, Criterion
 #   test:  the test suite's tools: tshark (reference dissector), python3 with jsonschema (EVE schema check),
-#          editcap, clang (libFuzzer targets and sanitizers), tcpreplay and iproute2 (live capture test)
+#          editcap, clang (libFuzzer targets and sanitizers), tcpreplay and iproute2 (live capture test),
+#          chromium, fonts-liberation and python3-pil (the HTML report rendered headless, its screenshot checked)
 set -eu
 what=${1:-all}
 build_pkgs="build-essential pkg-config autoconf automake libtool libpcap-dev libndpi-dev libcriterion-dev"
-test_pkgs="tshark python3 python3-jsonschema clang tcpreplay iproute2"
+test_pkgs="tshark python3 python3-jsonschema clang tcpreplay iproute2 chromium fonts-liberation python3-pil"
 case $what in
 build) pkgs=$build_pkgs ;;
 test) pkgs=$test_pkgs ;;

@@ -26,7 +26,21 @@ struct eve {
 	pthread_mutex_t lock;  /* workers write whole lines; rotation swaps the stream */
 	struct json j;         /* for the stats events, written by one thread */
 	uint64_t lines;
+	long start;            /* file size at open: this run's first line */
+	struct eve_run run;
+	bool has_run;
 };
+
+void eve_set_run(struct eve *ev, const struct eve_run *run)
+{
+	ev->run = *run;
+	ev->has_run = true;
+}
+
+long eve_start_offset(const struct eve *ev)
+{
+	return ev->start;
+}
 
 struct eve *eve_open(const char *path, char *err, size_t errlen)
 {
@@ -53,6 +67,8 @@ struct eve *eve_open(const char *path, char *err, size_t errlen)
 	}
 	/* full buffering: lines are written whole by eve_write */
 	setvbuf(ev->out, NULL, _IOFBF, 1 << 16);
+	if (ev->path && fseek(ev->out, 0, SEEK_END) == 0)
+		ev->start = ftell(ev->out);
 	return ev;
 }
 
@@ -215,6 +231,7 @@ static void write_label(struct json *j, const struct ruleset *rs, const struct f
 {
 	char buf[512];
 	write_roles(j, "src_roles", &rs->roles, lab->src_roles);
+	int ps = roles_primary(&rs->roles, lab->src_roles), pd = roles_primary(&rs->roles, lab->dst_roles);
 	if (lab->dst_broadcast && !lab->dst_roles) {
 		json_open_array(j, "dest_roles");
 		json_str(j, NULL, "broadcast");
@@ -222,6 +239,11 @@ static void write_label(struct json *j, const struct ruleset *rs, const struct f
 	} else {
 		write_roles(j, "dest_roles", &rs->roles, lab->dst_roles);
 	}
+	/* the most specific role of each end, for reports that show one role a host */
+	if (ps >= 0)
+		json_str(j, "src_role", rs->roles.name[ps]);
+	if (pd >= 0)
+		json_str(j, "dest_role", rs->roles.name[pd]);
 	if (lab->src_inferred)
 		write_roles(j, "src_roles_inferred", &rs->roles, lab->src_inferred);
 	if (lab->dst_inferred)
@@ -554,6 +576,17 @@ void eve_stats(struct eve *ev, const struct run_stats *rs, uint64_t ts_us)
 	json_close_object(j); /* flow */
 	json_close_object(j); /* stats */
 	json_open_object(j, "cmflow");
+	if (ev->has_run) {
+		json_open_object(j, "run");
+		json_open_array(j, "inputs");
+		for (size_t i = 0; i < ev->run.ninputs; i++)
+			json_str(j, NULL, ev->run.inputs[i]);
+		json_close_array(j);
+		if (ev->run.site_config)
+			json_str(j, "site_config", ev->run.site_config);
+		json_str(j, "version", ev->run.version);
+		json_close_object(j);
+	}
 	json_uint(j, "workers", rs->workers);
 	json_open_object(j, "flows");
 	json_uint(j, "created", fs->created);

@@ -25,6 +25,7 @@
 #include "flow_table.h"
 #include "infer.h"
 #include "knowledge.h"
+#include "report.h"
 #include "alertlimit.h"
 #include "evidence.h"
 #include "expect.h"
@@ -50,6 +51,9 @@ struct options {
 	const char *site_path;      /* -c */
 	const char *evidence_path;  /* --evidence */
 	const char *infer_site_path; /* --infer-site */
+	const char *report_path;    /* --report */
+	const char **from_eve;      /* --from-eve FILE [FILE ...] */
+	size_t nfrom_eve;
 	int fail_on;                /* enum verdict that makes the exit status 1, 0 = none */
 	const char *check_config;   /* --check-config FILE */
 	bool list_rules;
@@ -77,6 +81,8 @@ static void usage(FILE *out)
 		"  --evidence FILE.pcap  the packets of every flow that raised an alert\n"
 		"  --fail-on noncompliant|unexpected   exit 1 when such an alert was raised\n"
 		"  --infer-site FILE     write the roles learnt from the traffic as a site configuration (for -c)\n"
+		"  --report FILE.html    a self-contained HTML audit report of the run\n"
+		"  --report FILE.html --from-eve EVE.json [EVE.json ...]   the report from EVE files of one or more sensors\n"
 		"  -S DIR                signatures directory (default: %s)\n"
 		"  --list-rules          print the port matrix rules (resolved for -c's site), one a line\n"
 		"  --check-config FILE   parse and explain a site configuration (exit 2 on error)\n"
@@ -137,7 +143,7 @@ static char *join_words(char **words, int n)
 
 enum {
 	OPT_EVE = 256, OPT_MAX_FLOWS, OPT_ALL_PROTOCOLS, OPT_WORKERS, OPT_STATS_INTERVAL, OPT_SNAPLEN, OPT_BUFFER,
-	OPT_LIST_RULES, OPT_CHECK_CONFIG, OPT_EVIDENCE, OPT_FAIL_ON, OPT_SYSLOG, OPT_INFER_SITE,
+	OPT_LIST_RULES, OPT_CHECK_CONFIG, OPT_EVIDENCE, OPT_FAIL_ON, OPT_SYSLOG, OPT_INFER_SITE, OPT_REPORT, OPT_FROM_EVE,
 };
 
 /* Options that may be given once only: remembers which were seen. */
@@ -164,6 +170,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "check-config", required_argument, NULL, OPT_CHECK_CONFIG },
 		{ "infer-site", required_argument, NULL, OPT_INFER_SITE },
+		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "from-eve", required_argument, NULL, OPT_FROM_EVE },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -172,7 +180,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	o->files = calloc((size_t)argc + 1, sizeof *o->files);
-	if (!o->files)
+	o->from_eve = calloc((size_t)argc + 1, sizeof *o->from_eve);
+	if (!o->files || !o->from_eve)
 		exit(EXIT_BAD_INPUT);
 	engine_config_defaults(&o->ecfg);
 	o->workers = 1;
@@ -203,6 +212,14 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_SYSLOG:
 			o->syslog = true;
 			o->ecfg.syslog = true;
+			break;
+		case OPT_REPORT:
+			if (o->report_path)
+				die_usage("--report given twice", optarg);
+			o->report_path = optarg;
+			break;
+		case OPT_FROM_EVE:
+			o->from_eve[o->nfrom_eve++] = optarg;
 			break;
 		case OPT_INFER_SITE:
 			if (o->infer_site_path)
@@ -286,6 +303,15 @@ static void parse_args(int argc, char **argv, struct options *o)
 			die_usage("unknown option", argv[optind - 1]);
 		}
 	}
+	if (o->nfrom_eve) { /* a report from EVE files: the trailing words are more of them */
+		while (optind < argc)
+			o->from_eve[o->nfrom_eve++] = argv[optind++];
+		if (!o->report_path)
+			die_usage("--from-eve makes a report: give --report FILE.html", NULL);
+		if (o->nfiles || o->nifaces || o->bpf || o->site_path || o->eve_path)
+			die_usage("--from-eve reads EVE files only: no -r, -i, -f, -c or --eve", NULL);
+		return;
+	}
 	if (optind < argc) {
 		if (o->bpf)
 			die_usage("a filter was given with -f and as trailing words", argv[optind]);
@@ -304,6 +330,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		die_usage("-r and -i cannot be combined", NULL);
 	if (o->nfiles && (seen_workers || seen_snap || seen_buf))
 		die_usage("--workers, --snaplen and --buffer-size are for live capture (-i)", NULL);
+	if (o->report_path && o->eve_path && strcmp(o->eve_path, "-") == 0)
+		die_usage("--report reads the EVE output back: give --eve a file, or no --eve", NULL);
 	if (o->evidence_path) {
 		for (size_t i = 0; i < o->nfiles; i++)
 			if (strcmp(o->files[i], "-") == 0)
@@ -406,6 +434,10 @@ struct run {
 	struct alert_limiter *limiter;
 	struct evidence_live *evlive;
 	struct infer_table *infer;
+	const char *report_eve;   /* --report: the EVE file and where this run's lines start */
+	long report_offset;
+	bool report_tmp;          /* the EVE file is ours, removed at the end */
+	FILE *report_in;
 	uint64_t next_stats_us;
 	uint64_t end_us;          /* packet time of the end of the run */
 };
@@ -702,6 +734,50 @@ static int run_live(struct run *r)
 	return status;
 }
 
+/* "2026-11-27T10:30:00Z", the report's generation time */
+static const char *now_text(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+/* --report FILE.html --from-eve A.json [B.json ...] */
+static int report_from_eve(struct options *o)
+{
+	char err[1024], now[32];
+	struct report *rep = report_new();
+	int status = rep ? 0 : EXIT_BAD_INPUT;
+	for (size_t i = 0; rep && i < o->nfrom_eve; i++)
+		if (!report_add_eve(rep, o->from_eve[i], 0, err, sizeof err)) {
+			fprintf(stderr, "cmflow: --from-eve: %s\n", err);
+			status = EXIT_BAD_INPUT;
+		}
+	if (rep && status == 0 && !report_write(rep, o->report_path, now_text(now, sizeof now), err, sizeof err)) {
+		fprintf(stderr, "cmflow: --report: %s\n", err);
+		status = EXIT_BAD_INPUT;
+	}
+	report_free(rep);
+	free(o->files);
+	free(o->from_eve);
+	return status;
+}
+
+/* --report with -r or -i: the EVE lines of this run, read back (a temporary file when no --eve was given). */
+static int report_of_run(struct run *r, char *err, size_t errlen)
+{
+	char now[32];
+	struct report *rep = report_new();
+	bool ok = rep && report_add_eve_stream(rep, r->report_in, r->report_eve, r->report_offset, err, errlen) &&
+		  report_write(rep, r->o->report_path, now_text(now, sizeof now), err, errlen);
+	if (!rep)
+		snprintf(err, errlen, "out of memory");
+	report_free(rep);
+	return ok ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -710,6 +786,8 @@ int main(int argc, char **argv)
 	int status = 0;
 
 	parse_args(argc, argv, &o);
+	if (o.nfrom_eve)
+		return report_from_eve(&o);
 	install_signals();
 
 	const char *sigdir = o.sigdir ? o.sigdir : knowledge_default_dir();
@@ -727,10 +805,32 @@ int main(int argc, char **argv)
 		free(o.files);
 		return 0;
 	}
+	char report_tmp[] = "/tmp/cmflow-report-XXXXXX";
+	if (o.report_path && !o.eve_path) { /* the report reads EVE lines: write them to a file of our own */
+		int fd = mkstemp(report_tmp);
+		if (fd < 0) {
+			fprintf(stderr, "cmflow: --report: temporary file: %s\n", strerror(errno));
+			return EXIT_BAD_INPUT;
+		}
+		close(fd);
+		o.eve_path = report_tmp;
+		r.report_tmp = true;
+	}
 	if (o.eve_path && !(r.eve = eve_open(o.eve_path, err, sizeof err))) {
 		fprintf(stderr, "cmflow: %s\n", err);
 		knowledge_free(r.know);
 		return EXIT_BAD_INPUT;
+	}
+	if (r.eve) {
+		struct eve_run run = { .inputs = o.nifaces ? o.ifaces : o.files, .ninputs = o.nifaces ? o.nifaces : o.nfiles,
+				       .site_config = o.site_path, .version = PACKAGE_VERSION };
+		eve_set_run(r.eve, &run);
+		r.report_eve = o.eve_path;
+		r.report_offset = eve_start_offset(r.eve);
+		if (o.report_path && !(r.report_in = fopen(o.eve_path, "r"))) { /* before -Z */
+			fprintf(stderr, "cmflow: --report: %s: %s\n", o.eve_path, strerror(errno));
+			return EXIT_BAD_INPUT;
+		}
 	}
 	if (o.syslog) /* before -Z: the logger's socket is opened now */
 		openlog("cmflow", LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -804,6 +904,10 @@ int main(int argc, char **argv)
 		eve_stats(r.eve, &rs, end_us);
 		eve_flush(r.eve);
 	}
+	if (o.report_path && report_of_run(&r, err, sizeof err) != 0) {
+		fprintf(stderr, "cmflow: --report: %s\n", err);
+		status = EXIT_BAD_INPUT;
+	}
 	if (r.evlive && o.verbose)
 		fprintf(stderr, "cmflow: evidence: %llu packets in %s\n", (unsigned long long)evidence_live_packets(r.evlive),
 			o.evidence_path);
@@ -838,6 +942,10 @@ int main(int argc, char **argv)
 	alert_limiter_free(r.limiter);
 	evidence_live_close(r.evlive);
 	eve_close(r.eve);
+	if (r.report_in)
+		fclose(r.report_in);
+	if (r.report_tmp)
+		unlink(report_tmp);
 	knowledge_free(r.know);
 	free(o.bpf);
 	free(o.files);
