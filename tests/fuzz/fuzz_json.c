@@ -1,10 +1,13 @@
-/* fuzz_json: the JSON string escaper on arbitrary bytes; the output must be a valid JSON string literal of
- * valid UTF-8 (checked here by a small validator of its own). */
+/* fuzz_json: the JSON string escaper on arbitrary bytes (the output must be a valid JSON string literal of
+ * valid UTF-8, checked by a small validator of its own, and the reader must give back the input when it was
+ * valid UTF-8 without NULs), and the JSON reader of --from-eve on the same bytes as a document. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
+#include "jsonread.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -63,6 +66,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* invalid UTF-8 in the output */
 		i += k;
 	}
+	/* the reader gives back what the writer wrote, for input that is valid UTF-8 without NULs */
+	bool plain = memchr(data, 0, size) == NULL;
+	for (size_t i = 0; plain && i < size;) {
+		size_t k = utf8_len(data + i, size - i);
+		plain = k != 0;
+		i += k ? k : 1;
+	}
+	char err[128];
+	struct jv_doc *d = jv_parse(j.buf, j.len, err, sizeof err);
+	const struct jv *v = jv_root(d);
+	if (!d || v->type != JV_STRING)
+		abort(); /* the writer's output is always a document the reader takes */
+	if (plain && (v->len != size || memcmp(v->str, data, size) != 0))
+		abort();
+	jv_free(d);
 	json_free(&j);
+	/* the reader on the raw bytes: refused or a tree, never a crash */
+	d = jv_parse((const char *)data, size, err, sizeof err);
+	if (d) {
+		jv_u64(jv_root(d), "flow.bytes_toserver", 0);
+		jv_str(jv_root(d), "configmgr.http.url");
+	}
+	jv_free(d);
 	return 0;
 }

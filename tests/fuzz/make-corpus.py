@@ -68,6 +68,12 @@ def main():
                            b"\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xff"]):
         with open(os.path.join(out, "fuzz_json", f"s{i}"), "wb") as o:
             o.write(s)
+    # EVE lines for the reader of --from-eve
+    for i, s in enumerate([b'{"event_type":"flow","flow":{"bytes_toserver":12,"start":"2026"},"configmgr":{"src_roles":["client"],'
+                           b'"http":{"url":"/SMS_MP/\\u00e9\\ud83d\\ude00"},"verdict":"expected"}}',
+                           b'[1,-2.5e3,true,false,null,{"a":[{}]}]', b'"\\ud800 lone"']):
+        with open(os.path.join(out, "fuzz_json", f"eve{i}"), "wb") as o:
+            o.write(s)
     print(f"make-corpus: {n} seeds from captures")
 
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "jsonread.h"
 
 static char out[8192];
 
@@ -105,4 +106,42 @@ Test(json, long_values_grow_the_buffer)
 	cr_assert_not(json_failed(&j));
 	cr_assert_eq(j.len, sizeof big + 2 + 1);
 	json_free(&j);
+}
+
+/* the reader of --from-eve */
+Test(jsonread, an_eve_line_and_its_paths)
+{
+	const char *line = "{\"flow_id\":7,\"flow\":{\"bytes_toserver\":1234,\"start\":\"2026-11-25T04:48:23.1+0000\"},"
+			   "\"configmgr\":{\"src_roles\":[\"client\",\"amt-controller\"],\"http\":{\"url\":\"/a\\u00e9\\ud83d\\ude00\\\"\\\\\"}}}";
+	char err[128];
+	struct jv_doc *d = jv_parse(line, strlen(line), err, sizeof err);
+	cr_assert_not_null(d, "%s", err);
+	const struct jv *e = jv_root(d);
+	cr_assert_eq(jv_u64(e, "flow_id", 0), 7);
+	cr_assert_eq(jv_u64(e, "flow.bytes_toserver", 0), 1234);
+	cr_assert_str_eq(jv_str(e, "configmgr.http.url"), "/a\xc3\xa9\xf0\x9f\x98\x80\"\\");
+	const struct jv *roles = jv_path(e, "configmgr.src_roles");
+	cr_assert_eq(roles->type, JV_ARRAY);
+	cr_assert_str_eq(roles->child->next->str, "amt-controller");
+	cr_assert_null(jv_str(e, "configmgr.nothing.here"));
+	cr_assert_eq(jv_u64(e, "flow.start", 99), 99, "a string is not a number");
+	jv_free(d);
+}
+
+Test(jsonread, malformed_documents_name_the_offset)
+{
+	const char *bad[] = { "{\"a\":}", "{\"a\" 1}", "[1,2", "\"open", "{\"a\":1} x", "[01]", "\"\\x\"", "tru",
+			      "\"a\x01\"", "" };
+	char err[128];
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cr_assert_null(jv_parse(bad[i], strlen(bad[i]), err, sizeof err), "accepted '%s'", bad[i]);
+		cr_assert(strncmp(err, "offset ", 7) == 0, "%s", err);
+	}
+	char deep[100];
+	memset(deep, '[', sizeof deep);
+	cr_assert_null(jv_parse(deep, sizeof deep, err, sizeof err), "nesting is bounded");
+	struct jv_doc *d = jv_parse("\"\\udc00x\"", 9, err, sizeof err); /* a lone low surrogate */
+	cr_assert_not_null(d, "%s", err);
+	cr_assert_str_eq(jv_root(d)->str, "\xef\xbf\xbdx");
+	jv_free(d);
 }
