@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench/run.sh [--runs N] [--tshark] [--no-live]: cmflow against its floor and its peers, on this machine.
+# bench/run.sh [--runs N] [--tshark] [--no-live | --live-only]: cmflow against its floor and its peers, on this machine.
 #
 # Makes the two benchmark captures (bench/gencap.py, deterministic: "bulk", ~1.3 M packets in ~60 k ConfigMgr
 # flows with large distribution point downloads, and "short", ~2 M packets in ~300 k short flows) in
@@ -12,13 +12,14 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
-runs=3 tshark=no live=yes
+runs=3 tshark=no live=yes offline=yes
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) runs=$2; shift ;;
 	--tshark) tshark=yes ;;
 	--no-live) live=no ;;
-	*) echo "usage: bench/run.sh [--runs N] [--tshark] [--no-live]" >&2; exit 2 ;;
+	--live-only) offline=no ;;
+	*) echo "usage: bench/run.sh [--runs N] [--tshark] [--no-live | --live-only]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -33,8 +34,9 @@ for kind in bulk short; do
 done
 
 site=(-c "$src/signatures/example-site.conf" -S "$src/signatures")
-printf '%-7s %-12s %9s %9s %9s %12s %8s %8s\n' capture tool wall_s cpu_s rss_MiB packets/s x_wall x_cpu
+[ "$offline" = yes ] && printf '%-7s %-12s %9s %9s %9s %12s %8s %8s\n' capture tool wall_s cpu_s rss_MiB packets/s x_wall x_cpu
 for kind in bulk short; do
+	[ "$offline" = yes ] || break
 	cap=$dir/$kind.pcap
 	cat "$cap" >/dev/null # page cache: every tool reads from memory
 	pkts=$("$dir/readloop" "$cap" | cut -d' ' -f1)
