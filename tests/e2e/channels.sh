@@ -3,12 +3,7 @@
 # EtherType 0x0842 frames) reported with tshark's target MAC (wol.mac) and nothing else; the multicast session of
 # pcaps/cm-channels.pcap with tshark's packet and byte totals and the receivers whose IGMP reports joined its group.
 set -u
-: "${CMFLOW:?}" "${SRCDIR:?}" "${PCAPS:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+. "${SRCDIR:?}/tests/e2e/lib.sh"
 conf=$SRCDIR/signatures/example-site.conf
 
 for cap in cm-wol cm-demo cm-channels; do

@@ -5,12 +5,7 @@
 # message naming the file (and the packet where reading stopped) and exit 2, or is read as tshark reads it; what
 # was read before the damage is always classified and written.
 set -u
-: "${CMFLOW:?}" "${SRCDIR:?}" "${PCAPS:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+. "${SRCDIR:?}/tests/e2e/lib.sh"
 pkts_of() {
 	python3 -c '
 import json, sys

@@ -4,12 +4,7 @@
 # the evictions are counted, and the demo's own flows keep exactly the labels and findings they have alone
 # (unanswered flows are evicted first). The expectation table's flood is a unit test (tests/unit/test_followup.c).
 set -u
-: "${CMFLOW:?}" "${SRCDIR:?}" "${PCAPS:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+. "${SRCDIR:?}/tests/e2e/lib.sh"
 conf=(-c "$SRCDIR/signatures/example-site.conf" -S "$SRCDIR/signatures")
 cap=65536
 ceiling_mib=160 # 65536 flow records, nDPI state of the flows still in detection, buffers

@@ -4,12 +4,7 @@
 # point. Every EVE line must parse, the strings must come back as the bytes sent (invalid bytes as their code
 # points, long ones cut), and --infer-site must stay a valid configuration with no line the traffic wrote.
 set -u
-: "${CMFLOW:?}" "${SRCDIR:?}" "${PCAPS:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+. "${SRCDIR:?}/tests/e2e/lib.sh"
 
 python3 - "$tmp/hostile.pcap" <<'PY' || { bad "making the capture"; exit 1; }
 import struct, sys

@@ -4,12 +4,7 @@
 # as tshark sees them answer; the SMB share of every SMB2 connection as tshark decodes it; --infer-site written,
 # accepted by --check-config and giving back the same labels through -c; drift against a wrong configuration.
 set -u
-: "${CMFLOW:?}" "${SRCDIR:?}" "${PCAPS:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+. "${SRCDIR:?}/tests/e2e/lib.sh"
 sig=(-S "$SRCDIR/signatures")
 
 # inferred HOST ROLE lines of a run, from its summary

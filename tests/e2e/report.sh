@@ -5,12 +5,7 @@
 # chromium) loads it with no network in a namespace of its own, without console errors, renders the SVG and the
 # tables, and its screenshot is not blank; hostile strings in EVE files come out as text, never as markup.
 set -u
-: "${CMFLOW:?}" "${SRCDIR:?}" "${PCAPS:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+. "${SRCDIR:?}/tests/e2e/lib.sh"
 conf=(-c "$SRCDIR/signatures/example-site.conf" -S "$SRCDIR/signatures")
 
 "$CMFLOW" -q -r "$PCAPS/cm-demo.pcap" "${conf[@]}" --eve "$tmp/demo.json" --report "$tmp/direct.html" ||

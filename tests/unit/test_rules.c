@@ -205,15 +205,45 @@ static const char *temp_file(const char *text)
 	return path;
 }
 
-static void expect_site_error(const char *text, int line, const char *word)
+/* A loader on a file: true when it accepted the file (whatever it loaded is freed). */
+typedef bool (*loader)(const char *path);
+
+static bool load_site(const char *path)
+{
+	struct site_config *sc = site_load(path, &rs->roles, err, sizeof err);
+	site_free(sc);
+	return sc != NULL;
+}
+
+static bool load_rules(const char *path)
+{
+	struct ruleset *r = rules_load(path, err, sizeof err);
+	rules_free(r);
+	return r != NULL;
+}
+
+static bool load_fingerprints(const char *path)
+{
+	struct fingerprints *f = fingerprints_load(path, &rs->roles, err, sizeof err);
+	fingerprints_free(f);
+	return f != NULL;
+}
+
+/* The loader refuses text, and its message names the file, the line and the word. */
+static void expect_error(loader load, const char *text, int line, const char *word)
 {
 	const char *path = temp_file(text);
 	char want[128];
-	cr_assert_null(site_load(path, &rs->roles, err, sizeof err), "accepted: %s", text);
+	cr_assert_not(load(path), "accepted: %s", text);
 	snprintf(want, sizeof want, "%s:%d:", path, line);
 	cr_assert(strstr(err, want), "message '%s' lacks '%s'", err, want);
 	cr_assert(strstr(err, word), "message '%s' lacks '%s'", err, word);
 	unlink(path);
+}
+
+static void expect_site_error(const char *text, int line, const char *word)
+{
+	expect_error(load_site, text, line, word);
 }
 
 Test(rules, site_errors_name_file_line_and_word)
@@ -232,13 +262,7 @@ Test(rules, site_errors_name_file_line_and_word)
 
 static void expect_rules_error(const char *text, int line, const char *word)
 {
-	const char *path = temp_file(text);
-	char want[128];
-	cr_assert_null(rules_load(path, err, sizeof err), "accepted: %s", text);
-	snprintf(want, sizeof want, "%s:%d:", path, line);
-	cr_assert(strstr(err, want), "message '%s' lacks '%s'", err, want);
-	cr_assert(strstr(err, word), "message '%s' lacks '%s'", err, word);
-	unlink(path);
+	expect_error(load_rules, text, line, word);
 }
 
 Test(rules, rules_errors_name_file_line_and_word)
@@ -265,13 +289,7 @@ Test(rules, rules_errors_name_file_line_and_word)
 
 static void expect_fingerprint_error(const char *text, int line, const char *word)
 {
-	const char *path = temp_file(text);
-	char want[128];
-	cr_assert_null(fingerprints_load(path, &rs->roles, err, sizeof err), "accepted: %s", text);
-	snprintf(want, sizeof want, "%s:%d:", path, line);
-	cr_assert(strstr(err, want), "message '%s' lacks '%s'", err, want);
-	cr_assert(strstr(err, word), "message '%s' lacks '%s'", err, word);
-	unlink(path);
+	expect_error(load_fingerprints, text, line, word);
 }
 
 Test(rules, fingerprints_load_and_errors_name_file_line_and_word)
