@@ -803,6 +803,7 @@ int main(int argc, char **argv)
 			list_rules(r.know);
 		knowledge_free(r.know);
 		free(o.files);
+		free(o.from_eve);
 		return 0;
 	}
 	char report_tmp[] = "/tmp/cmflow-report-XXXXXX";
@@ -949,6 +950,7 @@ int main(int argc, char **argv)
 	knowledge_free(r.know);
 	free(o.bpf);
 	free(o.files);
+	free(o.from_eve);
 	if (o.syslog)
 		closelog();
 	return status;
