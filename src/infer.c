@@ -190,7 +190,11 @@ struct infer_table {
 	uint64_t dropped;
 	bool frozen;
 	struct hash_key key;
-	const struct fingerprints *fps; /* of the last observation (for group completion) */
+	/* a copy of the fingerprints last observed with (their groups decide completion): the knowledge they came
+	 * from is freed when SIGHUP reloads the signatures */
+	struct fingerprints fps_copy;
+	const struct fingerprints *fps; /* &fps_copy once anything was observed, else NULL */
+	const struct fingerprints *fps_source;
 	pthread_mutex_t lock;
 };
 
@@ -411,7 +415,11 @@ void infer_observe(struct infer_table *t, const struct knowledge *k, const struc
 		if (fp->server && mcast_is_group(f->key.family, addr))
 			continue;
 		pthread_mutex_lock(&t->lock);
-		t->fps = fps;
+		if (t->fps_source != fps) {
+			t->fps_copy = *fps;
+			t->fps_source = fps;
+			t->fps = &t->fps_copy;
+		}
 		record(t, f->key.family, addr, i, fp->role, f->id, ev);
 		pthread_mutex_unlock(&t->lock);
 	}
