@@ -146,6 +146,10 @@ bool dpi_packet(struct dpi *d, struct flow *f, const struct packet *pkt, enum fl
 	if (f->flags & FLOW_F_DPI_DONE)
 		return true;
 	if (!f->ndpi) {
+		/* TCP: the state (688 bytes) comes with the first payload; a flow that never carries any (a scan, a
+		 * SYN flood) costs none, and is guessed by its ports when it ends */
+		if (f->key.ip_proto == 6 && pkt->payload_len == 0)
+			return false;
 		f->ndpi = state_get(d);
 		if (!f->ndpi) { /* out of memory: give up on this flow's DPI, keep counting it */
 			f->flags |= FLOW_F_DPI_DONE;
@@ -166,10 +170,30 @@ bool dpi_packet(struct dpi *d, struct flow *f, const struct packet *pkt, enum fl
 	return false;
 }
 
+/* A TCP flow that never carried payload: nDPI's guess by ports (and by address, for IPv4). */
+static void guess_by_ports(struct dpi *d, struct flow *f)
+{
+	uint32_t s = 0, t = 0;
+	if (f->key.family == 4) {
+		const uint8_t *a = flow_src_addr(f), *b = flow_dst_addr(f);
+		s = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+		t = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	}
+	ndpi_protocol p = ndpi_guess_undetected_protocol(d->mod, NULL, f->key.ip_proto, s, flow_src_port(f), t,
+							 flow_dst_port(f));
+	f->ndpi_master = p.master_protocol;
+	f->ndpi_app = p.app_protocol;
+	f->ndpi_confidence = p.master_protocol || p.app_protocol ? NDPI_CONFIDENCE_MATCH_BY_PORT : NDPI_CONFIDENCE_UNKNOWN;
+	f->flags |= FLOW_F_DPI_DONE;
+}
+
 void dpi_finish(struct dpi *d, struct flow *f)
 {
-	if (!f->ndpi)
+	if (!f->ndpi) {
+		if (f->key.ip_proto == 6 && !(f->flags & FLOW_F_DPI_DONE))
+			guess_by_ports(d, f);
 		return;
+	}
 	u_int8_t guessed = 0;
 	/* returns what was detected so far, else nDPI's guess (its confidence then says by port or by address) */
 	ndpi_protocol p = ndpi_detection_giveup(d->mod, f->ndpi, 1, &guessed);

@@ -149,8 +149,8 @@ static void evidence_step(struct engine *e, struct flow *f, int linktype, const 
 static void on_flow_end(void *ctx, struct flow *f)
 {
 	struct engine *e = ctx;
-	if (f->ndpi)
-		dpi_finish(e->dpi, f);
+	if (!(f->flags & FLOW_F_DPI_DONE))
+		dpi_finish(e->dpi, f); /* nDPI's answer so far, or its guess by ports */
 	followup_late(e, f); /* another worker may have read the announcement after this flow began */
 	infer_observe(e->cfg.infer, e->cfg.knowledge, f);
 	if (e->cfg.infer_only) {
