@@ -12,6 +12,8 @@ struct slot {
 	uint64_t last_us, held;
 };
 
+#define LIMITER_WAYS 4
+
 struct alert_limiter {
 	pthread_mutex_t lock;
 	struct slot *slots;
@@ -56,11 +58,21 @@ bool alert_limiter_pass(struct alert_limiter *l, uint32_t sid, uint8_t family, c
 	memcpy(key + 21, dst, 16);
 	strncpy((char *)key + 37, rule ? rule : "-", 10);
 	pthread_mutex_lock(&l->lock);
-	struct slot *s = &l->slots[hash_siphash13(&l->hk, key, sizeof key) & l->mask];
+	/* a few slots per hash: the key's own, else a free one, else the one reported longest ago is reused */
+	uint32_t h = (uint32_t)hash_siphash13(&l->hk, key, sizeof key);
+	struct slot *s = NULL, *victim = NULL;
+	for (uint32_t k = 0; k < LIMITER_WAYS && !s; k++) {
+		struct slot *c = &l->slots[(h + k) & l->mask];
+		if (c->used && memcmp(c->key, key, sizeof key) == 0)
+			s = c;
+		else if (!victim || (victim->used && (!c->used || c->last_us < victim->last_us)))
+			victim = c;
+	}
 	bool pass;
 	*held_back = 0;
-	if (!s->used || memcmp(s->key, key, sizeof key) != 0) {
-		/* a new pair, or a collision: report (the table only ever suppresses exact repeats) */
+	if (!s) {
+		/* a new pair: report (the table only ever suppresses exact repeats) */
+		s = victim;
 		memcpy(s->key, key, sizeof key);
 		s->used = true;
 		s->last_us = now_us;

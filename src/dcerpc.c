@@ -430,13 +430,15 @@ bool dcerpc_tcp_segment(struct dcerpc_state *s, int dir, uint32_t seq, const uin
 	if (d->len == 0 && !d->synced) {
 		d->next_seq = seq; /* a segment that may start a PDU */
 	} else {
-		int32_t delta = (int32_t)(seq - d->next_seq);
-		if (delta < 0) { /* a retransmission, maybe with new bytes at its end */
-			if ((size_t)-delta >= len)
+		/* sequence arithmetic modulo 2^32: behind by less than 2^31 is a retransmission (fuzzing found the
+		 * signed negation of -2^31 here) */
+		uint32_t ahead = seq - d->next_seq, behind = d->next_seq - seq;
+		if (ahead & 0x80000000u) { /* a retransmission, maybe with new bytes at its end */
+			if (behind >= len)
 				return true;
-			data += -delta;
-			len -= (size_t)-delta;
-		} else if (delta > 0) { /* a gap: what is buffered cannot be completed */
+			data += behind;
+			len -= behind;
+		} else if (ahead) { /* a gap: what is buffered cannot be completed */
 			d->synced = false;
 			d->len = 0;
 			d->next_seq = seq;

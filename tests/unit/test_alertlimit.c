@@ -20,3 +20,17 @@ Test(alertlimit, once_a_minute_with_the_repeats_counted)
 	cr_assert_eq(alert_limiter_held(l), 5);
 	alert_limiter_free(l);
 }
+
+/* hash collisions do not make a repeat pass: a small table keeps every pair it has room for */
+Test(alertlimit, a_small_table_keeps_what_fits)
+{
+	struct alert_limiter *l = alert_limiter_new(4, 60000000);
+	uint8_t a[16] = { 10, 2, 0, 22 }, b[16] = { 10, 1, 0, 10 };
+	uint64_t held;
+	for (uint32_t sid = 1; sid <= 4; sid++)
+		cr_assert(alert_limiter_pass(l, sid, 4, a, b, "R45", 0, &held));
+	for (uint32_t sid = 1; sid <= 4; sid++)
+		cr_assert_not(alert_limiter_pass(l, sid, 4, a, b, "R45", 1000000, &held), "finding %u repeated", sid);
+	cr_assert_eq(alert_limiter_held(l), 4);
+	alert_limiter_free(l);
+}
