@@ -9,37 +9,30 @@ KIND short: about 2 M packets in 300 k short flows of the same kinds (no bulk tr
 
 Payloads are well-formed enough for the parsers and nDPI to do their real work: HTTP request lines and headers,
 TLS ClientHello with SNI, SMB2 NEGOTIATE, DCE/RPC binds, DNS queries."""
+import os
 import random
 import struct
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
+from pktgen import ether, ipv4, pcap_header, pcap_record  # noqa: E402
+
 MSS = 1448
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack(f"!{len(b) // 2}H", b))
-    s = (s >> 16) + (s & 0xFFFF)
-    return ~(s + (s >> 16)) & 0xFFFF
 
 
 class Writer:
     def __init__(self, path, start_us):
         self.f = open(path, "wb", buffering=1 << 22)
-        self.f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
+        self.f.write(pcap_header())
         self.t = start_us
         self.n = 0
         self.ident = 0
 
     def frame(self, src, dst, proto, l4, step_us=20):
         self.ident = (self.ident + 1) & 0xFFFF
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), self.ident, 0x4000, 64, proto, 0, src, dst)
-        ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-        frame = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00" + ip + l4
+        frame = ether("020000000002", "020000000001", ipv4(src, dst, proto, l4, self.ident, frag=0x4000))
         self.t += step_us
-        self.f.write(struct.pack("<IIII", self.t // 1000000, self.t % 1000000, len(frame), len(frame)))
-        self.f.write(frame)
+        self.f.write(pcap_record(self.t, frame))
         self.n += 1
 
     def udp(self, src, dst, sport, dport, payload):

@@ -65,6 +65,9 @@ void verdict_flow(const struct knowledge *k, const struct flow *f, const struct 
 
 const char *verdict_name(enum verdict v);
 
+/* The verdict of a name as verdict_name writes it; VERDICT_UNKNOWN for anything else (an EVE file's word). */
+enum verdict verdict_parse(const char *name);
+
 /* Findings of the configuration itself (WSUS port pairs, client ports differing between sites): calls fn for
  * each with a sentence naming the site. */
 void verdict_config(const struct knowledge *k, void (*fn)(void *ctx, const struct finding_kind *kind,

@@ -6,6 +6,7 @@
 
 #include <ndpi_api.h>
 
+#include "bytes.h"
 #include "dpi.h"
 #include "flow_ext.h"
 
@@ -173,11 +174,10 @@ bool dpi_packet(struct dpi *d, struct flow *f, const struct packet *pkt, enum fl
 /* A TCP flow that never carried payload: nDPI's guess by ports (and by address, for IPv4). */
 static void guess_by_ports(struct dpi *d, struct flow *f)
 {
-	uint32_t s = 0, t = 0;
+	uint32_t s = 0, t = 0; /* host byte order; IPv6 is guessed by ports alone */
 	if (f->key.family == 4) {
-		const uint8_t *a = flow_src_addr(f), *b = flow_dst_addr(f);
-		s = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
-		t = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+		bytes_be32(flow_src_addr(f), 4, 0, &s);
+		bytes_be32(flow_dst_addr(f), 4, 0, &t);
 	}
 	ndpi_protocol p = ndpi_guess_undetected_protocol(d->mod, NULL, f->key.ip_proto, s, flow_src_port(f), t,
 							 flow_dst_port(f));

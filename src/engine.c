@@ -380,11 +380,8 @@ static void smb_inspect(struct flow *f, const struct packet *p)
 {
 	char share[80];
 	struct flow_ext *x;
-	if (smb2_tree_connect_share(p->payload, p->payload_len, share, sizeof share) && (x = flow_ext_get(f))) {
-		free(x->smb_share);
-		x->smb_share = NULL;
-		flow_ext_set_str(&x->smb_share, share, strlen(share));
-	}
+	if (smb2_tree_connect_share(p->payload, p->payload_len, share, sizeof share) && (x = flow_ext_get(f)))
+		flow_ext_set_str(&x->smb_share, share, strlen(share)); /* replaces an IPC$ kept before */
 }
 
 static void inspect(struct engine *e, struct flow *f, const struct packet *p, enum flow_dir dir)

@@ -194,10 +194,11 @@ static void announce_session_channels(struct engine *e, struct flow *f)
 	if (!rs || !rs->nafter || (f->key.ip_proto != 6 && f->key.ip_proto != 17))
 		return;
 	struct announce_ctx a = { e, f, f->ts_first };
-	for (unsigned i = 0; i < rs->n; i++) {
+	for (unsigned i = 0, seen = 0; i < rs->n && seen < rs->nafter; i++) {
 		const struct rule *data = &rs->rules[i];
 		if (data->after < 0)
 			continue;
+		seen++;
 		const struct rule *control = &rs->rules[data->after];
 		if (!rule_ports_contain(control->ports, control->nports, f->key.ip_proto, flow_dst_port(f), NULL))
 			continue;

@@ -50,12 +50,6 @@ struct fingerprints {
 	role_set roles;
 };
 
-static bool fp_fail(char *err, size_t errlen, const char *path, unsigned line, const char *msg, const char *word)
-{
-	snprintf(err, errlen, "%s:%u: %s '%.60s'", path, line, msg, word);
-	return false;
-}
-
 static bool split_values(struct fingerprint *f, const char *list)
 {
 	for (const char *p = list; *p;) {
@@ -70,50 +64,49 @@ static bool split_values(struct fingerprint *f, const char *list)
 	return f->nvalues > 0;
 }
 
-static bool parse_fingerprint(struct fingerprints *fps, const struct roles *roles, char **w, int n, const char *path,
-			      unsigned line, char *err, size_t errlen)
+static bool parse_fingerprint(struct line_parse *ps, struct fingerprints *fps, const struct roles *roles, char **w,
+			      int n)
 {
 	if (n < 5 || n > 6 || strcmp(w[0], "infer") != 0)
-		return fp_fail(err, errlen, path, line, "a line is: infer ROLE server|client KIND VALUE [group=NAME], not",
-			       w[0]);
+		return line_fail(ps, w[0], "a line is: infer ROLE server|client KIND VALUE [group=NAME], not");
 	if (fps->n == FP_MAX)
-		return fp_fail(err, errlen, path, line, "too many fingerprints at", w[1]);
+		return line_fail(ps, w[1], "too many fingerprints at");
 	struct fingerprint *f = &fps->fp[fps->n];
 	memset(f, 0, sizeof *f);
 	f->group = -1;
 	f->role = roles_find(roles, w[1], strlen(w[1]));
 	if (f->role < 0)
-		return fp_fail(err, errlen, path, line, "unknown role", w[1]);
+		return line_fail(ps, w[1], "unknown role");
 	if (strcmp(w[2], "server") && strcmp(w[2], "client"))
-		return fp_fail(err, errlen, path, line, "the side is server or client, not", w[2]);
+		return line_fail(ps, w[2], "the side is server or client, not");
 	f->server = w[2][0] == 's';
 	unsigned k;
 	for (k = 0; k < sizeof kind_names / sizeof kind_names[0]; k++)
 		if (strcmp(w[3], kind_names[k]) == 0)
 			break;
 	if (k == sizeof kind_names / sizeof kind_names[0])
-		return fp_fail(err, errlen, path, line, "unknown fingerprint kind", w[3]);
+		return line_fail(ps, w[3], "unknown fingerprint kind");
 	f->kind = (uint8_t)k;
 	if (k == FP_PORT || k == FP_MULTICAST) {
-		if (!rules_parse_ports(w[4], f->ports, 16, &f->nports, path, line, err, errlen))
+		if (!rules_parse_ports(w[4], f->ports, 16, &f->nports, ps->path, ps->line, ps->err, ps->errlen))
 			return false;
 	} else if (k == FP_WOL) {
 		if (strcmp(w[4], "-"))
-			return fp_fail(err, errlen, path, line, "wol takes no value: '-', not", w[4]);
+			return line_fail(ps, w[4], "wol takes no value: '-', not");
 	} else if (!split_values(f, w[4])) {
-		return fp_fail(err, errlen, path, line, "too many, empty or too long values in", w[4]);
+		return line_fail(ps, w[4], "too many, empty or too long values in");
 	}
 	if (n == 6) {
 		const char *g = word_value(w[5], "group");
 		if (!g || !*g || strlen(g) >= sizeof fps->group_name[0])
-			return fp_fail(err, errlen, path, line, "unknown option", w[5]);
+			return line_fail(ps, w[5], "unknown option");
 		unsigned i;
 		for (i = 0; i < fps->ngroups; i++)
 			if (strcmp(fps->group_name[i], g) == 0)
 				break;
 		if (i == fps->ngroups) {
 			if (fps->ngroups == FP_MAX_GROUPS)
-				return fp_fail(err, errlen, path, line, "too many groups at", g);
+				return line_fail(ps, g, "too many groups at");
 			snprintf(fps->group_name[fps->ngroups++], sizeof fps->group_name[0], "%s", g);
 		}
 		f->group = (int)i;
@@ -133,18 +126,18 @@ struct fingerprints *fingerprints_load(const char *path, const struct roles *rol
 	}
 	struct fingerprints *fps = calloc(1, sizeof *fps);
 	char line[1024];
-	unsigned lineno = 0;
+	struct line_parse ps = { path, 0, err, errlen };
 	bool ok = fps != NULL;
 	if (!ok)
 		snprintf(err, errlen, "out of memory");
 	while (ok && fgets(line, sizeof line, fp)) {
-		lineno++;
+		ps.line++;
 		char *w[LINE_MAX_WORDS];
 		int n = line_words(line, w, LINE_MAX_WORDS);
 		if (n < 0)
-			ok = fp_fail(err, errlen, path, lineno, "unclosed quote or too many words at", line);
+			ok = line_fail(&ps, NULL, "unclosed quote or too many words");
 		else if (n > 0)
-			ok = parse_fingerprint(fps, roles, w, n, path, lineno, err, errlen);
+			ok = parse_fingerprint(&ps, fps, roles, w, n);
 	}
 	fclose(fp);
 	if (!ok) {

@@ -38,9 +38,12 @@ static role_set roles_of(const struct knowledge *k, struct infer_table *inf, uin
 			 role_set *inferred)
 {
 	const struct roles *roles = &k->rules->roles;
-	if (inf && !site_lookup(k->site, fam, addr) && (*inferred = infer_roles(inf, roles, fam, addr)))
+	const struct host_entry *h = site_lookup(k->site, fam, addr);
+	if (h)
+		return h->roles;
+	if (inf && (*inferred = infer_roles(inf, roles, fam, addr)))
 		return *inferred;
-	return site_roles(k->site, roles, fam, addr);
+	return site_roles(k->site, roles, fam, addr); /* `internet` for a public address */
 }
 
 void label_flow(const struct knowledge *k, struct infer_table *inf, const struct flow *f, struct flow_label *out)

@@ -1,4 +1,6 @@
 /* lineparse.c: tokenizer of cmflow's line-oriented data files. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,4 +50,18 @@ bool parse_port(const char *s, unsigned *port)
 		return false;
 	*port = (unsigned)v;
 	return true;
+}
+
+bool line_fail(struct line_parse *ps, const char *word, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (word)
+		snprintf(ps->err, ps->errlen, "%s:%u: %s '%s'", ps->path, ps->line, msg, word);
+	else
+		snprintf(ps->err, ps->errlen, "%s:%u: %s", ps->path, ps->line, msg);
+	return false;
 }

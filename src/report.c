@@ -8,6 +8,7 @@
 
 #include "jsonread.h"
 #include "report.h"
+#include "verdict.h"
 
 /* ---- a string-keyed table of records, in insertion order ---- */
 
@@ -28,18 +29,25 @@ static uint64_t fnv(const char *s)
 	return h;
 }
 
+/* The record for key, or NULL. */
+static void *table_find(const struct table *t, const char *key)
+{
+	for (size_t i = t->nslots ? fnv(key) & (t->nslots - 1) : 0; t->nslots; i = (i + 1) & (t->nslots - 1)) {
+		uint32_t s = t->slots[i];
+		if (!s)
+			break;
+		if (strcmp(t->keys[s - 1], key) == 0)
+			return t->vals[s - 1];
+	}
+	return NULL;
+}
+
 /* The record for key, created zeroed when new; NULL when memory is short. */
 static void *table_get(struct table *t, const char *key)
 {
-	if (t->nslots) {
-		for (size_t i = fnv(key) & (t->nslots - 1);; i = (i + 1) & (t->nslots - 1)) {
-			uint32_t s = t->slots[i];
-			if (!s)
-				break;
-			if (strcmp(t->keys[s - 1], key) == 0)
-				return t->vals[s - 1];
-		}
-	}
+	void *found = table_find(t, key);
+	if (found)
+		return found;
 	if (2 * (t->n + 1) > t->nslots) { /* grow and rehash */
 		size_t ns = t->nslots ? 2 * t->nslots : 64;
 		uint32_t *slots = calloc(ns, sizeof *slots);
@@ -100,17 +108,16 @@ static void table_free(struct table *t)
 #define S 64   /* short strings: addresses, roles, sites, ids */
 #define L 256  /* services, labels, messages */
 
-enum { V_UNKNOWN, V_EXPECTED, V_NONCOMPLIANT, V_UNEXPECTED, V_INFO };
-
 struct rhost { char ip[S], site[S], role[S]; int inferred; uint64_t bytes, flows; };
-struct redge { char src[S], dst[S]; uint64_t bytes, flows; int worst; };
-struct rcell { char from[S], to[S], service[L], rule[S], row[S], label[L]; uint64_t flows, bytes; int worst; };
+struct redge { char src[S], dst[S]; uint64_t bytes, flows; enum verdict worst; };
+struct rcell { char from[S], to[S], service[L], rule[S], row[S], label[L]; uint64_t flows, bytes; enum verdict worst; };
 struct rfind {
 	char id[S], category[S], src[S], dst[S], service[L], message[2 * L], filter[2 * L], first[S], last[S];
-	int severity, verdict;
+	int severity;
+	enum verdict verdict;
 	uint64_t count;
 };
-struct rnote { char id[S], detail[2 * L]; int verdict, severity; };
+struct rnote { char id[S], detail[2 * L]; enum verdict verdict; int severity; };
 struct rweb { char site[S], role[S]; uint64_t http_bytes, https_bytes, http_flows, https_flows; };
 struct rrpc { char iface[S], via[S]; uint64_t count; };
 struct rwol { char mac[S], sender[S], how[S]; uint64_t count; };
@@ -164,27 +171,6 @@ static void copy(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
-static int verdict_rank(const char *v)
-{
-	if (!v)
-		return V_UNKNOWN;
-	if (!strcmp(v, "expected"))
-		return V_EXPECTED;
-	if (!strcmp(v, "noncompliant"))
-		return V_NONCOMPLIANT;
-	if (!strcmp(v, "unexpected"))
-		return V_UNEXPECTED;
-	if (!strcmp(v, "informational"))
-		return V_INFO;
-	return V_UNKNOWN;
-}
-
-static const char *verdict_word(int v)
-{
-	static const char *const w[] = { "unknown", "expected", "noncompliant", "unexpected", "informational" };
-	return v >= 0 && v <= V_INFO ? w[v] : "unknown";
-}
-
 static void span(struct report *r, const char *ts)
 {
 	if (!ts || !*ts)
@@ -230,13 +216,13 @@ static void on_flow(struct report *r, const struct jv *e)
 	uint64_t pkts = jv_u64(e, "flow.pkts_toserver", 0) + jv_u64(e, "flow.pkts_toclient", 0);
 	const char *site = jv_str(cm, "site");
 	const char *from = jv_str(cm, "src_role"), *to = jv_str(cm, "dest_role");
-	int verdict = verdict_rank(jv_str(cm, "verdict"));
+	enum verdict verdict = verdict_parse(jv_str(cm, "verdict"));
 	char key[4 * L];
 	r->flows++;
 	span(r, jv_str(e, "flow.start"));
 	span(r, jv_str(e, "flow.end"));
 	/* a host without a role is drawn (as "unknown") when its traffic raised a finding */
-	const char *nobody = verdict >= V_NONCOMPLIANT ? "unknown" : NULL;
+	const char *nobody = verdict >= VERDICT_NONCOMPLIANT ? "unknown" : NULL;
 	add_host(r, src, site, from ? from : nobody, jv_get(cm, "src_roles_inferred") != NULL, bytes);
 	add_host(r, dst, site, to ? to : nobody, jv_get(cm, "dest_roles_inferred") != NULL, bytes);
 	if (src && dst && (from || to || nobody)) { /* the picture shows hosts with a role */
@@ -341,7 +327,7 @@ static void on_alert(struct report *r, const struct jv *e)
 		if (n) {
 			copy(n->id, sizeof n->id, rid);
 			copy(n->detail, sizeof n->detail, detail);
-			n->verdict = verdict_rank(jv_str(cm, "verdict"));
+			n->verdict = verdict_parse(jv_str(cm, "verdict"));
 			n->severity = (int)jv_u64(e, "alert.severity", 3);
 		}
 		return;
@@ -362,7 +348,7 @@ static void on_alert(struct report *r, const struct jv *e)
 		copy(f->service, sizeof f->service, service ? service : "(no rule)");
 		copy(f->filter, sizeof f->filter, jv_str(cm, "wireshark_filter"));
 		f->severity = (int)jv_u64(e, "alert.severity", 3);
-		f->verdict = verdict_rank(jv_str(cm, "verdict"));
+		f->verdict = verdict_parse(jv_str(cm, "verdict"));
 		copy(f->first, sizeof f->first, ts);
 	}
 	f->count += 1 + jv_u64(cm, "repeats_held_back", 0);
@@ -481,12 +467,12 @@ static void esc(FILE *o, const char *s)
 	}
 }
 
-static const char *verdict_colour(int v)
+static const char *verdict_colour(enum verdict v)
 {
 	switch (v) {
-	case V_EXPECTED: return "#2e7d32";
-	case V_NONCOMPLIANT: return "#ef6c00";
-	case V_UNEXPECTED: return "#c62828";
+	case VERDICT_EXPECTED: return "#2e7d32";
+	case VERDICT_NONCOMPLIANT: return "#ef6c00";
+	case VERDICT_UNEXPECTED: return "#c62828";
 	default: return "#9e9e9e";
 	}
 }
@@ -577,7 +563,7 @@ static void write_graph(const struct report *r, FILE *o)
 	struct table drawn = { .size = sizeof(struct redge) };
 	for (size_t k = 0; eix && k < r->edges.n; k++) { /* edges between nodes: bytes summed, worst verdict */
 		const struct redge *e = r->edges.vals[eix[k]];
-		struct rhost *a = table_get((struct table *)&r->hosts, e->src), *b = table_get((struct table *)&r->hosts, e->dst);
+		const struct rhost *a = table_find(&r->hosts, e->src), *b = table_find(&r->hosts, e->dst);
 		if (!a || !b || !a->role[0] || !b->role[0])
 			continue;
 		char ka[2 * S + 2], kb[2 * S + 2], kk[5 * S + 8];
@@ -599,13 +585,13 @@ static void write_graph(const struct report *r, FILE *o)
 			continue;
 		double w = 0.8 + log10((double)d->bytes + 1.0) / 2.0;
 		fprintf(o, "<line class=\"edge %s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-			   "stroke-width=\"%.1f\" stroke-opacity=\"0.6\"><title>", verdict_word(d->worst), a->x, a->y, b->x,
+			   "stroke-width=\"%.1f\" stroke-opacity=\"0.6\"><title>", verdict_name(d->worst), a->x, a->y, b->x,
 			b->y, verdict_colour(d->worst), w);
 		esc(o, a->name);
 		fputs(" -> ", o);
 		esc(o, b->name);
 		fprintf(o, ": %llu flows, %llu bytes, %s</title></line>\n", (unsigned long long)d->flows,
-			(unsigned long long)d->bytes, verdict_word(d->worst));
+			(unsigned long long)d->bytes, verdict_name(d->worst));
 		nedges++;
 	}
 	for (size_t g = 0; gix && g < groups.n; g++) {
@@ -621,7 +607,9 @@ static void write_graph(const struct report *r, FILE *o)
 		fprintf(o, "<g class=\"node\"><circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"#1565c0\"/><title>", n->x, n->y,
 			collapse ? 5.0 + log10((double)n->hosts + 1.0) * 3.0 : 5.0);
 		esc(o, n->name);
-		fprintf(o, " (%s, %u host%s, %llu bytes)</title></g>\n", "", n->hosts, n->hosts == 1 ? "" : "s",
+		fputs(" (", o);
+		esc(o, n->role);
+		fprintf(o, ", %u host%s, %llu bytes)</title></g>\n", n->hosts, n->hosts == 1 ? "" : "s",
 			(unsigned long long)n->bytes);
 		if (collapse || nodes.n <= 30) {
 			fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" text-anchor=\"middle\">", n->x, n->y - 7);
@@ -671,7 +659,7 @@ static void write_findings(const struct report *r, FILE *o)
 			const struct rnote *n = r->notes.vals[ix[k]];
 			fputs("<tr><td>", o);
 			esc(o, n->id);
-			fprintf(o, "</td><td class=\"%s\">%s</td><td>", verdict_word(n->verdict), verdict_word(n->verdict));
+			fprintf(o, "</td><td class=\"%s\">%s</td><td>", verdict_name(n->verdict), verdict_name(n->verdict));
 			esc(o, n->detail);
 			fputs("</td></tr>\n", o);
 		}
@@ -694,7 +682,7 @@ static void write_findings(const struct report *r, FILE *o)
 		if (!open || strcmp(open, f->id)) {
 			if (open)
 				fputs("</table>\n", o);
-			fprintf(o, "<h3 class=\"finding-kind\">[%s, severity %d] ", verdict_word(f->verdict), f->severity);
+			fprintf(o, "<h3 class=\"finding-kind\">[%s, severity %d] ", verdict_name(f->verdict), f->severity);
 			esc(o, f->id);
 			fputs("</h3>\n<p class=\"reason\">", o);
 			esc(o, f->message);
@@ -737,8 +725,8 @@ static void write_matrix(const struct report *r, FILE *o)
 		fputs("</td><td>", o);
 		esc(o, c->service);
 		fprintf(o, "</td><td class=\"num\">%llu</td><td class=\"num\">%llu</td><td class=\"%s\">%s</td><td>",
-			(unsigned long long)c->flows, (unsigned long long)c->bytes, verdict_word(c->worst),
-			verdict_word(c->worst));
+			(unsigned long long)c->flows, (unsigned long long)c->bytes, verdict_name(c->worst),
+			verdict_name(c->worst));
 		esc(o, c->label);
 		fputs("</td></tr>\n", o);
 	}

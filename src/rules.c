@@ -1,6 +1,5 @@
 /* rules.c: the port matrix as data: parsing signatures/configmgr2007.rules and matching flows to it. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,29 +22,9 @@ void site_ports_default(struct site_ports *p)
 	p->v[VAR_AMT_PROVISION] = 9971;
 }
 
-struct parse {
-	const char *path;
-	unsigned line;
-	char *err;
-	size_t errlen;
-};
-
-__attribute__((format(printf, 3, 4))) static bool fail(struct parse *ps, const char *word, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (word)
-		snprintf(ps->err, ps->errlen, "%s:%u: %s '%s'", ps->path, ps->line, msg, word);
-	else
-		snprintf(ps->err, ps->errlen, "%s:%u: %s", ps->path, ps->line, msg);
-	return false;
-}
 
 /* One TRANSPORT/PORT item of a rule's port list. */
-static bool parse_port_item(struct parse *ps, const char *item, struct rule_port *rp)
+static bool parse_port_item(struct line_parse *ps, const char *item, struct rule_port *rp)
 {
 	memset(rp, 0, sizeof *rp);
 	if (strcmp(item, "gre") == 0) {
@@ -64,7 +43,7 @@ static bool parse_port_item(struct parse *ps, const char *item, struct rule_port
 	else if (strncmp(item, "udp/", 4) == 0)
 		rp->proto = 17, port = item + 4;
 	else
-		return fail(ps, item, "a port is tcp/N, udp/N, icmp/echo or gre, not");
+		return line_fail(ps, item, "a port is tcp/N, udp/N, icmp/echo or gre, not");
 	if (port[0] == '$') {
 		for (int v = 0; v < VAR_COUNT; v++)
 			if (strcmp(port, var_names[v]) == 0) {
@@ -72,7 +51,7 @@ static bool parse_port_item(struct parse *ps, const char *item, struct rule_port
 				rp->var = (uint8_t)v;
 				return true;
 			}
-		return fail(ps, port, "unknown port variable");
+		return line_fail(ps, port, "unknown port variable");
 	}
 	if (strcmp(port, "rpc-dynamic") == 0 || strcmp(port, "sql-dynamic") == 0 || strcmp(port, "tftp-dynamic") == 0) {
 		rp->kind = port[0] == 'r' ? PK_RPC_DYNAMIC : port[0] == 's' ? PK_SQL_DYNAMIC : PK_TFTP_DYNAMIC;
@@ -85,11 +64,11 @@ static bool parse_port_item(struct parse *ps, const char *item, struct rule_port
 	if (dash) {
 		*dash = '\0';
 		if (!parse_port(buf, &lo) || !parse_port(dash + 1, &hi) || hi < lo)
-			return fail(ps, item, "bad port range");
+			return line_fail(ps, item, "bad port range");
 		rp->kind = PK_RANGE;
 	} else {
 		if (!parse_port(buf, &lo))
-			return fail(ps, item, "bad port");
+			return line_fail(ps, item, "bad port");
 		hi = lo;
 		rp->kind = PK_FIXED;
 	}
@@ -98,28 +77,28 @@ static bool parse_port_item(struct parse *ps, const char *item, struct rule_port
 	return true;
 }
 
-static bool parse_port_list(struct parse *ps, const char *list, struct rule_port *out, unsigned max, unsigned *n)
+static bool parse_port_list(struct line_parse *ps, const char *list, struct rule_port *out, unsigned max, unsigned *n)
 {
 	char ports[256];
 	if (strlen(list) >= sizeof ports)
-		return fail(ps, NULL, "port list longer than %zu bytes", sizeof ports - 1);
+		return line_fail(ps, NULL, "port list longer than %zu bytes", sizeof ports - 1);
 	snprintf(ports, sizeof ports, "%s", list);
 	*n = 0;
 	for (char *save = NULL, *item = strtok_r(ports, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		if (*n == max)
-			return fail(ps, list, "too many ports in");
+			return line_fail(ps, list, "too many ports in");
 		if (!parse_port_item(ps, item, &out[(*n)++]))
 			return false;
 	}
 	if (*n == 0)
-		return fail(ps, list, "no ports in");
+		return line_fail(ps, list, "no ports in");
 	return true;
 }
 
 bool rules_parse_ports(const char *list, struct rule_port *out, unsigned max, unsigned *n, const char *path,
 		       unsigned line, char *err, size_t errlen)
 {
-	struct parse ps = { path, line, err, errlen };
+	struct line_parse ps = { path, line, err, errlen };
 	return parse_port_list(&ps, list, out, max, n);
 }
 
@@ -139,7 +118,7 @@ bool rule_ports_contain(const struct rule_port *ports, unsigned n, uint8_t proto
 }
 
 /* Copies a comma list into fixed slots. */
-static bool split_list(struct parse *ps, const char *list, char (*slots)[48], unsigned max, size_t slot_len,
+static bool split_list(struct line_parse *ps, const char *list, char (*slots)[48], unsigned max, size_t slot_len,
 		       unsigned *n, const char *what)
 {
 	const char *p = list;
@@ -147,7 +126,7 @@ static bool split_list(struct parse *ps, const char *list, char (*slots)[48], un
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		if (*n == max || len == 0 || len >= slot_len)
-			return fail(ps, list, "too many or too long %s in", what);
+			return line_fail(ps, list, "too many or too long %s in", what);
 		memcpy(slots[*n], p, len);
 		slots[*n][len] = '\0';
 		(*n)++;
@@ -156,7 +135,7 @@ static bool split_list(struct parse *ps, const char *list, char (*slots)[48], un
 	return true;
 }
 
-static bool parse_roles_word(struct parse *ps, struct ruleset *rs, const char *word, role_set *out)
+static bool parse_roles_word(struct line_parse *ps, struct ruleset *rs, const char *word, role_set *out)
 {
 	const char *bad = NULL;
 	size_t badlen = 0;
@@ -164,15 +143,15 @@ static bool parse_roles_word(struct parse *ps, struct ruleset *rs, const char *w
 	if (!*out) {
 		char name[64];
 		snprintf(name, sizeof name, "%.*s", (int)(badlen < 60 ? badlen : 60), bad ? bad : word);
-		return fail(ps, name, "unknown role");
+		return line_fail(ps, name, "unknown role");
 	}
 	return true;
 }
 
-static bool parse_rule(struct parse *ps, struct ruleset *rs, char **w, int n)
+static bool parse_rule(struct line_parse *ps, struct ruleset *rs, char **w, int n)
 {
 	if (n < 6)
-		return fail(ps, NULL, "a rule needs: rule ROW FROM DIR TO \"SERVICE\" PORTS [options]");
+		return line_fail(ps, NULL, "a rule needs: rule ROW FROM DIR TO \"SERVICE\" PORTS [options]");
 	struct rule r;
 	memset(&r, 0, sizeof r);
 	r.line = ps->line;
@@ -182,10 +161,10 @@ static bool parse_rule(struct parse *ps, struct ruleset *rs, char **w, int n)
 	for (size_t i = 0; i < rowlen && row_ok; i++)
 		row_ok = (w[1][i] >= '0' && w[1][i] <= '9') || (i == 0 && (w[1][0] == 'N' || w[1][0] == 'P'));
 	if (!row_ok)
-		return fail(ps, w[1], "a row is a number, N1.. or P1.., not");
+		return line_fail(ps, w[1], "a row is a number, N1.. or P1.., not");
 	for (unsigned i = 0; i < rs->n; i++)
 		if (strcmp(rs->rules[i].row, w[1]) == 0)
-			return fail(ps, w[1], "row already has a rule (line %u):", rs->rules[i].line);
+			return line_fail(ps, w[1], "row already has a rule (line %u):", rs->rules[i].line);
 	snprintf(r.row, sizeof r.row, "%s", w[1]);
 	snprintf(r.id, sizeof r.id, "R%s", w[1]);
 	if (!parse_roles_word(ps, rs, w[2], &r.from) || !parse_roles_word(ps, rs, w[4], &r.to))
@@ -193,12 +172,12 @@ static bool parse_rule(struct parse *ps, struct ruleset *rs, char **w, int n)
 	if (strcmp(w[3], "<->") == 0)
 		r.bidir = true;
 	else if (strcmp(w[3], "->") != 0)
-		return fail(ps, w[3], "direction is -> or <->, not");
+		return line_fail(ps, w[3], "direction is -> or <->, not");
 	if (strlen(w[5]) >= sizeof r.service || !*w[5])
-		return fail(ps, w[5], "service name empty or too long:");
+		return line_fail(ps, w[5], "service name empty or too long:");
 	snprintf(r.service, sizeof r.service, "%s", w[5]);
 	if (n < 7)
-		return fail(ps, NULL, "rule without ports");
+		return line_fail(ps, NULL, "rule without ports");
 	if (!parse_port_list(ps, w[6], r.ports, RULE_MAX_PORTS, &r.nports))
 		return false;
 	for (int i = 7; i < n; i++) {
@@ -211,42 +190,42 @@ static bool parse_rule(struct parse *ps, struct ruleset *rs, char **w, int n)
 				return false;
 		} else if ((v = word_value(w[i], "after"))) {
 			if (!*v || strlen(v) >= sizeof r.after_row)
-				return fail(ps, w[i], "after= names a row:");
+				return line_fail(ps, w[i], "after= names a row:");
 			snprintf(r.after_row, sizeof r.after_row, "%s", v);
 		} else if (strcmp(w[i], "multicast") == 0) {
 			r.multicast = true;
 		} else {
-			return fail(ps, w[i], "unknown rule option");
+			return line_fail(ps, w[i], "unknown rule option");
 		}
 	}
 	struct rule *grown = realloc(rs->rules, (rs->n + 1) * sizeof *grown);
 	if (!grown)
-		return fail(ps, NULL, "out of memory");
+		return line_fail(ps, NULL, "out of memory");
 	rs->rules = grown;
 	rs->rules[rs->n++] = r;
 	return true;
 }
 
-static bool parse_role(struct parse *ps, struct ruleset *rs, char **w, int n)
+static bool parse_role(struct line_parse *ps, struct ruleset *rs, char **w, int n)
 {
 	if (n < 3 || n > 4)
-		return fail(ps, NULL, "a role needs: role NAME \"Title\" [is=OTHER]");
+		return line_fail(ps, NULL, "a role needs: role NAME \"Title\" [is=OTHER]");
 	if (roles_find(&rs->roles, w[1], strlen(w[1])) >= 0)
-		return fail(ps, w[1], "role declared twice:");
+		return line_fail(ps, w[1], "role declared twice:");
 	for (const char *c = w[1]; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
-			return fail(ps, w[1], "a role name is lower-case letters, digits and '-', not");
+			return line_fail(ps, w[1], "a role name is lower-case letters, digits and '-', not");
 	int parent = -1;
 	if (n == 4) {
 		const char *v = word_value(w[3], "is");
 		if (!v)
-			return fail(ps, w[3], "unknown role option");
+			return line_fail(ps, w[3], "unknown role option");
 		parent = roles_find(&rs->roles, v, strlen(v));
 		if (parent < 0)
-			return fail(ps, v, "unknown role");
+			return line_fail(ps, v, "unknown role");
 	}
 	if (roles_add(&rs->roles, w[1], w[2], parent) < 0)
-		return fail(ps, w[1], "too many roles, or name or title too long, at");
+		return line_fail(ps, w[1], "too many roles, or name or title too long, at");
 	return true;
 }
 
@@ -258,19 +237,19 @@ struct ruleset *rules_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	struct ruleset *rs = calloc(1, sizeof *rs);
-	struct parse ps = { path, 0, err, errlen };
+	struct line_parse ps = { path, 0, err, errlen };
 	char line[1024];
 	bool ok = rs && (rs->path = strdup(path));
 	while (ok && fgets(line, sizeof line, fp)) {
 		ps.line++;
 		if (!strchr(line, '\n') && !feof(fp)) {
-			ok = fail(&ps, NULL, "line longer than %zu bytes", sizeof line - 1);
+			ok = line_fail(&ps, NULL, "line longer than %zu bytes", sizeof line - 1);
 			break;
 		}
 		char *w[LINE_MAX_WORDS];
 		int n = line_words(line, w, LINE_MAX_WORDS);
 		if (n < 0)
-			ok = fail(&ps, NULL, "unclosed quote or too many words");
+			ok = line_fail(&ps, NULL, "unclosed quote or too many words");
 		else if (n == 0)
 			continue;
 		else if (strcmp(w[0], "role") == 0)
@@ -278,7 +257,7 @@ struct ruleset *rules_load(const char *path, char *err, size_t errlen)
 		else if (strcmp(w[0], "rule") == 0)
 			ok = parse_rule(&ps, rs, w, n);
 		else
-			ok = fail(&ps, w[0], "a line starts with 'role' or 'rule', not");
+			ok = line_fail(&ps, w[0], "a line starts with 'role' or 'rule', not");
 	}
 	fclose(fp);
 	for (unsigned i = 0; ok && i < rs->n; i++) {
@@ -290,7 +269,7 @@ struct ruleset *rules_load(const char *path, char *err, size_t errlen)
 				r->after = (int)k;
 		ps.line = r->line;
 		if (r->after < 0)
-			ok = fail(&ps, r->after_row, "after= names no other rule's row:");
+			ok = line_fail(&ps, r->after_row, "after= names no other rule's row:");
 		rs->nafter++;
 	}
 	if (ok && rs->n == 0) {

@@ -1,7 +1,6 @@
 /* site.c: the site configuration: sites, hosts and prefixes (longest match in nDPI's patricia tree). */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,26 +20,6 @@ struct site_config {
 	struct site_ports defaults;
 };
 
-struct parse {
-	const char *path;
-	unsigned line;
-	char *err;
-	size_t errlen;
-};
-
-__attribute__((format(printf, 3, 4))) static bool fail(struct parse *ps, const char *word, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (word)
-		snprintf(ps->err, ps->errlen, "%s:%u: %s '%s'", ps->path, ps->line, msg, word);
-	else
-		snprintf(ps->err, ps->errlen, "%s:%u: %s", ps->path, ps->line, msg);
-	return false;
-}
 
 static struct site_config *config_new(void)
 {
@@ -83,31 +62,31 @@ static int find_site(const struct site_config *sc, const char *code)
 	return -1;
 }
 
-static bool port_value(struct parse *ps, const char *word, const char *v, uint16_t *out)
+static bool port_value(struct line_parse *ps, const char *word, const char *v, uint16_t *out)
 {
 	unsigned p;
 	if (!parse_port(v, &p))
-		return fail(ps, word, "not a port 1..65535:");
+		return line_fail(ps, word, "not a port 1..65535:");
 	*out = (uint16_t)p;
 	return true;
 }
 
 /* site CODE [mode=mixed|native] [http-port=N] [https-port=N] [wsus-http-port=N] [wsus-https-port=N]
  *      [wol-port=N] [amt-provision-port=N] [http-fallback=yes|no] */
-static bool parse_site(struct parse *ps, struct site_config *sc, char **w, int n)
+static bool parse_site(struct line_parse *ps, struct site_config *sc, char **w, int n)
 {
 	if (n < 2)
-		return fail(ps, NULL, "a site needs a code: site ABC mode=native ...");
+		return line_fail(ps, NULL, "a site needs a code: site ABC mode=native ...");
 	size_t clen = strlen(w[1]);
 	bool code_ok = clen >= 1 && clen <= 3;
 	for (size_t i = 0; i < clen && code_ok; i++)
 		code_ok = (w[1][i] >= 'A' && w[1][i] <= 'Z') || (w[1][i] >= '0' && w[1][i] <= '9');
 	if (!code_ok)
-		return fail(ps, w[1], "a site code is 1 to 3 upper-case letters or digits, not");
+		return line_fail(ps, w[1], "a site code is 1 to 3 upper-case letters or digits, not");
 	if (find_site(sc, w[1]) >= 0)
-		return fail(ps, w[1], "site declared twice:");
+		return line_fail(ps, w[1], "site declared twice:");
 	if (sc->nsites == SITE_MAX)
-		return fail(ps, w[1], "too many sites at");
+		return line_fail(ps, w[1], "too many sites at");
 	struct site *s = &sc->sites[sc->nsites];
 	memset(s, 0, sizeof *s);
 	snprintf(s->code, sizeof s->code, "%s", w[1]);
@@ -121,7 +100,7 @@ static bool parse_site(struct parse *ps, struct site_config *sc, char **w, int n
 			else if (strcmp(v, "native") == 0)
 				s->mode = SITE_NATIVE;
 			else
-				return fail(ps, v, "mode is mixed or native, not");
+				return line_fail(ps, v, "mode is mixed or native, not");
 		} else if ((v = word_value(w[i], "http-port"))) {
 			if (!port_value(ps, w[i], v, &s->ports.v[VAR_HTTP]))
 				return false;
@@ -146,9 +125,9 @@ static bool parse_site(struct parse *ps, struct site_config *sc, char **w, int n
 			else if (strcmp(v, "no") == 0)
 				s->http_fallback = false;
 			else
-				return fail(ps, v, "http-fallback is yes or no, not");
+				return line_fail(ps, v, "http-fallback is yes or no, not");
 		} else {
-			return fail(ps, w[i], "unknown site setting");
+			return line_fail(ps, w[i], "unknown site setting");
 		}
 	}
 	sc->nsites++;
@@ -156,11 +135,11 @@ static bool parse_site(struct parse *ps, struct site_config *sc, char **w, int n
 }
 
 /* An address or a prefix: 10.1.0.5, 10.2.0.0/16, 2001:db8::/32. */
-static bool parse_prefix(struct parse *ps, const char *word, struct host_entry *h)
+static bool parse_prefix(struct line_parse *ps, const char *word, struct host_entry *h)
 {
 	char buf[64];
 	if (strlen(word) >= sizeof buf)
-		return fail(ps, word, "not an address or prefix:");
+		return line_fail(ps, word, "not an address or prefix:");
 	snprintf(buf, sizeof buf, "%s", word);
 	char *slash = strchr(buf, '/');
 	if (slash)
@@ -171,19 +150,19 @@ static bool parse_prefix(struct parse *ps, const char *word, struct host_entry *
 	else if (inet_pton(AF_INET6, buf, h->addr) == 1)
 		h->family = 6;
 	else
-		return fail(ps, word, "not an IPv4 or IPv6 address:");
+		return line_fail(ps, word, "not an IPv4 or IPv6 address:");
 	unsigned max = h->family == 4 ? 32 : 128, len = max;
 	if (slash) {
 		char *end;
 		unsigned long l = strtoul(slash + 1, &end, 10);
 		if (!slash[1] || *end || l > max)
-			return fail(ps, word, "bad prefix length in");
+			return line_fail(ps, word, "bad prefix length in");
 		len = (unsigned)l;
 	}
 	/* host bits must be zero: 10.2.0.1/16 is more likely a typing error than a network */
 	for (unsigned bit = len; bit < max; bit++)
 		if (h->addr[bit / 8] & (0x80 >> (bit % 8)))
-			return fail(ps, word, "address has bits set beyond the prefix length:");
+			return line_fail(ps, word, "address has bits set beyond the prefix length:");
 	h->prefix_len = (uint8_t)len;
 	return true;
 }
@@ -203,10 +182,10 @@ static void fill_prefix(ndpi_prefix_t *p, uint8_t family, const uint8_t *addr, u
 }
 
 /* host ADDR[/LEN] [site=CODE] roles=a,b,c [site-initiated-only] */
-static bool parse_host(struct parse *ps, struct site_config *sc, const struct roles *roles, char **w, int n)
+static bool parse_host(struct line_parse *ps, struct site_config *sc, const struct roles *roles, char **w, int n)
 {
 	if (n < 2)
-		return fail(ps, NULL, "a host needs an address: host 10.1.0.5 roles=management-point");
+		return line_fail(ps, NULL, "a host needs an address: host 10.1.0.5 roles=management-point");
 	struct host_entry h;
 	memset(&h, 0, sizeof h);
 	h.site = -1;
@@ -223,30 +202,30 @@ static bool parse_host(struct parse *ps, struct site_config *sc, const struct ro
 			if (!s) {
 				char name[64];
 				snprintf(name, sizeof name, "%.*s", (int)(badlen < 60 ? badlen : 60), bad ? bad : v);
-				return fail(ps, name, "unknown role");
+				return line_fail(ps, name, "unknown role");
 			}
 			h.roles = roles_closure(roles, s);
 			have_roles = true;
 		} else if ((v = word_value(w[i], "site"))) {
 			h.site = find_site(sc, v);
 			if (h.site < 0)
-				return fail(ps, v, "unknown site (declare it with a site line first):");
+				return line_fail(ps, v, "unknown site (declare it with a site line first):");
 		} else if (strcmp(w[i], "site-initiated-only") == 0) {
 			h.flags |= HOST_SITE_INITIATED_ONLY;
 		} else {
-			return fail(ps, w[i], "unknown host setting");
+			return line_fail(ps, w[i], "unknown host setting");
 		}
 	}
 	if (!have_roles)
-		return fail(ps, w[1], "host without roles=:");
+		return line_fail(ps, w[1], "host without roles=:");
 	for (unsigned i = 0; i < sc->nhosts; i++) {
 		const struct host_entry *o = &sc->hosts[i];
 		if (o->family == h.family && o->prefix_len == h.prefix_len && memcmp(o->addr, h.addr, 16) == 0)
-			return fail(ps, w[1], "host already given on line %u:", o->line);
+			return line_fail(ps, w[1], "host already given on line %u:", o->line);
 	}
 	struct host_entry *grown = realloc(sc->hosts, (sc->nhosts + 1) * sizeof *grown);
 	if (!grown)
-		return fail(ps, NULL, "out of memory");
+		return line_fail(ps, NULL, "out of memory");
 	sc->hosts = grown;
 	sc->hosts[sc->nhosts++] = h;
 	return true;
@@ -275,7 +254,7 @@ struct site_config *site_load(const char *path, const struct roles *roles, char 
 		return NULL;
 	}
 	struct site_config *sc = config_new();
-	struct parse ps = { path, 0, err, errlen };
+	struct line_parse ps = { path, 0, err, errlen };
 	char line[1024];
 	bool ok = sc && (sc->path = strdup(path));
 	if (!ok)
@@ -283,13 +262,13 @@ struct site_config *site_load(const char *path, const struct roles *roles, char 
 	while (ok && fgets(line, sizeof line, fp)) {
 		ps.line++;
 		if (!strchr(line, '\n') && !feof(fp)) {
-			ok = fail(&ps, NULL, "line longer than %zu bytes", sizeof line - 1);
+			ok = line_fail(&ps, NULL, "line longer than %zu bytes", sizeof line - 1);
 			break;
 		}
 		char *w[LINE_MAX_WORDS];
 		int n = line_words(line, w, LINE_MAX_WORDS);
 		if (n < 0)
-			ok = fail(&ps, NULL, "unclosed quote or too many words");
+			ok = line_fail(&ps, NULL, "unclosed quote or too many words");
 		else if (n == 0)
 			continue;
 		else if (strcmp(w[0], "site") == 0)
@@ -297,7 +276,7 @@ struct site_config *site_load(const char *path, const struct roles *roles, char 
 		else if (strcmp(w[0], "host") == 0)
 			ok = parse_host(&ps, sc, roles, w, n);
 		else
-			ok = fail(&ps, w[0], "a line starts with 'site' or 'host', not");
+			ok = line_fail(&ps, w[0], "a line starts with 'site' or 'host', not");
 	}
 	fclose(fp);
 	if (ok && !build_trees(sc)) {

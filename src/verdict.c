@@ -149,6 +149,14 @@ const struct finding_kind *policy_kind(const struct policy *p, const char *id)
 	return NULL;
 }
 
+enum verdict verdict_parse(const char *name)
+{
+	for (int v = VERDICT_EXPECTED; v <= VERDICT_INFORMATIONAL; v++)
+		if (name && strcmp(name, verdict_name((enum verdict)v)) == 0)
+			return (enum verdict)v;
+	return VERDICT_UNKNOWN;
+}
+
 const char *verdict_name(enum verdict v)
 {
 	switch (v) {

@@ -5,36 +5,25 @@ SYN_FLOWS TCP SYNs, each from its own address and port (10.200.0.0/16 and up, so
 management point 10.1.0.10 port 8443, and UDP_PACKETS datagrams from 10.201.x.x to random ports of 10.1.0.11,
 timestamps spread evenly over [START_US, END_US] so that they interleave with a real capture merged into them.
 Deterministic for a seed."""
+import os
 import random
 import struct
 import sys
 
-
-def checksum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack(f"!{len(b) // 2}H", b))
-    s = (s >> 16) + (s & 0xFFFF)
-    s += s >> 16
-    return ~s & 0xFFFF
-
-
-def ipv4(src, dst, proto, payload, ident):
-    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident & 0xFFFF, 0, 64, proto, 0, src, dst)
-    return hdr[:10] + struct.pack("!H", checksum(hdr)) + hdr[12:] + payload
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pktgen import ether, ipv4, pcap_header, pcap_record  # noqa: E402
 
 
 def main():
     out, syn, udp, start, end = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
     rnd = random.Random(int(sys.argv[6]) if len(sys.argv) > 6 else 1)
-    eth = bytes.fromhex("020000010010" "0200000a0001") + b"\x08\x00"
     mp, dp = bytes([10, 1, 0, 10]), bytes([10, 1, 0, 11])
     total = syn + udp
     step = (end - start) / max(total, 1)
     kinds = [0] * syn + [1] * udp
     rnd.shuffle(kinds)
     with open(out, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        f.write(pcap_header(65535))
         ns = nu = 0
         for i, k in enumerate(kinds):
             ts = int(start + i * step)
@@ -44,7 +33,7 @@ def main():
                 src = bytes([10, 200 + (n >> 16) % 50, (n >> 8) & 0xFF, n & 0xFF])
                 sport = 1024 + (n * 7919) % 60000
                 tcp = struct.pack("!HHIIBBHHH", sport, 8443, rnd.getrandbits(32), 0, 5 << 4, 0x02, 64240, 0, 0)
-                pkt = eth + ipv4(src, mp, 6, tcp, n)
+                pkt = ether("020000010010", "0200000a0001", ipv4(src, mp, 6, tcp, n))
             else:
                 n = nu
                 nu += 1
@@ -52,9 +41,8 @@ def main():
                 body = rnd.randbytes(rnd.randrange(0, 64))
                 # ports that no rule of the port matrix names, so that the flood raises no finding of its own
                 udph = struct.pack("!HHHH", rnd.randrange(1024, 65536), rnd.randrange(30000, 63000), 8 + len(body), 0)
-                pkt = eth + ipv4(src, dp, 17, udph + body, n)
-            f.write(struct.pack("<IIII", ts // 1000000, ts % 1000000, len(pkt), len(pkt)))
-            f.write(pkt)
+                pkt = ether("020000010010", "0200000a0001", ipv4(src, dp, 17, udph + body, n))
+            f.write(pcap_record(ts, pkt))
 
 
 if __name__ == "__main__":

@@ -6,20 +6,14 @@
 set -u
 . "${SRCDIR:?}/tests/e2e/lib.sh"
 
-python3 - "$tmp/hostile.pcap" <<'PY' || { bad "making the capture"; exit 1; }
+python3 - "$tmp/hostile.pcap" "$SRCDIR/tests/e2e" <<'PY' || { bad "making the capture"; exit 1; }
 import struct, sys
-
-def csum(b):
-    b += b"\0" * (len(b) % 2)
-    s = sum(struct.unpack(f"!{len(b) // 2}H", b))
-    s = (s >> 16) + (s & 0xFFFF)
-    return ~(s + (s >> 16)) & 0xFFFF
+sys.path.insert(0, sys.argv[2])
+from pktgen import ether, ipv4, pcap_header, pcap_record
 
 def packet(src, dst, sport, dport, seq, ack, flags, payload=b""):
     tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, bytes(src), bytes(dst))
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    return bytes.fromhex("020000000001020000000002") + b"\x08\x00" + ip + tcp
+    return ether("020000000001", "020000000002", ipv4(src, dst, 6, tcp))
 
 # a request target may not hold controls or spaces (cmflow's request-line check refuses them, as servers do);
 # headers may, and the injection attempt rides in the User-Agent
@@ -30,7 +24,7 @@ requests = [
      b"Host: dp\r\nUser-Agent: " + b"\xf0\x9f\x98\x80" * 600 + b"\r\n\r\n"),
 ]
 out = open(sys.argv[1], "wb")
-out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
+out.write(pcap_header())
 t = 1700000000 * 1000000
 for i, (cli, srv, req) in enumerate(requests):
     sport = 40000 + i
@@ -41,7 +35,7 @@ for i, (cli, srv, req) in enumerate(requests):
     for p in seq:
         frame = packet(*p)
         t += 1000
-        out.write(struct.pack("<IIII", t // 1000000, t % 1000000, len(frame), len(frame)) + frame)
+        out.write(pcap_record(t, frame))
 PY
 
 "$CMFLOW" -q -r "$tmp/hostile.pcap" -S "$SRCDIR/signatures" --eve "$tmp/h.json" --infer-site "$tmp/h.conf" 2>"$tmp/err" ||

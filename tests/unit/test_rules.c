@@ -241,28 +241,18 @@ static void expect_error(loader load, const char *text, int line, const char *wo
 	unlink(path);
 }
 
-static void expect_site_error(const char *text, int line, const char *word)
-{
-	expect_error(load_site, text, line, word);
-}
-
 Test(rules, site_errors_name_file_line_and_word)
 {
-	expect_site_error("site ABC mode=native\nhost 10.1.0.5 roles=managment-point\n", 2, "managment-point");
-	expect_site_error("# c\nsite ABC mode=natve\n", 2, "natve");
-	expect_site_error("site ABC\nhost 10.2.0.1/16 roles=client\n", 2, "10.2.0.1/16");
-	expect_site_error("site ABC\nhost 10.2.0.0/16 site=XYZ roles=client\n", 2, "XYZ");
-	expect_site_error("site ABC\nhost 10.1.0.5 roles=client\nhost 10.1.0.5 roles=console\n", 3, "10.1.0.5");
-	expect_site_error("site ABC http-port=0\n", 1, "http-port=0");
-	expect_site_error("site ABC\nhots 10.1.0.5 roles=client\n", 2, "hots");
-	expect_site_error("site ABC\nhost 10.1.0.999 roles=client\n", 2, "10.1.0.999");
-	expect_site_error("site ABC\nhost 2001:db8::/129 roles=client\n", 2, "2001:db8::/129");
-	expect_site_error("site ABC\nhost 10.1.0.5\n", 2, "roles");
-}
-
-static void expect_rules_error(const char *text, int line, const char *word)
-{
-	expect_error(load_rules, text, line, word);
+	expect_error(load_site, "site ABC mode=native\nhost 10.1.0.5 roles=managment-point\n", 2, "managment-point");
+	expect_error(load_site, "# c\nsite ABC mode=natve\n", 2, "natve");
+	expect_error(load_site, "site ABC\nhost 10.2.0.1/16 roles=client\n", 2, "10.2.0.1/16");
+	expect_error(load_site, "site ABC\nhost 10.2.0.0/16 site=XYZ roles=client\n", 2, "XYZ");
+	expect_error(load_site, "site ABC\nhost 10.1.0.5 roles=client\nhost 10.1.0.5 roles=console\n", 3, "10.1.0.5");
+	expect_error(load_site, "site ABC http-port=0\n", 1, "http-port=0");
+	expect_error(load_site, "site ABC\nhots 10.1.0.5 roles=client\n", 2, "hots");
+	expect_error(load_site, "site ABC\nhost 10.1.0.999 roles=client\n", 2, "10.1.0.999");
+	expect_error(load_site, "site ABC\nhost 2001:db8::/129 roles=client\n", 2, "2001:db8::/129");
+	expect_error(load_site, "site ABC\nhost 10.1.0.5\n", 2, "roles");
 }
 
 Test(rules, rules_errors_name_file_line_and_word)
@@ -270,26 +260,21 @@ Test(rules, rules_errors_name_file_line_and_word)
 	const char *roles = "role client \"Client\"\nrole management-point \"Management point\"\n";
 	char text[512];
 	snprintf(text, sizeof text, "%srule 45 client -> manager \"HTTP\" tcp/80\n", roles);
-	expect_rules_error(text, 3, "manager");
+	expect_error(load_rules, text, 3, "manager");
 	snprintf(text, sizeof text, "%srule 45 client => management-point \"HTTP\" tcp/80\n", roles);
-	expect_rules_error(text, 3, "=>");
+	expect_error(load_rules, text, 3, "=>");
 	snprintf(text, sizeof text, "%srule 45 client -> management-point \"HTTP\" tcp/80000\n", roles);
-	expect_rules_error(text, 3, "tcp/80000");
+	expect_error(load_rules, text, 3, "tcp/80000");
 	snprintf(text, sizeof text, "%srule 45 client -> management-point \"HTTP\" tcp/$NOPE\n", roles);
-	expect_rules_error(text, 3, "$NOPE");
+	expect_error(load_rules, text, 3, "$NOPE");
 	snprintf(text, sizeof text, "%srule 45 client -> management-point \"HTTP\" tcp/80\nrule 45 client -> "
 				    "management-point \"HTTP\" tcp/80\n", roles);
-	expect_rules_error(text, 4, "45");
+	expect_error(load_rules, text, 4, "45");
 	snprintf(text, sizeof text, "%srule 45 client -> management-point \"HTTP tcp/80\n", roles);
-	expect_rules_error(text, 3, "quote");
+	expect_error(load_rules, text, 3, "quote");
 	snprintf(text, sizeof text, "%srule 45 client -> management-point \"HTTP\" tcp/80 colour=blue\n", roles);
-	expect_rules_error(text, 3, "colour=blue");
-	expect_rules_error("role a-b \"A\" is=c-d\n", 1, "c-d");
-}
-
-static void expect_fingerprint_error(const char *text, int line, const char *word)
-{
-	expect_error(load_fingerprints, text, line, word);
+	expect_error(load_rules, text, 3, "colour=blue");
+	expect_error(load_rules, "role a-b \"A\" is=c-d\n", 1, "c-d");
 }
 
 Test(rules, fingerprints_load_and_errors_name_file_line_and_word)
@@ -303,11 +288,11 @@ Test(rules, fingerprints_load_and_errors_name_file_line_and_word)
 	for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
 		cr_assert(shown & ROLE_BIT(roles_find(&rs->roles, must[i], strlen(must[i]))), "no fingerprint for %s", must[i]);
 	fingerprints_free(fp);
-	expect_fingerprint_error("# x\ninfer managment-point server url /SMS_MP/\n", 2, "managment-point");
-	expect_fingerprint_error("infer client both url /x\n", 1, "both");
-	expect_fingerprint_error("infer client client smell /x\n", 1, "smell");
-	expect_fingerprint_error("infer console client port tcp/99999\n", 1, "tcp/99999");
-	expect_fingerprint_error("infer site-server client wol yes\n", 1, "yes");
-	expect_fingerprint_error("infer site-server client smb-share ADMIN$ colour=red\n", 1, "colour=red");
-	expect_fingerprint_error("rule 45 client -> management-point \"HTTP\" tcp/80\n", 1, "rule");
+	expect_error(load_fingerprints, "# x\ninfer managment-point server url /SMS_MP/\n", 2, "managment-point");
+	expect_error(load_fingerprints, "infer client both url /x\n", 1, "both");
+	expect_error(load_fingerprints, "infer client client smell /x\n", 1, "smell");
+	expect_error(load_fingerprints, "infer console client port tcp/99999\n", 1, "tcp/99999");
+	expect_error(load_fingerprints, "infer site-server client wol yes\n", 1, "yes");
+	expect_error(load_fingerprints, "infer site-server client smb-share ADMIN$ colour=red\n", 1, "colour=red");
+	expect_error(load_fingerprints, "rule 45 client -> management-point \"HTTP\" tcp/80\n", 1, "rule");
 }
