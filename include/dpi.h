@@ -24,6 +24,10 @@ void dpi_free(struct dpi *d);
  * has finished for this flow (now or earlier). */
 bool dpi_packet(struct dpi *d, struct flow *f, const struct packet *pkt, enum flow_dir dir);
 
+/* Ends detection of a flow that cmflow's own parsers have proven: nDPI is not asked (its state, if any, is
+ * freed, and the flow shows no nDPI answer). */
+void dpi_skip(struct dpi *d, struct flow *f);
+
 /* Ends detection of a flow that is still undecided (its end came first), keeping nDPI's guess apart. */
 void dpi_finish(struct dpi *d, struct flow *f);
 

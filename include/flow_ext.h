@@ -12,6 +12,9 @@
 
 #define FLOW_EXT_STR_MAX 1024
 
+/* parser_state slots: reassembly of DCE/RPC, the live evidence buffer of a flow's first packets */
+enum { PARSER_DCERPC = 0, PARSER_EVIDENCE, PARSER_SLOTS };
+
 struct flow_ext {
 	/* HTTP request (cmflow's request-line parser, else nDPI's fields) */
 	char *http_method, *http_url, *http_host, *http_user_agent;
@@ -21,7 +24,7 @@ struct flow_ext {
 	char *smb_share;
 	/* TLS (nDPI) */
 	char *tls_sni;
-	char *tls_version;
+	uint16_t tls_version;           /* wire value (0x0303 = TLS 1.2); 0 unknown */
 
 	/* follow-up: this flow was announced by another one (expect.h) */
 	uint64_t parent_flow_id;
@@ -40,13 +43,16 @@ struct flow_ext {
 	bool wol_not_magic;             /* a packet to a Wake On LAN port that is not a magic packet */
 
 	/* parsers' private per-flow state while they still inspect (freed when the flow ends or they finish) */
-	void *parser_state[4];
-	void (*parser_free[4])(void *);
+	void *parser_state[PARSER_SLOTS];
+	void (*parser_free[PARSER_SLOTS])(void *);
 };
 
 /* Returns the flow's side record, allocating it (zeroed) on first use; NULL when memory is short (the caller
  * then keeps nothing, and the flow is still counted). */
 struct flow_ext *flow_ext_get(struct flow *f);
+
+/* Frees the parsers' states but the live evidence buffer (inspection has ended; the record stays). */
+void flow_ext_free_parsers(struct flow *f);
 
 /* Frees the side record and everything it holds; f->ext becomes NULL. */
 void flow_ext_free(struct flow *f);

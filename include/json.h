@@ -3,7 +3,9 @@
  * Strings from packets are escaped so that the result is always valid JSON: quotes, backslashes and control
  * characters are escaped; valid UTF-8 passes through; each byte that is not part of valid UTF-8 is written as
  * the code point of the same value (\u00XX), so nothing is dropped and nothing invalid is emitted. Commas are
- * placed automatically. Allocation failure is sticky: json_failed() tells, and the line should be dropped. */
+ * placed automatically. Keys are cmflow's own names and are written as they are (never pass packet bytes as a
+ * key). The text is buf[0..len), not NUL-terminated. Allocation failure is sticky: json_failed() tells, and the
+ * line should be dropped. */
 #ifndef CMFLOW_JSON_H
 #define CMFLOW_JSON_H
 

@@ -14,4 +14,8 @@
  * characters become '?'). False when the segment holds none. */
 bool smb2_tree_connect_share(const uint8_t *p, size_t len, char *share, size_t sharelen);
 
+/* True when a client's segment starts an SMB message: NetBIOS session framing (type 0) around an SMB 1
+ * (0xFF 'SMB'), SMB 2/3 (0xFE 'SMB') or SMB 3 transform (0xFD 'SMB') header. */
+bool smb_looks_like(const uint8_t *p, size_t len);
+
 #endif

@@ -9,6 +9,7 @@
 #include "bytes.h"
 #include "dpi.h"
 #include "flow_ext.h"
+#include "tls.h"
 
 /* nDPI looks at no more than 32 packets of a flow; an undecided flow is given up on earlier */
 #define DPI_MAX_PACKETS 24
@@ -123,13 +124,8 @@ static void keep_results(struct flow *f, ndpi_protocol p)
 	} else {
 		if (!x->tls_sni && hlen)
 			flow_ext_set_str(&x->tls_sni, s->host_server_name, hlen);
-		if (!x->tls_version && s->protos.tls_quic.ssl_version) {
-			char buf[32];
-			u_int8_t unknown = 0;
-			const char *v = ndpi_ssl_version2str(buf, sizeof buf, s->protos.tls_quic.ssl_version, &unknown);
-			if (v && !unknown)
-				flow_ext_set_str(&x->tls_version, v, strlen(v));
-		}
+		if (!x->tls_version && tls_version_name(s->protos.tls_quic.ssl_version))
+			x->tls_version = s->protos.tls_quic.ssl_version;
 	}
 }
 
@@ -169,6 +165,15 @@ bool dpi_packet(struct dpi *d, struct flow *f, const struct packet *pkt, enum fl
 		return true;
 	}
 	return false;
+}
+
+void dpi_skip(struct dpi *d, struct flow *f)
+{
+	if (f->ndpi) { /* given packets before cmflow's proof came: what nDPI had so far is not an answer */
+		state_put(d, f->ndpi);
+		f->ndpi = NULL;
+	}
+	f->flags |= FLOW_F_DPI_DONE;
 }
 
 /* A TCP flow that never carried payload: nDPI's guess by ports (and by address, for IPv4). */

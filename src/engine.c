@@ -21,6 +21,7 @@
 #include "infer.h"
 #include "payload.h"
 #include "smb.h"
+#include "tls.h"
 #include "knowledge.h"
 #include "label.h"
 #include "verdict.h"
@@ -111,7 +112,6 @@ static void syslog_alerts(const struct flow *f, const struct flow_label *lab)
 	}
 }
 
-#define PARSER_EVIDENCE 1 /* flow_ext parser_state slot of the live evidence buffer */
 
 /* Live --evidence: keep a new flow's first packets; when its parsers are done, a finding already visible sends
  * them (and every later packet) to the evidence file. */
@@ -384,29 +384,68 @@ static void smb_inspect(struct flow *f, const struct packet *p)
 		flow_ext_set_str(&x->smb_share, share, strlen(share)); /* replaces an IPC$ kept before */
 }
 
-static void inspect(struct engine *e, struct flow *f, const struct packet *p, enum flow_dir dir)
+/* TLS: the client's hello proves it and names the server; the server's hello says the version chosen. */
+static void tls_inspect(struct flow *f, const struct packet *p, enum flow_dir dir)
 {
-	if (!(f->flags & FLOW_F_DPI_DONE))
-		dpi_packet(e->dpi, f, p, dir);
-	if (f->inspected < 255)
-		f->inspected++;
-	if (f->flags & FLOW_F_INSPECT_DONE)
-		return;
-	if (f->payload == PAYLOAD_UNSEEN && f->key.ip_proto == 6 && p->payload_len)
-		f->payload = (uint8_t)payload_classify(p->payload, p->payload_len);
+	struct tls_hello h;
+	struct flow_ext *x;
+	if (dir == DIR_TO_SERVER) {
+		if (f->app_proof != APP_NONE || !tls_parse_client_hello(p->payload, p->payload_len, &h))
+			return;
+		f->app_proof = APP_TLS;
+		if (h.sni[0] && (x = flow_ext_get(f)))
+			flow_ext_set_str(&x->tls_sni, h.sni, strlen(h.sni));
+	} else if (f->app_proof == APP_TLS && tls_parse_server_hello(p->payload, p->payload_len, &h) &&
+		   tls_version_name(h.version) && (x = flow_ext_get(f)) && !x->tls_version) {
+		x->tls_version = h.version;
+	}
+}
+
+/* cmflow's own parsers on a flow's first packets: what they prove, and what ConfigMgr audits need */
+static void inspect_own(struct engine *e, struct flow *f, const struct packet *p, enum flow_dir dir)
+{
+	bool tcp = f->key.ip_proto == 6;
+	if (tcp && p->payload_len) {
+		/* TLS and SMB are proven by the first payload only: TLS after STARTTLS is the other protocol's flow */
+		bool first = f->payload == PAYLOAD_UNSEEN;
+		if (first)
+			f->payload = (uint8_t)payload_classify(p->payload, p->payload_len);
+		if ((first && dir == DIR_TO_SERVER) || f->app_proof == APP_TLS)
+			tls_inspect(f, p, dir);
+		if (first && dir == DIR_TO_SERVER && f->app_proof == APP_NONE && smb_looks_like(p->payload, p->payload_len))
+			f->app_proof = APP_SMB;
+	}
 	if (e->cfg.knowledge && f->app_proof != APP_TLS && f->inspected <= INSPECT_MAX_PACKETS)
 		http_inspect(e->cfg.knowledge->http_methods, f, p, dir);
 	if (f->key.ip_proto == 17 && dir == DIR_TO_SERVER && p->payload_len && f->inspected <= INSPECT_MAX_PACKETS)
 		wol_inspect(e, f, p);
 	/* psexec and client push open ADMIN$ after a long IPC$ conversation: SMB is watched longer */
-	bool smb_more = f->key.ip_proto == 6 && (flow_dst_port(f) == 445 || flow_dst_port(f) == 139) &&
-			f->inspected < SMB_MAX_PACKETS && !(f->ext && f->ext->smb_share && strcmp(f->ext->smb_share, "IPC$"));
+	bool smb_more = tcp && (flow_dst_port(f) == 445 || flow_dst_port(f) == 139) && f->inspected < SMB_MAX_PACKETS &&
+			!(f->ext && f->ext->smb_share && strcmp(f->ext->smb_share, "IPC$"));
 	if (smb_more && dir == DIR_TO_SERVER && p->payload_len)
 		smb_inspect(f, p);
 	/* the follow-up parsers may want more than the first packets (a long endpoint mapper conversation) */
 	bool more = followup_inspect(e, f, p, dir) || smb_more;
-	if (f->inspected >= INSPECT_MAX_PACKETS && !more)
+	if (f->inspected >= INSPECT_MAX_PACKETS && !more) {
 		f->flags |= FLOW_F_INSPECT_DONE;
+		flow_ext_free_parsers(f); /* reassembly buffers go now, not when the flow ends */
+	}
+}
+
+static void inspect(struct engine *e, struct flow *f, const struct packet *p, enum flow_dir dir)
+{
+	if (f->inspected < 255)
+		f->inspected++;
+	if (!(f->flags & FLOW_F_INSPECT_DONE))
+		inspect_own(e, f, p, dir);
+	if (f->flags & FLOW_F_DPI_DONE)
+		return;
+	/* what cmflow proved itself needs no nDPI (its state, its dissectors, its host-name automata): the
+	 * ConfigMgr checks read cmflow's fields; --all-protocols still asks nDPI for its sub-protocols */
+	if (f->app_proof != APP_NONE && !e->cfg.all_protocols)
+		dpi_skip(e->dpi, f);
+	else
+		dpi_packet(e->dpi, f, p, dir);
 }
 
 void engine_packet(struct engine *e, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)

@@ -16,6 +16,7 @@
 #include "payload.h"
 #include "rules.h"
 #include "site.h"
+#include "tls.h"
 #include "verdict.h"
 #include "util.h"
 #include "wol.h"
@@ -229,7 +230,6 @@ static void write_roles(struct json *j, const char *key, const struct roles *rol
 /* Roles of both ends and the rule of the port matrix that describes the flow. */
 static void write_label(struct json *j, const struct ruleset *rs, const struct flow_label *lab)
 {
-	char buf[512];
 	write_roles(j, "src_roles", &rs->roles, lab->src_roles);
 	int ps = roles_primary(&rs->roles, lab->src_roles), pd = roles_primary(&rs->roles, lab->dst_roles);
 	if (lab->dst_broadcast && !lab->dst_roles) {
@@ -261,7 +261,7 @@ static void write_label(struct json *j, const struct ruleset *rs, const struct f
 	json_str(j, "service", r->service);
 	json_str(j, "rule", r->id);
 	json_str(j, "source_row", r->row);
-	json_str(j, "label", rule_label(rs, r, buf, sizeof buf));
+	json_str(j, "label", r->label);
 	if (lab->match.reversed)
 		json_str(j, "direction", "reversed");
 	if (lab->match.nothers) {
@@ -486,7 +486,7 @@ void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const stru
 		if (x->tls_sni)
 			json_str(j, "sni", x->tls_sni);
 		if (x->tls_version)
-			json_str(j, "version", x->tls_version);
+			json_str(j, "version", tls_version_name(x->tls_version));
 		json_close_object(j);
 	}
 	write_configmgr(j, e, f, lab);

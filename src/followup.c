@@ -10,7 +10,6 @@
 #include "rules.h"
 #include "followup.h"
 
-#define PARSER_DCERPC 0          /* flow_ext parser_state slot (1 is the live evidence buffer) */
 #define DCERPC_MAX_PACKETS 250   /* endpoint mapper conversations can be long (f->inspected saturates at 255) */
 
 bool tftp_parse_request(const uint8_t *p, size_t len, bool *write, char *filename, size_t fnlen)

@@ -267,12 +267,14 @@ static bool record_complete(const struct fingerprints *fps, const struct role_re
 	return false;
 }
 
-static void record(struct infer_table *t, uint8_t family, const uint8_t *addr, unsigned fp_index, int role,
-		   uint64_t flow_id, const char *evidence)
+/* Counts a flow for a host's role; returns the role's record when it still lacks its evidence (the caller writes
+ * it with keep_evidence), else NULL. */
+static struct role_record *record(struct infer_table *t, uint8_t family, const uint8_t *addr, unsigned fp_index,
+				  int role, uint64_t flow_id)
 {
 	struct host *h = host_find(t, family, addr, true);
 	if (!h)
-		return;
+		return NULL;
 	struct role_record *r = NULL;
 	for (unsigned i = 0; i < h->nr && !r; i++)
 		if (h->r[i].role == role)
@@ -280,7 +282,7 @@ static void record(struct infer_table *t, uint8_t family, const uint8_t *addr, u
 	if (!r) {
 		struct role_record *grown = h->nr < HOST_MAX_ROLES ? realloc(h->r, (h->nr + 1u) * sizeof *grown) : NULL;
 		if (!grown)
-			return;
+			return NULL;
 		h->r = grown;
 		r = &h->r[h->nr++];
 		memset(r, 0, sizeof *r);
@@ -291,20 +293,23 @@ static void record(struct infer_table *t, uint8_t family, const uint8_t *addr, u
 	if (!was_complete && r->evidence[0] && record_complete(t->fps, r))
 		r->evidence[0] = '\0'; /* the evidence to show is what completed the role */
 	if (r->flows && r->last_flow == flow_id && r->evidence[0])
-		return; /* another fingerprint of the same role on the same flow */
+		return NULL; /* another fingerprint of the same role on the same flow */
 	if (!r->flows || r->last_flow != flow_id) {
 		r->flows++;
 		r->last_flow = flow_id;
 		if (r->nfirst < INFER_FIRST_FLOWS)
 			r->first[r->nfirst++] = flow_id;
 	}
-	if (!r->evidence[0]) {
-		/* printable ASCII only: the evidence ends up in a configuration file's comment */
-		size_t n = 0;
-		for (const char *c = evidence; *c && n + 1 < sizeof r->evidence; c++)
-			r->evidence[n++] = *c >= 0x20 && *c < 0x7f ? *c : '?';
-		r->evidence[n] = '\0';
-	}
+	return r->evidence[0] ? NULL : r;
+}
+
+/* printable ASCII only: the evidence ends up in a configuration file's comment */
+static void keep_evidence(struct role_record *r, const char *evidence)
+{
+	size_t n = 0;
+	for (const char *c = evidence; *c && n + 1 < sizeof r->evidence; c++)
+		r->evidence[n++] = *c >= 0x20 && *c < 0x7f ? *c : '?';
+	r->evidence[n] = '\0';
 }
 
 static bool value_in(const struct fingerprint *fp, const char *s, bool prefix, bool nocase)
@@ -322,76 +327,52 @@ static bool value_in(const struct fingerprint *fp, const char *s, bool prefix, b
 }
 
 /* Does the flow show this fingerprint? Writes what it showed into ev. */
-static bool fp_matches(const struct fingerprint *fp, const struct knowledge *k, const struct flow *f, char *ev,
-		       size_t evlen)
+static bool fp_matches(const struct fingerprint *fp, const struct knowledge *k, const struct flow *f)
 {
 	const struct flow_ext *x = f->ext;
 	bool replied = (f->flags & FLOW_F_REPLIED) != 0;
 	uint16_t dport = flow_dst_port(f);
-	char a[ADDR_STR_MAX];
 	switch (fp->kind) {
-	case FP_URL:
-		if (!x || !value_in(fp, x->http_url, true, true))
-			return false;
-		snprintf(ev, evlen, "HTTP %s %.60s", x->http_method ? x->http_method : "request", x->http_url);
-		return true;
-	case FP_METHOD:
-		if (!x || !value_in(fp, x->http_method, false, false))
-			return false;
-		snprintf(ev, evlen, "HTTP %s %.60s", x->http_method, x->http_url ? x->http_url : "");
-		return true;
-	case FP_USER_AGENT:
-		if (!x || !value_in(fp, x->http_user_agent, true, true))
-			return false;
-		snprintf(ev, evlen, "User-Agent: %.60s", x->http_user_agent);
-		return true;
-	case FP_PORT:
-		if (!replied || !rule_ports_contain(fp->ports, fp->nports, f->key.ip_proto, dport, NULL))
-			return false;
-		snprintf(ev, evlen, "%s/%u answered", f->key.ip_proto == 6 ? "tcp" : "udp", dport);
-		return true;
-	case FP_APP: {
-		const char *app = flow_app_proto(f);
-		if (!replied || !value_in(fp, app, false, false))
-			return false;
-		snprintf(ev, evlen, "%s answered on port %u", app, dport);
-		return true;
-	}
+	case FP_URL: return x && value_in(fp, x->http_url, true, true);
+	case FP_METHOD: return x && value_in(fp, x->http_method, false, false);
+	case FP_USER_AGENT: return x && value_in(fp, x->http_user_agent, true, true);
+	case FP_PORT: return replied && rule_ports_contain(fp->ports, fp->nports, f->key.ip_proto, dport, NULL);
+	case FP_APP: return replied && value_in(fp, flow_app_proto(f), false, false);
 	case FP_MULTICAST:
-		if (f->key.ip_proto != 17 || !mcast_is_group(f->key.family, flow_dst_addr(f)) ||
-		    !rule_ports_contain(fp->ports, fp->nports, 17, dport, NULL))
-			return false;
-		snprintf(ev, evlen, "multicast to %s udp/%u", addr_to_str(f->key.family, flow_dst_addr(f), a, sizeof a),
-			 dport);
-		return true;
-	case FP_WOL: {
-		char mac[18];
-		if (!x || !x->has_wol)
-			return false;
-		snprintf(ev, evlen, "Wake On LAN for %s", wol_mac_str(x->wol_mac, mac, sizeof mac));
-		return true;
-	}
-	case FP_SMB_SHARE:
-		if (!x || !value_in(fp, x->smb_share, false, true))
-			return false;
-		snprintf(ev, evlen, "SMB share %.40s on %s", x->smb_share,
-			 addr_to_str(f->key.family, flow_dst_addr(f), a, sizeof a));
-		return true;
-	case FP_FOLLOWUP:
-		if (!x || !value_in(fp, x->followup_via, false, false))
-			return false;
-		snprintf(ev, evlen, "%s answer to %s port %u", x->followup_via,
-			 addr_to_str(f->key.family, flow_dst_addr(f), a, sizeof a), dport);
-		return true;
-	case FP_RPC: {
-		const char *name = x && x->has_rpc_uuid ? knowledge_rpc_name(k, x->rpc_uuid) : NULL;
-		if (!value_in(fp, name, false, false))
-			return false;
-		snprintf(ev, evlen, "RPC %s on %s", name, addr_to_str(f->key.family, flow_dst_addr(f), a, sizeof a));
-		return true;
-	}
+		return f->key.ip_proto == 17 && mcast_is_group(f->key.family, flow_dst_addr(f)) &&
+		       rule_ports_contain(fp->ports, fp->nports, 17, dport, NULL);
+	case FP_WOL: return x && x->has_wol;
+	case FP_SMB_SHARE: return x && value_in(fp, x->smb_share, false, true);
+	case FP_FOLLOWUP: return x && value_in(fp, x->followup_via, false, false);
+	case FP_RPC: return value_in(fp, x && x->has_rpc_uuid ? knowledge_rpc_name(k, x->rpc_uuid) : NULL, false, false);
 	}
 	return false;
+}
+
+/* What a matching fingerprint saw, in words (only formatted when a role still lacks its evidence). */
+static void fp_describe(const struct fingerprint *fp, const struct knowledge *k, const struct flow *f, char *ev,
+			size_t evlen)
+{
+	const struct flow_ext *x = f->ext;
+	uint16_t dport = flow_dst_port(f);
+	char a[ADDR_STR_MAX], mac[18];
+	addr_to_str(f->key.family, flow_dst_addr(f), a, sizeof a);
+	switch (fp->kind) {
+	case FP_URL:
+		snprintf(ev, evlen, "HTTP %s %.60s", x->http_method ? x->http_method : "request", x->http_url);
+		break;
+	case FP_METHOD:
+		snprintf(ev, evlen, "HTTP %s %.60s", x->http_method, x->http_url ? x->http_url : "");
+		break;
+	case FP_USER_AGENT: snprintf(ev, evlen, "User-Agent: %.60s", x->http_user_agent); break;
+	case FP_PORT: snprintf(ev, evlen, "%s/%u answered", f->key.ip_proto == 6 ? "tcp" : "udp", dport); break;
+	case FP_APP: snprintf(ev, evlen, "%s answered on port %u", flow_app_proto(f), dport); break;
+	case FP_MULTICAST: snprintf(ev, evlen, "multicast to %s udp/%u", a, dport); break;
+	case FP_WOL: snprintf(ev, evlen, "Wake On LAN for %s", wol_mac_str(x->wol_mac, mac, sizeof mac)); break;
+	case FP_SMB_SHARE: snprintf(ev, evlen, "SMB share %.40s on %s", x->smb_share, a); break;
+	case FP_FOLLOWUP: snprintf(ev, evlen, "%s answer to %s port %u", x->followup_via, a, dport); break;
+	case FP_RPC: snprintf(ev, evlen, "RPC %s on %s", knowledge_rpc_name(k, x->rpc_uuid), a); break;
+	}
 }
 
 void infer_observe(struct infer_table *t, const struct knowledge *k, const struct flow *f)
@@ -399,10 +380,9 @@ void infer_observe(struct infer_table *t, const struct knowledge *k, const struc
 	const struct fingerprints *fps = k ? k->fingerprints : NULL;
 	if (!t || !fps || t->frozen)
 		return;
-	char ev[96];
 	for (unsigned i = 0; i < fps->n; i++) {
 		const struct fingerprint *fp = &fps->fp[i];
-		if (!fp_matches(fp, k, f, ev, sizeof ev))
+		if (!fp_matches(fp, k, f))
 			continue;
 		const uint8_t *addr = fp->server ? flow_dst_addr(f) : flow_src_addr(f);
 		if (fp->server && mcast_is_group(f->key.family, addr))
@@ -413,7 +393,12 @@ void infer_observe(struct infer_table *t, const struct knowledge *k, const struc
 			t->fps_source = fps;
 			t->fps = &t->fps_copy;
 		}
-		record(t, f->key.family, addr, i, fp->role, f->id, ev);
+		struct role_record *r = record(t, f->key.family, addr, i, fp->role, f->id);
+		if (r) {
+			char ev[160];
+			fp_describe(fp, k, f, ev, sizeof ev);
+			keep_evidence(r, ev);
+		}
 		pthread_mutex_unlock(&t->lock);
 	}
 }

@@ -31,12 +31,10 @@ bool json_failed(const struct json *j)
 	return j->failed;
 }
 
-static bool reserve(struct json *j, size_t more)
+static bool grow(struct json *j, size_t more)
 {
 	if (j->failed)
 		return false;
-	if (j->len + more + 1 <= j->cap)
-		return true;
 	size_t cap = j->cap ? j->cap : 512;
 	while (cap < j->len + more + 1)
 		cap *= 2;
@@ -50,18 +48,25 @@ static bool reserve(struct json *j, size_t more)
 	return true;
 }
 
-static void put(struct json *j, const char *s, size_t n)
+/* room for more bytes (the buffer is not NUL-terminated: lines are written by length) */
+static inline bool reserve(struct json *j, size_t more)
+{
+	return (j->len + more + 1 <= j->cap && !j->failed) || grow(j, more);
+}
+
+static inline void put(struct json *j, const char *s, size_t n)
 {
 	if (!reserve(j, n))
 		return;
 	memcpy(j->buf + j->len, s, n);
 	j->len += n;
-	j->buf[j->len] = '\0';
 }
 
-static void putc_(struct json *j, char c)
+static inline void putc_(struct json *j, char c)
 {
-	put(j, &c, 1);
+	if (!reserve(j, 1))
+		return;
+	j->buf[j->len++] = c;
 }
 
 /* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, max U+10FFFF), or 0. */
@@ -138,15 +143,24 @@ void json_escape(struct json *j, const char *str, size_t n)
 	putc_(j, '"');
 }
 
+/* The comma before a member, and its key. Keys are cmflow's own names, never packet bytes: written as they are. */
 static void member(struct json *j, const char *key)
 {
-	if (j->depth > 0 && j->need_comma[j->depth])
-		putc_(j, ',');
-	if (j->depth > 0)
+	if (j->depth > 0) {
+		if (j->need_comma[j->depth])
+			putc_(j, ',');
 		j->need_comma[j->depth] = true;
+	}
 	if (key) {
-		json_escape(j, key, strlen(key));
-		putc_(j, ':');
+		size_t n = strlen(key);
+		if (!reserve(j, n + 3))
+			return;
+		char *o = j->buf + j->len;
+		o[0] = '"';
+		memcpy(o + 1, key, n);
+		o[n + 1] = '"';
+		o[n + 2] = ':';
+		j->len += n + 3;
 	}
 }
 

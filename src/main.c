@@ -87,7 +87,7 @@ static void usage(FILE *out)
 		"  --list-rules          print the port matrix rules (resolved for -c's site), one a line\n"
 		"  --check-config FILE   parse and explain a site configuration (exit 2 on error)\n"
 		"  --max-flows N         flow table capacity per worker (default %u)\n"
-		"  --all-protocols       enable every nDPI dissector, not only the ConfigMgr set\n"
+		"  --all-protocols       every nDPI dissector, on every flow (also those cmflow proved itself)\n"
 		"  --stats-interval N    write a stats event every N seconds (packet time offline, wall clock live)\n"
 		"  --syslog              send alerts to the system logger as well (facility daemon)\n"
 		"live capture:\n"

@@ -276,6 +276,15 @@ struct ruleset *rules_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: no rules", path);
 		ok = false;
 	}
+	if (ok && !(rs->ends = calloc(rs->n, sizeof *rs->ends)))
+		ok = false;
+	for (unsigned i = 0; ok && i < rs->n; i++) {
+		struct rule *r = &rs->rules[i];
+		char buf[512];
+		rs->ends[i] = (struct rule_ends){ r->from, r->to, r->multicast };
+		if (!(r->label = strdup(rule_label(rs, r, buf, sizeof buf))))
+			ok = false;
+	}
 	if (!ok) {
 		if (!rs)
 			snprintf(err, errlen, "out of memory");
@@ -289,6 +298,9 @@ void rules_free(struct ruleset *rs)
 {
 	if (!rs)
 		return;
+	for (unsigned i = 0; i < rs->n; i++)
+		free(rs->rules[i].label);
+	free(rs->ends);
 	free(rs->rules);
 	free(rs->path);
 	free(rs);
@@ -353,22 +365,25 @@ static bool url_fits(const struct rule *r, const char *url)
 	return false;
 }
 
-/* Score of a rule for a flow (higher is better), or -1 when it does not fit; see the rules file's header. */
-static int score(const struct rule *r, const struct flow_facts *ff, bool *reversed)
+/* Whether a rule's ends fit the flow's roles: *reversed when only the other way round does. */
+static bool ends_fit(const struct rule_ends *e, const struct flow_facts *ff, bool *fwd, bool *rev)
+{
+	if (e->multicast) {
+		/* the sender (a TO role) sends to a group that FROM roles join */
+		*fwd = ff->dst_multicast && (ff->src_roles & e->to);
+		*rev = false;
+	} else {
+		*fwd = (ff->src_roles & e->from) && (ff->dst_roles & e->to);
+		*rev = (ff->src_roles & e->to) && (ff->dst_roles & e->from);
+	}
+	return *fwd || *rev;
+}
+
+/* Score of a rule whose ends fit (higher is better), or -1 when its ports do not; see the rules file's header. */
+static int score(const struct rule *r, const struct flow_facts *ff, bool fwd, bool *reversed)
 {
 	int spec;
 	if (!rule_port_fits(r, ff, &spec))
-		return -1;
-	bool fwd, rev;
-	if (r->multicast) {
-		/* the sender (a TO role) sends to a group that FROM roles join */
-		fwd = ff->dst_multicast && (ff->src_roles & r->to);
-		rev = false;
-	} else {
-		fwd = (ff->src_roles & r->from) && (ff->dst_roles & r->to);
-		rev = (ff->src_roles & r->to) && (ff->dst_roles & r->from);
-	}
-	if (!fwd && !rev)
 		return -1;
 	*reversed = !fwd && !r->bidir;
 	int s = (*reversed ? 0 : 1000) + spec * 10;
@@ -386,8 +401,10 @@ bool rules_match(const struct ruleset *rs, const struct flow_facts *ff, struct r
 	const struct rule *fit[64];
 	unsigned nfit = 0;
 	for (unsigned i = 0; i < rs->n; i++) {
-		bool rev = false;
-		int s = score(&rs->rules[i], ff, &rev);
+		bool fwd, rev;
+		if (!ends_fit(&rs->ends[i], ff, &fwd, &rev))
+			continue;
+		int s = score(&rs->rules[i], ff, fwd, &rev);
 		if (s < 0)
 			continue;
 		if (nfit < 64)

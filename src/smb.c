@@ -33,6 +33,14 @@ static bool share_of(const uint8_t *hdr, size_t len, char *share, size_t sharele
 	return n > 0;
 }
 
+bool smb_looks_like(const uint8_t *p, size_t len)
+{
+	uint32_t nb;
+	if (len < 8 || p[0] != 0 || !bytes_be32(p, len, 0, &nb) || (nb & 0xffffff) < 4)
+		return false;
+	return (p[4] == 0xff || p[4] == 0xfe || p[4] == 0xfd) && memcmp(p + 5, "SMB", 3) == 0;
+}
+
 bool smb2_tree_connect_share(const uint8_t *p, size_t len, char *share, size_t sharelen)
 {
 	/* NetBIOS session service: type 0, 24-bit length */

@@ -249,10 +249,14 @@ void summary_flow(struct summary *s, const struct engine *e, const struct flow *
 	const char *n = "Unknown";
 	if (f->ndpi_master || f->ndpi_app)
 		n = dpi_name(e->dpi, f, name, sizeof name);
-	if (f->app_proof == APP_HTTP && !dpi_proven(f))
-		n = "HTTP (cmflow)";
-	else if (f->app_proof == APP_WOL)
-		n = "Wake On LAN (cmflow)";
+	/* what cmflow proved and nDPI did not (or was not asked) */
+	if (f->app_proof && !dpi_proven(f)) {
+		static const char *const own[] = { [APP_HTTP] = "HTTP (cmflow)", [APP_TLS] = "TLS (cmflow)",
+						   [APP_SMB] = "SMB (cmflow)", [APP_DCERPC] = "DCE/RPC (cmflow)",
+						   [APP_WOL] = "Wake On LAN (cmflow)" };
+		if (f->app_proof < sizeof own / sizeof own[0] && own[f->app_proof])
+			n = own[f->app_proof];
+	}
 	pthread_mutex_lock(&s->lock);
 	s->flows++;
 	if (dpi_proven(f) || f->app_proof)

@@ -10,6 +10,19 @@
 
 const char *addr_to_str(uint8_t family, const uint8_t *addr, char *buf, size_t len)
 {
+	if (family == 4 && len >= 16) { /* by hand: inet_ntop formats IPv4 with sprintf, four times per flow event */
+		char *o = buf;
+		for (int i = 0; i < 4; i++) {
+			unsigned v = addr[i];
+			if (v >= 100)
+				*o++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*o++ = (char)('0' + v / 10 % 10);
+			*o++ = (char)('0' + v % 10);
+			*o++ = i < 3 ? '.' : '\0';
+		}
+		return buf;
+	}
 	if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
 	return buf;
@@ -76,13 +89,22 @@ void flow_ext_free(struct flow *f)
 	free(x->http_host);
 	free(x->http_user_agent);
 	free(x->tls_sni);
-	free(x->tls_version);
 	free(x->smb_share);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < PARSER_SLOTS; i++)
 		if (x->parser_state[i] && x->parser_free[i])
 			x->parser_free[i](x->parser_state[i]);
 	free(x);
 	f->ext = NULL;
+}
+
+void flow_ext_free_parsers(struct flow *f)
+{
+	struct flow_ext *x = f->ext;
+	for (int i = 0; x && i < PARSER_SLOTS; i++)
+		if (i != PARSER_EVIDENCE && x->parser_state[i] && x->parser_free[i]) {
+			x->parser_free[i](x->parser_state[i]);
+			x->parser_state[i] = NULL;
+		}
 }
 
 bool flow_ext_set_str(char **dst, const char *s, size_t n)

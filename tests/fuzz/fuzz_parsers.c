@@ -1,5 +1,5 @@
 /* fuzz_parsers: the small payload parsers: HTTP request and status lines, Wake On LAN magic packets, TFTP,
- * PPTP, SQL Server Browser, SMB2 TREE_CONNECT and the first-payload classifier. */
+ * PPTP, SQL Server Browser, SMB2 TREE_CONNECT, TLS hellos and the first-payload classifier. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 #include "http.h"
 #include "payload.h"
 #include "smb.h"
+#include "tls.h"
 #include "wol.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -37,6 +38,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char share[80];
 	if (smb2_tree_connect_share(data, size, share, sizeof share) && strlen(share) >= sizeof share)
 		abort();
+	smb_looks_like(data, size);
+	struct tls_hello th;
+	if (tls_parse_client_hello(data, size, &th) && strnlen(th.sni, sizeof th.sni) >= sizeof th.sni)
+		abort();
+	tls_parse_server_hello(data, size, &th);
 	payload_classify(data, size);
 	return 0;
 }

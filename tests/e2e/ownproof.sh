@@ -1,0 +1,97 @@
+#!/bin/bash
+# cmflow's own proof of the application protocol (the flows it decides without nDPI) against tshark's dissection:
+# TLS (ClientHello, server name, the version the ServerHello chose), SMB, HTTP and DCE/RPC on public captures of
+# real traffic and on the lab captures. Every flow cmflow proved itself must be what tshark decodes in the flow's
+# first payloads; every flow whose first client payload tshark decodes as a ClientHello must be proven TLS; every
+# server name and version cmflow reports must be tshark's.
+set -u
+. "${SRCDIR:?}/tests/e2e/lib.sh"
+
+caps=(cm-demo.pcap cm-channels.pcap)
+for c in ndpi__http_ipv6.pcap pcapplusplus__many_interfaces-1.pcapng ndpi__443-curl.pcap zeek__ldap-starttls.pcap \
+	ndpi__rdp2.pcap arkime__smb-smbclient.pcap arkime__wireshark-smb-on-windows10.pcap ndpi__smbv1.pcap \
+	zeek__smb311.pcap zeek__smb2readwrite.pcap zeek__smb1.pcap suricata-verify__smb1_osx.pcap \
+	pcap-attack__LM_psexec_smb_dcerpc_epm_svcctl.pcapng pcap-attack__Discovery_impacket_rpcdump.pcapng \
+	zeek__dce_rpc_netlogon.pcapng ndpi__dcerpc.pcap scapy__dcerpc_msnrpc.pcapng zeek__methods.pcap \
+	arkime__http-content-gzip.pcap; do
+	[ -e "$PCAPS/public/$c" ] && caps+=("public/$c")
+done
+
+for c in "${caps[@]}"; do
+	name=$(basename "$c")
+	"$CMFLOW" -q -r "$PCAPS/$c" -S "$SRCDIR/signatures" --eve "$tmp/$name.json" 2>/dev/null
+	tshark -n -r "$PCAPS/$c" -Y 'tcp.len > 0' -T fields -E separator=/t -e ip.src -e ipv6.src -e tcp.srcport \
+		-e ip.dst -e ipv6.dst -e tcp.dstport -e frame.protocols -e tls.handshake.type \
+		-e tls.handshake.extensions_server_name -e tls.handshake.version -e tls.handshake.extensions.supported_version \
+		2>/dev/null >"$tmp/$name.tsv"
+	echo "$name"
+done >"$tmp/list"
+
+python3 - "$tmp" >"$tmp/out" <<'PY'
+import json, sys
+
+tmp = sys.argv[1]
+# tshark's protocol names of each of cmflow's own proofs
+WORDS = {"tls": ("tls", "ssl"), "smb": ("smb", "smb2"), "http": ("http",), "dcerpc": ("dcerpc",)}
+stats = {"proven": 0, "hello": 0, "sni": 0, "version": 0}
+for name in map(str.strip, open(f"{tmp}/list")):
+    first, answer, sni, version = {}, {}, {}, {}
+    for line in open(f"{tmp}/{name}.tsv"):
+        f = line.rstrip("\n").split("\t")
+        src, dst = f[0] or f[1], f[3] or f[4]
+        a, b = (src, f[2]), (dst, f[5])
+        key = (min(a, b), max(a, b))
+        protos = f[6].split(":")
+        types = f[7].split(",")
+        if key not in first:
+            first[key] = (a, protos, "1" in types)
+            answer[key] = []
+        if len(answer[key]) < 2:
+            answer[key].append(protos)
+        if "1" in types and f[8] and (a, b) not in sni:
+            sni[(a, b)] = f[8]
+        if "2" in types and (b, a) not in version:
+            chosen = f[10].split(",")[0] if f[10] else f[9].split(",")[-1]
+            version[(b, a)] = int(chosen, 16)
+    names = {0x0300: "SSLv3", 0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
+    flows = {}
+    for e in map(json.loads, open(f"{tmp}/{name}.json")):
+        if e["event_type"] == "flow" and e["proto"] == "TCP":
+            a, b = (e["src_ip"], str(e["src_port"])), (e["dest_ip"], str(e["dest_port"]))
+            flows[(min(a, b), max(a, b))] = (a, b, e)
+    for key, (a, b, e) in flows.items():
+        app = e.get("app_proto")
+        where = f"{name} {a[0]}:{a[1]} -> {b[0]}:{b[1]}"
+        if app in WORDS and "ndpi" not in e:
+            stats["proven"] += 1
+            # tshark's first or second payload frame (it skips what it takes for a retransmission, and HTTP
+            # requests with ConfigMgr's methods, CCM_POST: then the answer tells)
+            got = answer.get(key, [])
+            if not any(w in protos for protos in got for w in WORDS[app]):
+                print(f"FAIL {where}: cmflow proved {app}, tshark decodes {[':'.join(p[-2:]) for p in got]}")
+        if key in first and first[key][2] and first[key][0] == a:
+            stats["hello"] += 1
+            if app != "tls":
+                print(f"FAIL {where}: starts with a ClientHello, app_proto {app}")
+        tls = e.get("tls", {})
+        if "sni" in tls or (app == "tls" and (a, b) in sni):
+            stats["sni"] += 1
+            if tls.get("sni") != sni.get((a, b)):
+                print(f"FAIL {where}: server name {tls.get('sni')}, tshark {sni.get((a, b))}")
+        if "version" in tls or (app == "tls" and (a, b) in version):
+            stats["version"] += 1
+            if tls.get("version") != names.get(version.get((a, b))):
+                print(f"FAIL {where}: version {tls.get('version')}, tshark {version.get((a, b))}")
+print("STATS", " ".join(f"{k}={v}" for k, v in stats.items()))
+PY
+grep '^FAIL' "$tmp/out" | while read -r l; do echo "$l"; done
+nf=$(grep -c '^FAIL' "$tmp/out")
+fails=$((fails + nf))
+read -r _ proven hello snis versions < <(grep '^STATS' "$tmp/out" | tr '=' ' ' | awk '{print $1, $3, $5, $7, $9}')
+[ "$nf" = 0 ] && ok "${#caps[@]} captures: $proven flows proven by cmflow alone, each what tshark decodes" ||
+	bad "$nf flows differ from tshark"
+[ "${proven:-0}" -ge 40 ] && ok "at least 40 flows proven without nDPI ($proven)" || bad "only ${proven:-0} flows proven without nDPI"
+[ "${hello:-0}" -ge 15 ] && [ "${snis:-0}" -ge 8 ] && [ "${versions:-0}" -ge 10 ] &&
+	ok "$hello flows open with a ClientHello (all TLS), $snis server names and $versions versions as tshark's" ||
+	bad "too few TLS hellos compared: $hello hellos, $snis names, $versions versions"
+exit $((fails > 0))
