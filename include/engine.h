@@ -56,6 +56,7 @@ struct engine {
 	uint64_t next_expire_us;
 	uint64_t frag_untracked;    /* non-first fragments whose first fragment was not seen */
 	struct frag_table *frags;
+	struct flow *last;          /* the flow of the previous packet (a transfer's packets come in runs) */
 	struct json json;           /* this engine's EVE line buffer */
 	uint64_t wol_frames;        /* magic packets in Ethernet frames (EtherType 0x0842) */
 	uint64_t verdicts[4];       /* flows by enum verdict */

@@ -6,14 +6,21 @@
 #define CMFLOW_FLOW_EXT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "flow.h"
 
 #define FLOW_EXT_STR_MAX 1024
 
-/* parser_state slots: reassembly of DCE/RPC, the live evidence buffer of a flow's first packets */
+/* Parsers' private per-flow state while they still inspect: reassembly of DCE/RPC, the live evidence buffer of a
+ * flow's first packets. Allocated apart from the record with the first one, freed when inspection ends. */
 enum { PARSER_DCERPC = 0, PARSER_EVIDENCE, PARSER_SLOTS };
+
+struct parser_slot {
+	void *state;
+	void (*free)(void *);
+};
 
 struct flow_ext {
 	/* HTTP request (cmflow's request-line parser, else nDPI's fields) */
@@ -22,7 +29,7 @@ struct flow_ext {
 	uint8_t http_requests;          /* request lines seen (saturates) */
 	/* SMB2 TREE_CONNECT: the first share the client connected to other than IPC$ (else IPC$) */
 	char *smb_share;
-	/* TLS (nDPI) */
+	/* TLS (cmflow's hello parsers, else nDPI's fields) */
 	char *tls_sni;
 	uint16_t tls_version;           /* wire value (0x0303 = TLS 1.2); 0 unknown */
 
@@ -32,8 +39,6 @@ struct flow_ext {
 	/* DCE/RPC interface bound on this flow (or announced for it) */
 	uint8_t rpc_uuid[16];
 	bool has_rpc_uuid;
-	bool rpc_uuid_announced;        /* the expectation named the interface (else the connection's own bind) */
-	const char *rpc_interface;      /* name from signatures, or NULL */
 
 	/* Wake-on-LAN */
 	bool has_wol;
@@ -42,14 +47,19 @@ struct flow_ext {
 	bool wol_password;
 	bool wol_not_magic;             /* a packet to a Wake On LAN port that is not a magic packet */
 
-	/* parsers' private per-flow state while they still inspect (freed when the flow ends or they finish) */
-	void *parser_state[PARSER_SLOTS];
-	void (*parser_free[PARSER_SLOTS])(void *);
+	struct parser_slot *parsers;    /* [PARSER_SLOTS], or NULL */
 };
 
 /* Returns the flow's side record, allocating it (zeroed) on first use; NULL when memory is short (the caller
  * then keeps nothing, and the flow is still counted). */
 struct flow_ext *flow_ext_get(struct flow *f);
+
+/* The state a parser keeps in slot for the flow, or NULL. */
+void *flow_ext_parser(const struct flow *f, int slot);
+
+/* Keeps state (freed by free_fn with the flow) in slot, or empties the slot (state NULL, nothing freed). False
+ * when memory is short (state is then not kept: the caller frees it). */
+bool flow_ext_set_parser(struct flow *f, int slot, void *state, void (*free_fn)(void *));
 
 /* Frees the parsers' states but the live evidence buffer (inspection has ended; the record stays). */
 void flow_ext_free_parsers(struct flow *f);

@@ -170,6 +170,26 @@ static enum capture_status run_pcapng(struct capture *c, const char *name, uint6
 	return st;
 }
 
+/* libpcap reads a file through stdio one record at a time: with a large buffer that is a read system call per
+ * megabyte instead of per 4 KiB (the kernel's copy is the same; a quarter of a bulk file's time was the calls). */
+#define FILE_BUFFER (1u << 20)
+
+static pcap_t *open_file(const char *name, char *ebuf)
+{
+	if (strcmp(name, "-") == 0)
+		return pcap_fopen_offline(stdin, ebuf);
+	FILE *fp = fopen(name, "rb");
+	if (!fp) {
+		snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
+		return NULL;
+	}
+	setvbuf(fp, NULL, _IOFBF, FILE_BUFFER);
+	pcap_t *p = pcap_fopen_offline(fp, ebuf); /* closes fp with the handle */
+	if (!p)
+		fclose(fp);
+	return p;
+}
+
 enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, char *err, size_t errlen)
 {
 	c->fn = fn;
@@ -179,7 +199,7 @@ enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, cha
 	while (c->files && c->files[c->file_index]) {
 		const char *name = c->files[c->file_index++];
 		char ebuf[PCAP_ERRBUF_SIZE] = "";
-		pcap_t *p = strcmp(name, "-") == 0 ? pcap_fopen_offline(stdin, ebuf) : pcap_open_offline(name, ebuf);
+		pcap_t *p = open_file(name, ebuf);
 		if (!p && refused_interfaces(ebuf) && strcmp(name, "-") != 0) {
 			c->cur_name = name;
 			c->cur_packets = 0;

@@ -379,7 +379,7 @@ static bool append(struct direction *d, const uint8_t *data, size_t len)
 	if (d->len + len > STREAM_MAX)
 		return false;
 	if (d->len + len > d->cap) {
-		uint32_t cap = d->cap ? d->cap : 4096;
+		uint32_t cap = d->cap ? d->cap : 512; /* most PDUs of a bind or an endpoint lookup are a few hundred bytes */
 		while (cap < d->len + len)
 			cap *= 2;
 		if (cap > STREAM_MAX)
@@ -404,7 +404,8 @@ static void drain(struct dcerpc_state *s, struct direction *d, dcerpc_endpoint_f
 		if (!dcerpc_looks_like_co(p, d->len - off)) {
 			d->synced = false; /* lost the PDU boundaries: wait for a segment that starts one */
 			d->len = 0;
-			return;
+			off = 0;
+			break;
 		}
 		bool le = (p[4] & 0xf0) == 0x10;
 		uint16_t frag = le ? (uint16_t)(p[8] | p[9] << 8) : (uint16_t)(p[8] << 8 | p[9]);
@@ -416,6 +417,11 @@ static void drain(struct dcerpc_state *s, struct direction *d, dcerpc_endpoint_f
 	if (off) {
 		memmove(d->buf, d->buf + off, d->len - off);
 		d->len -= (uint32_t)off;
+	}
+	if (!d->len) { /* nothing pending: a flow between calls keeps no buffer */
+		free(d->buf);
+		d->buf = NULL;
+		d->cap = 0;
 	}
 }
 

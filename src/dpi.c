@@ -96,6 +96,22 @@ static void state_put(struct dpi *d, struct ndpi_flow_struct *s)
 	d->spare_count++;
 }
 
+static bool is_http(ndpi_protocol p)
+{
+	return p.master_protocol == NDPI_PROTOCOL_HTTP || p.app_protocol == NDPI_PROTOCOL_HTTP;
+}
+
+static bool is_tls(ndpi_protocol p)
+{
+	return p.master_protocol == NDPI_PROTOCOL_TLS || p.app_protocol == NDPI_PROTOCOL_TLS;
+}
+
+/* nDPI's fields that cmflow keeps: HTTP's host, URL, user agent and status; TLS's server name and version */
+static bool keeps_fields(ndpi_protocol p)
+{
+	return is_http(p) || is_tls(p);
+}
+
 static void keep_results(struct flow *f, ndpi_protocol p)
 {
 	struct ndpi_flow_struct *s = f->ndpi;
@@ -103,9 +119,8 @@ static void keep_results(struct flow *f, ndpi_protocol p)
 	f->ndpi_app = p.app_protocol;
 	f->ndpi_confidence = (uint8_t)s->confidence;
 
-	bool http = p.master_protocol == NDPI_PROTOCOL_HTTP || p.app_protocol == NDPI_PROTOCOL_HTTP;
-	bool tls = p.master_protocol == NDPI_PROTOCOL_TLS || p.app_protocol == NDPI_PROTOCOL_TLS;
-	if (!http && !tls)
+	bool http = is_http(p);
+	if (!keeps_fields(p))
 		return;
 	struct flow_ext *x = flow_ext_get(f);
 	if (!x)
@@ -156,7 +171,9 @@ bool dpi_packet(struct dpi *d, struct flow *f, const struct packet *pkt, enum fl
 	uint16_t l3len = pkt->ip_len > 65535 ? 65535 : (uint16_t)pkt->ip_len;
 	ndpi_protocol p = ndpi_detection_process_packet(d->mod, f->ndpi, pkt->ip, l3len, pkt->ts_us / 1000);
 	bool known = p.master_protocol != NDPI_PROTOCOL_UNKNOWN || p.app_protocol != NDPI_PROTOCOL_UNKNOWN;
-	if (known && !ndpi_extra_dissection_possible(d->mod, f->ndpi)) {
+	/* nDPI's extra dissection is waited for only where cmflow keeps its fields (HTTP and TLS): a DNS answer
+	 * without records kept the state of every such flow until it timed out */
+	if (known && (!keeps_fields(p) || !ndpi_extra_dissection_possible(d->mod, f->ndpi))) {
 		finish(d, f, p);
 		return true;
 	}

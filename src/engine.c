@@ -122,13 +122,13 @@ static void evidence_step(struct engine *e, struct flow *f, int linktype, const 
 		evidence_live_write(e->cfg.evlive, linktype, h, data);
 		return;
 	}
-	struct flow_ext *x = f->ext;
-	struct evidence_buf *b = x ? x->parser_state[PARSER_EVIDENCE] : NULL;
+	struct evidence_buf *b = flow_ext_parser(f, PARSER_EVIDENCE);
 	if (inspect_was_done)
 		return;
-	if (!b && f->pkts[0] + f->pkts[1] == 1 && (x = flow_ext_get(f)) && (b = evidence_live_buffer(e->cfg.evlive))) {
-		x->parser_state[PARSER_EVIDENCE] = b;
-		x->parser_free[PARSER_EVIDENCE] = evidence_live_buffer_free;
+	if (!b && f->pkts[0] + f->pkts[1] == 1 && (b = evidence_live_buffer(e->cfg.evlive)) &&
+	    !flow_ext_set_parser(f, PARSER_EVIDENCE, b, evidence_live_buffer_free)) {
+		evidence_live_buffer_free(b);
+		b = NULL;
 	}
 	if (!b)
 		return;
@@ -143,12 +143,14 @@ static void evidence_step(struct engine *e, struct flow *f, int linktype, const 
 		f->flags |= FLOW_F_EVIDENCE;
 	}
 	evidence_live_buffer_free(b);
-	x->parser_state[PARSER_EVIDENCE] = NULL;
+	flow_ext_set_parser(f, PARSER_EVIDENCE, NULL, NULL);
 }
 
 static void on_flow_end(void *ctx, struct flow *f)
 {
 	struct engine *e = ctx;
+	if (f == e->last)
+		e->last = NULL; /* its record is about to be recycled */
 	if (!(f->flags & FLOW_F_DPI_DONE))
 		dpi_finish(e->dpi, f); /* nDPI's answer so far, or its guess by ports */
 	followup_late(e, f); /* another worker may have read the announcement after this flow began */
@@ -168,8 +170,9 @@ static void on_flow_end(void *ctx, struct flow *f)
 								   flow_src_addr(f), flow_dst_addr(f), rule, e->now_us,
 								   &lab.verdict.held_back[i]);
 	}
-	if (lab.verdict.nfindings && f->ext && f->ext->parser_state[PARSER_EVIDENCE] && !(f->flags & FLOW_F_EVIDENCE))
-		evidence_live_flush(f->ext->parser_state[PARSER_EVIDENCE]); /* a short flow: its kept packets */
+	struct evidence_buf *kept = flow_ext_parser(f, PARSER_EVIDENCE);
+	if (lab.verdict.nfindings && kept && !(f->flags & FLOW_F_EVIDENCE))
+		evidence_live_flush(kept); /* a short flow: its kept packets */
 	if (lab.verdict.nfindings) {
 		f->flags |= FLOW_F_ALERTED;
 		for (unsigned i = 0; i < lab.verdict.nfindings; i++)
@@ -286,17 +289,21 @@ static struct flow *flow_of(struct engine *e, const struct packet *p, uint16_t s
 	struct flow_key key;
 	bool from_lo, created;
 	flow_key_make(&key, (uint8_t)p->l3, p->src, p->dst, sport, dport, p->ip_proto, p->vlan, &from_lo);
-	uint64_t h = flow_table_hash(e->flows, &key);
-	struct flow *f = flow_table_get(e->flows, &key, h, p->ts_us, true, &created);
-	if (!f)
-		return NULL;
-	bool syn_only = p->ip_proto == 6 && (p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN;
-	if (!created && syn_only && f->state == FLOW_STATE_CLOSED) {
-		flow_table_end(e->flows, f, FLOW_END_REUSE);
-		f = flow_table_get(e->flows, &key, h, p->ts_us, true, &created);
+	struct flow *f = e->last;
+	created = false;
+	if (!f || memcmp(&f->key, &key, sizeof key) != 0) {
+		f = flow_table_get(e->flows, &key, flow_table_hash(e->flows, &key), p->ts_us, true, &created);
 		if (!f)
 			return NULL;
 	}
+	bool syn_only = p->ip_proto == 6 && (p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN;
+	if (!created && syn_only && f->state == FLOW_STATE_CLOSED) {
+		flow_table_end(e->flows, f, FLOW_END_REUSE);
+		f = flow_table_get(e->flows, &key, flow_table_hash(e->flows, &key), p->ts_us, true, &created);
+		if (!f)
+			return NULL;
+	}
+	e->last = f;
 	if (created) {
 		f->init_is_lo = from_lo;
 		if (p->ip_proto == 6 && !syn_only) {
@@ -488,8 +495,11 @@ void engine_packet(struct engine *e, int linktype, const struct pcap_pkthdr *h, 
 					inspect(e, f, &p, dir);
 				/* a closed connection carries no more payload: nDPI's answer is final, and its state
 				 * (688 bytes) goes now rather than when the closed flow times out */
-				if (f->ndpi && f->tmo_class == TMO_TCP_CLOSED)
-					dpi_finish(e->dpi, f);
+				if (f->tmo_class == TMO_TCP_CLOSED) {
+					if (f->ndpi)
+						dpi_finish(e->dpi, f);
+					flow_ext_free_parsers(f); /* and the parsers' reassembly buffers */
+				}
 				if (e->cfg.evlive)
 					evidence_step(e, f, linktype, h, data, was_done);
 			}

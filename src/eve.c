@@ -168,24 +168,6 @@ static const char *reason_name(const struct flow *f)
 	}
 }
 
-static void write_http(struct json *j, const struct flow_ext *x)
-{
-	if (!x || (!x->http_url && !x->http_host && !x->http_user_agent && !x->http_method))
-		return;
-	json_open_object(j, "http");
-	if (x->http_host)
-		json_str(j, "hostname", x->http_host);
-	if (x->http_url)
-		json_str(j, "url", x->http_url);
-	if (x->http_method)
-		json_str(j, "http_method", x->http_method);
-	if (x->http_user_agent)
-		json_str(j, "http_user_agent", x->http_user_agent);
-	if (x->http_status)
-		json_uint(j, "status", x->http_status);
-	json_close_object(j);
-}
-
 static void write_wol(struct json *j, const struct flow_ext *x)
 {
 	char mac[18];
@@ -312,6 +294,8 @@ static void write_configmgr_fields(struct json *j, const struct engine *e, const
 			json_str(j, "hostname", x->http_host);
 		if (x->http_user_agent)
 			json_str(j, "user_agent", x->http_user_agent);
+		if (x->http_status)
+			json_uint(j, "status", x->http_status);
 		json_close_object(j);
 	}
 }
@@ -480,7 +464,6 @@ void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const stru
 		json_close_object(j);
 	}
 	const struct flow_ext *x = f->ext;
-	write_http(j, x);
 	if (x && (x->tls_sni || x->tls_version)) {
 		json_open_object(j, "tls");
 		if (x->tls_sni)
@@ -490,10 +473,11 @@ void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const stru
 		json_close_object(j);
 	}
 	write_configmgr(j, e, f, lab);
-	json_open_object(j, "cmflow");
-	if (f->flags & FLOW_F_MIDSTREAM)
+	if (f->flags & FLOW_F_MIDSTREAM) {
+		json_open_object(j, "cmflow");
 		json_bool(j, "midstream", true);
-	json_close_object(j);
+		json_close_object(j);
+	}
 	json_close_object(j);
 	eve_write(ev, j);
 }

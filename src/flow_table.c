@@ -1,4 +1,5 @@
 /* flow_table.c: bounded flow table with a seeded hash, a record pool and per-class expiry lists. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,7 +78,14 @@ void flow_table_free(struct flow_table *ft)
 
 uint64_t flow_table_hash(const struct flow_table *ft, const struct flow_key *key)
 {
-	return hash_siphash13(&ft->key, key, sizeof *key);
+	if (key->family != 4)
+		return hash_siphash13(&ft->key, key, sizeof *key);
+	/* IPv4: the 12 address bytes that are always zero stay out (three SipHash rounds instead of six) */
+	uint8_t k[8 + sizeof *key - offsetof(struct flow_key, port_lo)];
+	memcpy(k, key->addr_lo, 4);
+	memcpy(k + 4, key->addr_hi, 4);
+	memcpy(k + 8, &key->port_lo, sizeof *key - offsetof(struct flow_key, port_lo));
+	return hash_siphash13(&ft->key, k, sizeof k);
 }
 
 void flow_key_make(struct flow_key *key, uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t sport,

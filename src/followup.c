@@ -119,19 +119,21 @@ static void on_endpoint(void *ctx, const struct dcerpc_endpoint *ep)
 static bool dcerpc_inspect(struct announce_ctx *a, const struct packet *p, enum flow_dir dir)
 {
 	struct flow *f = a->f;
-	struct flow_ext *x = f->ext;
-	struct dcerpc_state *s = x ? x->parser_state[PARSER_DCERPC] : NULL;
+	struct dcerpc_state *s = flow_ext_parser(f, PARSER_DCERPC);
 	if (!s) {
 		/* start on the endpoint mapper's port, or where the first bytes are a DCE/RPC bind */
 		bool epm = flow_dst_port(f) == 135;
 		bool bind = p->payload_len >= 16 && p->payload[2] == 11 && dcerpc_looks_like_co(p->payload, p->payload_len);
 		if (!epm && !bind)
 			return false;
-		if (!(x = flow_ext_get(f)) || !(s = dcerpc_state_new()))
+		if (!(s = dcerpc_state_new()))
 			return false;
-		x->parser_state[PARSER_DCERPC] = s;
-		x->parser_free[PARSER_DCERPC] = dcerpc_state_free;
+		if (!flow_ext_set_parser(f, PARSER_DCERPC, s, dcerpc_state_free)) {
+			dcerpc_state_free(s);
+			return false;
+		}
 	}
+	struct flow_ext *x = f->ext;
 	bool more = dcerpc_tcp_segment(s, dir == DIR_TO_SERVER ? 0 : 1, p->tcp_seq, p->payload, p->payload_len,
 				       on_endpoint, a);
 	if (!x->has_rpc_uuid && dcerpc_bound_interface(s, x->rpc_uuid)) {
@@ -150,7 +152,7 @@ bool followup_inspect(struct engine *e, struct flow *f, const struct packet *p, 
 	uint16_t sport = flow_src_port(f), dport = flow_dst_port(f);
 	if (f->key.ip_proto == 6) {
 		if (!p->payload_len)
-			return dport == 135 || (f->ext && f->ext->parser_state[PARSER_DCERPC]) || dport == 1723;
+			return dport == 135 || flow_ext_parser(f, PARSER_DCERPC) || dport == 1723;
 		if (dport == 1723) {
 			uint16_t type;
 			if (pptp_parse_control(p->payload, p->payload_len, &type) && type == 8 /* Outgoing-Call-Reply */) {
@@ -233,7 +235,6 @@ void followup_late(struct engine *e, struct flow *f)
 	if (x.has_uuid) {
 		ext->has_rpc_uuid = true;
 		memcpy(ext->rpc_uuid, x.uuid, 16);
-		ext->rpc_uuid_announced = true;
 	}
 }
 

@@ -90,21 +90,51 @@ void flow_ext_free(struct flow *f)
 	free(x->http_user_agent);
 	free(x->tls_sni);
 	free(x->smb_share);
-	for (int i = 0; i < PARSER_SLOTS; i++)
-		if (x->parser_state[i] && x->parser_free[i])
-			x->parser_free[i](x->parser_state[i]);
+	for (int i = 0; x->parsers && i < PARSER_SLOTS; i++)
+		if (x->parsers[i].state && x->parsers[i].free)
+			x->parsers[i].free(x->parsers[i].state);
+	free(x->parsers);
 	free(x);
 	f->ext = NULL;
+}
+
+void *flow_ext_parser(const struct flow *f, int slot)
+{
+	return f->ext && f->ext->parsers ? f->ext->parsers[slot].state : NULL;
+}
+
+bool flow_ext_set_parser(struct flow *f, int slot, void *state, void (*free_fn)(void *))
+{
+	struct flow_ext *x = state ? flow_ext_get(f) : f->ext;
+	if (!x || (!x->parsers && !state))
+		return !state;
+	if (!x->parsers && !(x->parsers = calloc(PARSER_SLOTS, sizeof *x->parsers)))
+		return false;
+	x->parsers[slot].state = state;
+	x->parsers[slot].free = free_fn;
+	return true;
 }
 
 void flow_ext_free_parsers(struct flow *f)
 {
 	struct flow_ext *x = f->ext;
-	for (int i = 0; x && i < PARSER_SLOTS; i++)
-		if (i != PARSER_EVIDENCE && x->parser_state[i] && x->parser_free[i]) {
-			x->parser_free[i](x->parser_state[i]);
-			x->parser_state[i] = NULL;
+	if (!x || !x->parsers)
+		return;
+	bool kept = false;
+	for (int i = 0; i < PARSER_SLOTS; i++) {
+		struct parser_slot *p = &x->parsers[i];
+		if (i == PARSER_EVIDENCE && p->state) {
+			kept = true;
+		} else if (p->state) {
+			if (p->free)
+				p->free(p->state);
+			p->state = NULL;
 		}
+	}
+	if (!kept) {
+		free(x->parsers);
+		x->parsers = NULL;
+	}
 }
 
 bool flow_ext_set_str(char **dst, const char *s, size_t n)
