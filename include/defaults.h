@@ -3,7 +3,7 @@
 #define CMFLOW_DEFAULTS_H
 
 /* ---- tunable (command-line options override them) ---- */
-#define DEFAULT_MAX_FLOWS 524288u          /* --max-flows: records reserved; ~160 bytes each when used */
+#define DEFAULT_MAX_FLOWS 524288u          /* --max-flows: records reserved; 152 bytes each when used */
 #define DEFAULT_TMO_TCP_NEW 60u            /* seconds idle before a flow ends, by class (see flow_table.h) */
 #define DEFAULT_TMO_TCP_EST 3600u
 #define DEFAULT_TMO_TCP_CLOSED 30u

@@ -265,19 +265,20 @@ static void write_configmgr_fields(struct json *j, const struct engine *e, const
 		json_str(j, "payload", payload_kind_name(f->payload));
 	if (f->key.ip_proto == 17 && mcast_is_group(f->key.family, flow_dst_addr(f)))
 		write_multicast(j, e, f);
-	if (x && x->followup_via)
-		json_uint(j, "parent_flow_id", x->parent_flow_id);
-	if (x && (x->has_rpc_uuid || x->followup_via)) {
+	const struct flow_followup *fu = x ? x->followup : NULL;
+	if (fu && fu->via)
+		json_uint(j, "parent_flow_id", fu->parent_flow_id);
+	if (fu && (fu->has_rpc_uuid || fu->via)) {
 		char u[UUID_STR_LEN];
-		json_open_object(j, x->has_rpc_uuid ? "rpc" : "followup");
-		if (x->has_rpc_uuid) {
-			const char *name = knowledge_rpc_name(e->cfg.knowledge, x->rpc_uuid);
-			json_str(j, "uuid", uuid_format(x->rpc_uuid, u));
+		json_open_object(j, fu->has_rpc_uuid ? "rpc" : "followup");
+		if (fu->has_rpc_uuid) {
+			const char *name = knowledge_rpc_name(e->cfg.knowledge, fu->rpc_uuid);
+			json_str(j, "uuid", uuid_format(fu->rpc_uuid, u));
 			if (name)
 				json_str(j, "interface", name);
 		}
 		/* how the flow was announced; "bind" when only its own bind names the interface */
-		json_str(j, "via", x->followup_via ? x->followup_via : "bind");
+		json_str(j, "via", fu->via ? fu->via : "bind");
 		json_close_object(j);
 	}
 	if (x && (x->has_wol || x->wol_not_magic))

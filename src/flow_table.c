@@ -45,8 +45,10 @@ struct flow_table *flow_table_new(uint32_t max_flows, const uint32_t timeouts_s[
 	struct flow_table *ft = calloc(1, sizeof *ft);
 	if (!ft)
 		return NULL;
+	/* half as many chains as records (two a chain when the table is full): even a few flows touch the head
+	 * array all over, so it costs its whole size in memory */
 	uint64_t nb = 1;
-	while (nb < max_flows)
+	while (nb < max_flows / 2)
 		nb <<= 1;
 	/* calloc of a large block maps zero pages lazily: memory grows with the flows actually seen */
 	ft->pool = calloc(max_flows, sizeof *ft->pool);

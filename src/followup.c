@@ -133,11 +133,13 @@ static bool dcerpc_inspect(struct announce_ctx *a, const struct packet *p, enum 
 			return false;
 		}
 	}
-	struct flow_ext *x = f->ext;
 	bool more = dcerpc_tcp_segment(s, dir == DIR_TO_SERVER ? 0 : 1, p->tcp_seq, p->payload, p->payload_len,
 				       on_endpoint, a);
-	if (!x->has_rpc_uuid && dcerpc_bound_interface(s, x->rpc_uuid)) {
-		x->has_rpc_uuid = true;
+	uint8_t uuid[16];
+	struct flow_followup *fu = f->ext ? f->ext->followup : NULL;
+	if ((!fu || !fu->has_rpc_uuid) && dcerpc_bound_interface(s, uuid) && (fu = flow_ext_followup(f))) {
+		memcpy(fu->rpc_uuid, uuid, 16);
+		fu->has_rpc_uuid = true;
 		if (f->app_proof == APP_NONE)
 			f->app_proof = APP_DCERPC;
 	}
@@ -221,20 +223,20 @@ void followup_new_flow(struct engine *e, struct flow *f)
 
 void followup_late(struct engine *e, struct flow *f)
 {
-	if (!e->cfg.expect || (f->ext && f->ext->followup_via))
+	if (!e->cfg.expect || (f->ext && f->ext->followup && f->ext->followup->via))
 		return;
 	struct expectation x;
 	if (!expect_match(e->cfg.expect, f->key.family, flow_dst_addr(f), flow_dst_port(f), f->key.ip_proto,
 			  flow_src_addr(f), f->ts_first, &x))
 		return;
-	struct flow_ext *ext = flow_ext_get(f);
-	if (!ext)
+	struct flow_followup *fu = flow_ext_followup(f);
+	if (!fu)
 		return;
-	ext->parent_flow_id = x.parent_flow_id;
-	ext->followup_via = expect_kind_name(x.kind);
+	fu->parent_flow_id = x.parent_flow_id;
+	fu->via = expect_kind_name(x.kind);
 	if (x.has_uuid) {
-		ext->has_rpc_uuid = true;
-		memcpy(ext->rpc_uuid, x.uuid, 16);
+		fu->has_rpc_uuid = true;
+		memcpy(fu->rpc_uuid, x.uuid, 16);
 	}
 }
 

@@ -330,6 +330,7 @@ static bool value_in(const struct fingerprint *fp, const char *s, bool prefix, b
 static bool fp_matches(const struct fingerprint *fp, const struct knowledge *k, const struct flow *f)
 {
 	const struct flow_ext *x = f->ext;
+	const struct flow_followup *fu = x ? x->followup : NULL;
 	bool replied = (f->flags & FLOW_F_REPLIED) != 0;
 	uint16_t dport = flow_dst_port(f);
 	switch (fp->kind) {
@@ -343,8 +344,8 @@ static bool fp_matches(const struct fingerprint *fp, const struct knowledge *k, 
 		       rule_ports_contain(fp->ports, fp->nports, 17, dport, NULL);
 	case FP_WOL: return x && x->has_wol;
 	case FP_SMB_SHARE: return x && value_in(fp, x->smb_share, false, true);
-	case FP_FOLLOWUP: return x && value_in(fp, x->followup_via, false, false);
-	case FP_RPC: return value_in(fp, x && x->has_rpc_uuid ? knowledge_rpc_name(k, x->rpc_uuid) : NULL, false, false);
+	case FP_FOLLOWUP: return fu && value_in(fp, fu->via, false, false);
+	case FP_RPC: return value_in(fp, fu && fu->has_rpc_uuid ? knowledge_rpc_name(k, fu->rpc_uuid) : NULL, false, false);
 	}
 	return false;
 }
@@ -370,8 +371,8 @@ static void fp_describe(const struct fingerprint *fp, const struct knowledge *k,
 	case FP_MULTICAST: snprintf(ev, evlen, "multicast to %s udp/%u", a, dport); break;
 	case FP_WOL: snprintf(ev, evlen, "Wake On LAN for %s", wol_mac_str(x->wol_mac, mac, sizeof mac)); break;
 	case FP_SMB_SHARE: snprintf(ev, evlen, "SMB share %.40s on %s", x->smb_share, a); break;
-	case FP_FOLLOWUP: snprintf(ev, evlen, "%s answer to %s port %u", x->followup_via, a, dport); break;
-	case FP_RPC: snprintf(ev, evlen, "RPC %s on %s", knowledge_rpc_name(k, x->rpc_uuid), a); break;
+	case FP_FOLLOWUP: snprintf(ev, evlen, "%s answer to %s port %u", x->followup->via, a, dport); break;
+	case FP_RPC: snprintf(ev, evlen, "RPC %s on %s", knowledge_rpc_name(k, x->followup->rpc_uuid), a); break;
 	}
 }
 

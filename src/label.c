@@ -17,18 +17,18 @@ static bool is_broadcast(uint8_t family, const uint8_t *a)
 
 static uint8_t followup_of(const struct flow *f)
 {
-	const struct flow_ext *x = f->ext;
-	if (x && !x->followup_via && x->has_rpc_uuid && flow_dst_port(f) != 135)
+	const struct flow_followup *x = f->ext ? f->ext->followup : NULL;
+	if (x && !x->via && x->has_rpc_uuid && flow_dst_port(f) != 135)
 		return FOLLOWUP_RPC; /* a bind on a dynamic port whose endpoint mapper answer was not seen */
-	if (!x || !x->followup_via)
+	if (!x || !x->via)
 		return FOLLOWUP_NONE;
-	if (strcmp(x->followup_via, "epm") == 0 || strcmp(x->followup_via, "dcom") == 0)
+	if (strcmp(x->via, "epm") == 0 || strcmp(x->via, "dcom") == 0)
 		return FOLLOWUP_RPC;
-	if (strcmp(x->followup_via, "sql-browser") == 0)
+	if (strcmp(x->via, "sql-browser") == 0)
 		return FOLLOWUP_SQL;
-	if (strcmp(x->followup_via, "tftp") == 0)
+	if (strcmp(x->via, "tftp") == 0)
 		return FOLLOWUP_TFTP;
-	if (strcmp(x->followup_via, "pptp") == 0)
+	if (strcmp(x->via, "pptp") == 0)
 		return FOLLOWUP_PPTP;
 	return FOLLOWUP_NONE;
 }

@@ -24,6 +24,7 @@
 #include "eve.h"
 #include "flow_table.h"
 #include "infer.h"
+#include "intern.h"
 #include "knowledge.h"
 #include "report.h"
 #include "alertlimit.h"
@@ -948,6 +949,7 @@ int main(int argc, char **argv)
 	if (r.report_tmp)
 		unlink(report_tmp);
 	knowledge_free(r.know);
+	intern_free_all(); /* every flow has ended: no side record points into it any more */
 	free(o.bpf);
 	free(o.files);
 	free(o.from_eve);

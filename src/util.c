@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "flow_ext.h"
+#include "intern.h"
 #include "util.h"
 
 const char *addr_to_str(uint8_t family, const uint8_t *addr, char *buf, size_t len)
@@ -72,6 +73,13 @@ const char *ip_proto_name(uint8_t proto, char *buf, size_t len)
 	}
 }
 
+/* A string of the side record: its own copy is freed, a shared one stays */
+static void str_free(const char *p)
+{
+	if (p && !intern_owns(p))
+		free((char *)p);
+}
+
 struct flow_ext *flow_ext_get(struct flow *f)
 {
 	if (!f->ext)
@@ -84,18 +92,24 @@ void flow_ext_free(struct flow *f)
 	struct flow_ext *x = f->ext;
 	if (!x)
 		return;
-	free(x->http_method);
-	free(x->http_url);
-	free(x->http_host);
-	free(x->http_user_agent);
-	free(x->tls_sni);
-	free(x->smb_share);
+	const char *strs[] = { x->http_method, x->http_url, x->http_host, x->http_user_agent, x->tls_sni, x->smb_share };
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		str_free(strs[i]);
 	for (int i = 0; x->parsers && i < PARSER_SLOTS; i++)
 		if (x->parsers[i].state && x->parsers[i].free)
 			x->parsers[i].free(x->parsers[i].state);
 	free(x->parsers);
+	free(x->followup);
 	free(x);
 	f->ext = NULL;
+}
+
+struct flow_followup *flow_ext_followup(struct flow *f)
+{
+	struct flow_ext *x = flow_ext_get(f);
+	if (x && !x->followup)
+		x->followup = calloc(1, sizeof *x->followup);
+	return x ? x->followup : NULL;
 }
 
 void *flow_ext_parser(const struct flow *f, int slot)
@@ -137,16 +151,20 @@ void flow_ext_free_parsers(struct flow *f)
 	}
 }
 
-bool flow_ext_set_str(char **dst, const char *s, size_t n)
+bool flow_ext_set_str(const char **dst, const char *s, size_t n)
 {
 	if (n > FLOW_EXT_STR_MAX)
 		n = FLOW_EXT_STR_MAX;
-	char *c = malloc(n + 1);
-	if (!c)
-		return false;
-	memcpy(c, s, n);
-	c[n] = '\0';
-	free(*dst);
-	*dst = c;
+	const char *shared = intern(s, n);
+	if (!shared) {
+		char *c = malloc(n + 1);
+		if (!c)
+			return false;
+		memcpy(c, s, n);
+		c[n] = '\0';
+		shared = c;
+	}
+	str_free(*dst);
+	*dst = shared;
 	return true;
 }

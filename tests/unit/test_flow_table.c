@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "flow_ext.h"
 #include "flow_table.h"
 
 static const uint32_t timeouts[TMO_COUNT] = {
@@ -218,4 +219,15 @@ Test(flow_table, unanswered_flows_are_evicted_before_conversations)
 	}
 	cr_assert_eq(e.ids[0], 100, "the oldest unanswered flow goes first");
 	flow_table_free(ft);
+}
+
+/* The memory target: a flow whose detection has ended keeps its record and, when it has HTTP, TLS or SMB fields,
+ * a side record (strings shared or counted apart); with the allocator's 16 bytes of header and rounding the two
+ * stay within 256 bytes. */
+Test(flow_table, an_ended_flow_costs_at_most_256_bytes)
+{
+	size_t side = (sizeof(struct flow_ext) + 8 + 15) / 16 * 16; /* glibc's chunk: size + header, 16-aligned */
+	cr_assert_leq(flow_table_record_size() + side, 256, "record %zu + side record %zu", flow_table_record_size(),
+		      side);
+	cr_assert_leq(flow_table_record_size(), 160);
 }
