@@ -286,6 +286,7 @@ const char *flow_app_proto(const struct flow *f)
 	case APP_SMB: return "smb";
 	case APP_DCERPC: return "dcerpc";
 	case APP_WOL: return "wol";
+	case APP_DNS: return "dns";
 	default: return dpi_app_proto(f);
 	}
 }

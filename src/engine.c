@@ -10,6 +10,7 @@
 
 #include "defaults.h"
 #include "alertlimit.h"
+#include "dns.h"
 #include "dpi.h"
 #include "evidence.h"
 #include "engine.h"
@@ -421,7 +422,13 @@ static void inspect_own(struct engine *e, struct flow *f, const struct packet *p
 			tls_inspect(f, p, dir);
 		if (first && dir == DIR_TO_SERVER && f->app_proof == APP_NONE && smb_looks_like(p->payload, p->payload_len))
 			f->app_proof = APP_SMB;
+		if (first && dir == DIR_TO_SERVER && flow_dst_port(f) == 53 && dns_is_tcp_query(p->payload, p->payload_len))
+			f->app_proof = APP_DNS;
 	}
+	/* DNS's own port: a query is DNS (the other DNS-shaped protocols, mDNS, LLMNR and NetBIOS, have theirs) */
+	if (f->key.ip_proto == 17 && dir == DIR_TO_SERVER && f->pkts[DIR_TO_SERVER] == 1 && !f->pkts[DIR_TO_CLIENT] &&
+	    flow_dst_port(f) == 53 && dns_is_query(p->payload, p->payload_len))
+		f->app_proof = APP_DNS;
 	if (e->cfg.knowledge && f->app_proof != APP_TLS && f->inspected <= INSPECT_MAX_PACKETS)
 		http_inspect(e->cfg.knowledge->http_methods, f, p, dir);
 	if (f->key.ip_proto == 17 && dir == DIR_TO_SERVER && p->payload_len && f->inspected <= INSPECT_MAX_PACKETS)

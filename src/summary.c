@@ -253,7 +253,7 @@ void summary_flow(struct summary *s, const struct engine *e, const struct flow *
 	if (f->app_proof && !dpi_proven(f)) {
 		static const char *const own[] = { [APP_HTTP] = "HTTP (cmflow)", [APP_TLS] = "TLS (cmflow)",
 						   [APP_SMB] = "SMB (cmflow)", [APP_DCERPC] = "DCE/RPC (cmflow)",
-						   [APP_WOL] = "Wake On LAN (cmflow)" };
+						   [APP_WOL] = "Wake On LAN (cmflow)", [APP_DNS] = "DNS (cmflow)" };
 		if (f->app_proof < sizeof own / sizeof own[0] && own[f->app_proof])
 			n = own[f->app_proof];
 	}

@@ -1,6 +1,6 @@
 #!/bin/bash
 # cmflow's own proof of the application protocol (the flows it decides without nDPI) against tshark's dissection:
-# TLS (ClientHello, server name, the version the ServerHello chose), SMB, HTTP and DCE/RPC on public captures of
+# TLS (ClientHello, server name, the version the ServerHello chose), SMB, HTTP, DCE/RPC and DNS on captures of
 # real traffic and on the lab captures. Every flow cmflow proved itself must be what tshark decodes in the flow's
 # first payloads; every flow whose first client payload tshark decodes as a ClientHello must be proven TLS; every
 # server name and version cmflow reports must be tshark's.
@@ -13,15 +13,15 @@ for c in ndpi__http_ipv6.pcap pcapplusplus__many_interfaces-1.pcapng ndpi__443-c
 	zeek__smb311.pcap zeek__smb2readwrite.pcap zeek__smb1.pcap suricata-verify__smb1_osx.pcap \
 	pcap-attack__LM_psexec_smb_dcerpc_epm_svcctl.pcapng pcap-attack__Discovery_impacket_rpcdump.pcapng \
 	zeek__dce_rpc_netlogon.pcapng ndpi__dcerpc.pcap scapy__dcerpc_msnrpc.pcapng zeek__methods.pcap \
-	arkime__http-content-gzip.pcap; do
+	arkime__http-content-gzip.pcap ndpi__dns_fragmented.pcap zeek__ipv6-fragmented-dns.pcap arkime__nbns.pcap; do
 	[ -e "$PCAPS/public/$c" ] && caps+=("public/$c")
 done
 
 for c in "${caps[@]}"; do
 	name=$(basename "$c")
 	"$CMFLOW" -q -r "$PCAPS/$c" -S "$SRCDIR/signatures" --eve "$tmp/$name.json" 2>/dev/null
-	tshark -n -r "$PCAPS/$c" -Y 'tcp.len > 0' -T fields -E separator=/t -e ip.src -e ipv6.src -e tcp.srcport \
-		-e ip.dst -e ipv6.dst -e tcp.dstport -e frame.protocols -e tls.handshake.type \
+	tshark -n -r "$PCAPS/$c" -Y 'tcp.len > 0 || (udp && !icmp && !icmpv6)' -T fields -E separator=/t -e ip.src \
+		-e ipv6.src -e tcp.srcport -e udp.srcport -e ip.dst -e ipv6.dst -e tcp.dstport -e udp.dstport -e frame.protocols -e tls.handshake.type \
 		-e tls.handshake.extensions_server_name -e tls.handshake.version -e tls.handshake.extensions.supported_version \
 		2>/dev/null >"$tmp/$name.tsv"
 	echo "$name"
@@ -32,33 +32,32 @@ import json, sys
 
 tmp = sys.argv[1]
 # tshark's protocol names of each of cmflow's own proofs
-WORDS = {"tls": ("tls", "ssl"), "smb": ("smb", "smb2"), "http": ("http",), "dcerpc": ("dcerpc",)}
+WORDS = {"tls": ("tls", "ssl"), "smb": ("smb", "smb2"), "http": ("http",), "dcerpc": ("dcerpc",), "dns": ("dns",)}
 stats = {"proven": 0, "hello": 0, "sni": 0, "version": 0}
 for name in map(str.strip, open(f"{tmp}/list")):
     first, answer, sni, version = {}, {}, {}, {}
     for line in open(f"{tmp}/{name}.tsv"):
-        f = line.rstrip("\n").split("\t")
-        src, dst = f[0] or f[1], f[3] or f[4]
-        a, b = (src, f[2]), (dst, f[5])
-        key = (min(a, b), max(a, b))
-        protos = f[6].split(":")
-        types = f[7].split(",")
+        (ip4s, ip6s, tsp, usp, ip4d, ip6d, tdp, udp_, protos, types, server_name, hs_version,
+         supported) = line.rstrip("\n").split("\t")
+        a, b = (ip4s or ip6s, tsp or usp), (ip4d or ip6d, tdp or udp_)
+        key = ("TCP" if tsp else "UDP", min(a, b), max(a, b))
+        protos, types = protos.split(":"), types.split(",")
         if key not in first:
             first[key] = (a, protos, "1" in types)
             answer[key] = []
         if len(answer[key]) < 2:
             answer[key].append(protos)
-        if "1" in types and f[8] and (a, b) not in sni:
-            sni[(a, b)] = f[8]
+        if "1" in types and server_name and (a, b) not in sni:
+            sni[(a, b)] = server_name
         if "2" in types and (b, a) not in version:
-            chosen = f[10].split(",")[0] if f[10] else f[9].split(",")[-1]
+            chosen = supported.split(",")[0] if supported else hs_version.split(",")[-1]
             version[(b, a)] = int(chosen, 16)
     names = {0x0300: "SSLv3", 0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
     flows = {}
     for e in map(json.loads, open(f"{tmp}/{name}.json")):
-        if e["event_type"] == "flow" and e["proto"] == "TCP":
+        if e["event_type"] == "flow" and e["proto"] in ("TCP", "UDP"):
             a, b = (e["src_ip"], str(e["src_port"])), (e["dest_ip"], str(e["dest_port"]))
-            flows[(min(a, b), max(a, b))] = (a, b, e)
+            flows[(e["proto"], min(a, b), max(a, b))] = (a, b, e)
     for key, (a, b, e) in flows.items():
         app = e.get("app_proto")
         where = f"{name} {a[0]}:{a[1]} -> {b[0]}:{b[1]}"

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns.h"
 #include "followup.h"
 #include "http.h"
 #include "payload.h"
@@ -39,6 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (smb2_tree_connect_share(data, size, share, sizeof share) && strlen(share) >= sizeof share)
 		abort();
 	smb_looks_like(data, size);
+	dns_is_query(data, size);
+	dns_is_tcp_query(data, size);
 	struct tls_hello th;
 	if (tls_parse_client_hello(data, size, &th) && strnlen(th.sni, sizeof th.sni) >= sizeof th.sni)
 		abort();
