@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define JSON_MAX_DEPTH 16
 
@@ -28,14 +29,51 @@ void json_reset(struct json *j);           /* empties the buffer, keeps its memo
 void json_free(struct json *j);
 bool json_failed(const struct json *j);
 
-void json_open_object(struct json *j, const char *key);  /* key NULL inside an array or at the top */
-void json_close_object(struct json *j);
-void json_open_array(struct json *j, const char *key);
-void json_close_array(struct json *j);
+/* The members' writers take the key's length: the inline wrappers below count it, at compile time for the
+ * literal keys every caller passes. key NULL inside an array or at the top. */
+void json_open_object_n(struct json *j, const char *key, size_t klen);
+void json_open_array_n(struct json *j, const char *key, size_t klen);
+void json_strn_n(struct json *j, const char *key, size_t klen, const char *s, size_t n);
+void json_uint_n(struct json *j, const char *key, size_t klen, uint64_t v);
+void json_bool_n(struct json *j, const char *key, size_t klen, bool v);
 
-void json_str(struct json *j, const char *key, const char *s);
-void json_strn(struct json *j, const char *key, const char *s, size_t n);
-void json_uint(struct json *j, const char *key, uint64_t v);
+static inline size_t json_keylen(const char *key)
+{
+	return key ? strlen(key) : 0;
+}
+
+static inline void json_open_object(struct json *j, const char *key)
+{
+	json_open_object_n(j, key, json_keylen(key));
+}
+
+static inline void json_open_array(struct json *j, const char *key)
+{
+	json_open_array_n(j, key, json_keylen(key));
+}
+
+static inline void json_strn(struct json *j, const char *key, const char *s, size_t n)
+{
+	json_strn_n(j, key, json_keylen(key), s, n);
+}
+
+static inline void json_str(struct json *j, const char *key, const char *s)
+{
+	json_strn_n(j, key, json_keylen(key), s ? s : "", s ? strlen(s) : 0);
+}
+
+static inline void json_uint(struct json *j, const char *key, uint64_t v)
+{
+	json_uint_n(j, key, json_keylen(key), v);
+}
+
+static inline void json_bool(struct json *j, const char *key, bool v)
+{
+	json_bool_n(j, key, json_keylen(key), v);
+}
+
+void json_close_object(struct json *j);
+void json_close_array(struct json *j);
 void json_int(struct json *j, const char *key, int64_t v);
 void json_bool(struct json *j, const char *key, bool v);
 void json_double(struct json *j, const char *key, double v);

@@ -96,6 +96,9 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return 0;
 }
 
+/* printable ASCII that JSON takes as it is: not a control, not '"' or '\\', not the start of UTF-8 */
+static const bool plain[256] = { [0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7f] = true };
+
 void json_escape(struct json *j, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -105,7 +108,7 @@ void json_escape(struct json *j, const char *str, size_t n)
 	while (i < n) {
 		size_t run = i;
 		/* copy plain ASCII runs in one go */
-		while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\')
+		while (run < n && plain[s[run]])
 			run++;
 		if (run > i) {
 			put(j, (const char *)s + i, run - i);
@@ -144,7 +147,7 @@ void json_escape(struct json *j, const char *str, size_t n)
 }
 
 /* The comma before a member, and its key. Keys are cmflow's own names, never packet bytes: written as they are. */
-static void member(struct json *j, const char *key)
+static void member(struct json *j, const char *key, size_t klen)
 {
 	if (j->depth > 0) {
 		if (j->need_comma[j->depth])
@@ -152,66 +155,62 @@ static void member(struct json *j, const char *key)
 		j->need_comma[j->depth] = true;
 	}
 	if (key) {
-		size_t n = strlen(key);
-		if (!reserve(j, n + 3))
+		if (!reserve(j, klen + 3))
 			return;
 		char *o = j->buf + j->len;
 		o[0] = '"';
-		memcpy(o + 1, key, n);
-		o[n + 1] = '"';
-		o[n + 2] = ':';
-		j->len += n + 3;
+		memcpy(o + 1, key, klen);
+		o[klen + 1] = '"';
+		o[klen + 2] = ':';
+		j->len += klen + 3;
 	}
 }
 
-void json_open_object(struct json *j, const char *key)
+static void open_(struct json *j, const char *key, size_t klen, char c)
 {
-	member(j, key);
-	putc_(j, '{');
+	member(j, key, klen);
+	putc_(j, c);
 	if (j->depth + 1 >= JSON_MAX_DEPTH) {
 		j->failed = true;
 		return;
 	}
 	j->need_comma[++j->depth] = false;
+}
+
+void json_open_object_n(struct json *j, const char *key, size_t klen)
+{
+	open_(j, key, klen, '{');
+}
+
+void json_open_array_n(struct json *j, const char *key, size_t klen)
+{
+	open_(j, key, klen, '[');
+}
+
+static void close_(struct json *j, char c)
+{
+	putc_(j, c);
+	if (j->depth > 0)
+		j->depth--;
 }
 
 void json_close_object(struct json *j)
 {
-	putc_(j, '}');
-	if (j->depth > 0)
-		j->depth--;
-}
-
-void json_open_array(struct json *j, const char *key)
-{
-	member(j, key);
-	putc_(j, '[');
-	if (j->depth + 1 >= JSON_MAX_DEPTH) {
-		j->failed = true;
-		return;
-	}
-	j->need_comma[++j->depth] = false;
+	close_(j, '}');
 }
 
 void json_close_array(struct json *j)
 {
-	putc_(j, ']');
-	if (j->depth > 0)
-		j->depth--;
+	close_(j, ']');
 }
 
-void json_strn(struct json *j, const char *key, const char *s, size_t n)
+void json_strn_n(struct json *j, const char *key, size_t klen, const char *s, size_t n)
 {
-	member(j, key);
+	member(j, key, klen);
 	json_escape(j, s, n);
 }
 
-void json_str(struct json *j, const char *key, const char *s)
-{
-	json_strn(j, key, s ? s : "", s ? strlen(s) : 0);
-}
-
-void json_uint(struct json *j, const char *key, uint64_t v)
+void json_uint_n(struct json *j, const char *key, size_t klen, uint64_t v)
 {
 	char b[24]; /* digits from the end: several per flow event, printf's parsing showed in profiles */
 	size_t i = sizeof b;
@@ -219,34 +218,34 @@ void json_uint(struct json *j, const char *key, uint64_t v)
 		b[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	member(j, key);
+	member(j, key, klen);
 	put(j, b + i, sizeof b - i);
+}
+
+void json_bool_n(struct json *j, const char *key, size_t klen, bool v)
+{
+	member(j, key, klen);
+	put(j, v ? "true" : "false", v ? 4 : 5);
 }
 
 void json_int(struct json *j, const char *key, int64_t v)
 {
 	char b[24];
 	int n = snprintf(b, sizeof b, "%lld", (long long)v);
-	member(j, key);
+	member(j, key, json_keylen(key));
 	put(j, b, (size_t)n);
-}
-
-void json_bool(struct json *j, const char *key, bool v)
-{
-	member(j, key);
-	put(j, v ? "true" : "false", v ? 4 : 5);
 }
 
 void json_double(struct json *j, const char *key, double v)
 {
 	char b[40];
 	int n = snprintf(b, sizeof b, "%.6g", v);
-	member(j, key);
+	member(j, key, json_keylen(key));
 	put(j, b, (size_t)n);
 }
 
 void json_null(struct json *j, const char *key)
 {
-	member(j, key);
+	member(j, key, json_keylen(key));
 	put(j, "null", 4);
 }
