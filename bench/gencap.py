@@ -8,7 +8,7 @@ KIND bulk:  a ConfigMgr-shaped capture of about 1.3 M packets and 60 k flows: cl
 KIND short: about 2 M packets in 300 k short flows of the same kinds (no bulk transfers).
 
 Payloads are well-formed enough for the parsers and nDPI to do their real work: HTTP request lines and headers,
-TLS ClientHello with SNI, SMB2 NEGOTIATE, DCE/RPC binds, DNS queries."""
+TLS ClientHello with SNI, SMB2 NEGOTIATE, DCE/RPC binds, DNS queries, Kerberos AS-REQ and AS-REP (RFC 4120 DER)."""
 import os
 import random
 import struct
@@ -119,6 +119,46 @@ def dns_query(qid, name):
     return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + q + struct.pack("!HH", 1, 1)
 
 
+def der(tag, content):
+    """A DER element (X.690): tag, definite length, content."""
+    n = len(content)
+    length = bytes([n]) if n < 128 else b"\x81" + bytes([n]) if n < 256 else b"\x82" + struct.pack("!H", n)
+    return bytes([tag]) + length + content
+
+
+def der_int(v):
+    return der(0x02, v.to_bytes((v.bit_length() + 8) // 8, "big", signed=True))
+
+
+def krb_string(s):
+    return der(0x1b, s.encode())
+
+
+def krb_principal(name_type, names):
+    return der(0x30, der(0xa0, der_int(name_type)) + der(0xa1, der(0x30, b"".join(krb_string(n) for n in names))))
+
+
+def krb_as_req(user, realm, nonce):
+    """RFC 4120 AS-REQ (APPLICATION 10) as a Windows client sends it first: no pre-authentication yet."""
+    body = der(0x30, der(0xa0, der(0x03, b"\x00\x40\x81\x00\x10")) + der(0xa1, krb_principal(1, [user])) +
+               der(0xa2, krb_string(realm)) + der(0xa3, krb_principal(2, ["krbtgt", realm])) +
+               der(0xa5, der(0x18, b"20370913024805Z")) + der(0xa7, der_int(nonce)) +
+               der(0xa8, der(0x30, der_int(18) + der_int(17) + der_int(23))))
+    msg = der(0x6a, der(0x30, der(0xa1, der_int(5)) + der(0xa2, der_int(10)) + der(0xa4, body)))
+    return struct.pack("!I", len(msg)) + msg
+
+
+def krb_as_rep(user, realm, size):
+    """RFC 4120 AS-REP (APPLICATION 11): the ticket and the encrypted part are opaque filler of about size bytes."""
+    ticket = der(0x61, der(0x30, der(0xa0, der_int(5)) + der(0xa1, krb_string(realm)) +
+                          der(0xa2, krb_principal(2, ["krbtgt", realm])) +
+                          der(0xa3, der(0x30, der(0xa0, der_int(18)) + der(0xa2, der(0x04, bytes(size // 2)))))))
+    enc = der(0x30, der(0xa0, der_int(18)) + der(0xa2, der(0x04, bytes(size // 3))))
+    msg = der(0x6b, der(0x30, der(0xa0, der_int(5)) + der(0xa1, der_int(11)) + der(0xa3, krb_string(realm)) +
+                        der(0xa4, krb_principal(1, [user])) + der(0xa5, ticket) + der(0xa6, enc)))
+    return struct.pack("!I", len(msg)) + msg
+
+
 def ip(a, b, c, d):
     return bytes((a, b, c, d))
 
@@ -176,8 +216,9 @@ def conversation(w, rnd, kind, bulk):
     elif kind == "krb":
         c = Tcp(w, cli, DC, sport, 88, rnd)
         c.open()
-        c.send(True, struct.pack("!I", 300) + b"\x6a\x82\x01\x28" + bytes(296))
-        c.send(False, struct.pack("!I", 1200) + b"\x6b\x82\x04\xac" + bytes(1196))
+        user = f"client{sport}"
+        c.send(True, krb_as_req(user, "ABC.EXAMPLE", rnd.getrandbits(31)))
+        c.send(False, krb_as_rep(user, "ABC.EXAMPLE", 1100))
         c.close()
     elif kind == "rpc":
         c = Tcp(w, SS, cli, sport, 135, rnd)

@@ -71,6 +71,7 @@ struct flow {
 	uint16_t rule;                  /* matched rule index + 1, 0 = none (set at the end) */
 	uint8_t verdict;
 	uint8_t payload;                /* enum payload_kind of the first TCP payload */
+	uint32_t bucket;                /* the flow table's hash chain (kept: unlinking need not hash again) */
 	struct ndpi_flow_struct *ndpi;
 	struct flow_ext *ext;
 };

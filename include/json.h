@@ -62,6 +62,15 @@ static inline void json_str(struct json *j, const char *key, const char *s)
 	json_strn_n(j, key, json_keylen(key), s ? s : "", s ? strlen(s) : 0);
 }
 
+/* A string cmflow wrote itself (a timestamp, an address, a name of its own): no quote, backslash or control
+ * character, so it is written without escaping. */
+void json_plain_n(struct json *j, const char *key, size_t klen, const char *s, size_t n);
+
+static inline void json_plain(struct json *j, const char *key, const char *s)
+{
+	json_plain_n(j, key, json_keylen(key), s, strlen(s));
+}
+
 static inline void json_uint(struct json *j, const char *key, uint64_t v)
 {
 	json_uint_n(j, key, json_keylen(key), v);

@@ -124,17 +124,17 @@ void eve_flow_head(struct json *j, const struct engine *e, const struct flow *f,
 	char ts[TS_STR_MAX], a[ADDR_STR_MAX], pn[8];
 	(void)e;
 	json_open_object(j, NULL);
-	json_str(j, "timestamp", ts_to_eve(ts_us, ts, sizeof ts));
+	json_plain(j, "timestamp", ts_to_eve(ts_us, ts, sizeof ts));
 	json_uint(j, "flow_id", f->id);
-	json_str(j, "event_type", event_type);
-	json_str(j, "src_ip", addr_to_str(f->key.family, flow_src_addr(f), a, sizeof a));
+	json_plain(j, "event_type", event_type);
+	json_plain(j, "src_ip", addr_to_str(f->key.family, flow_src_addr(f), a, sizeof a));
 	bool ports = f->key.ip_proto == 6 || f->key.ip_proto == 17 || f->key.ip_proto == 132;
 	if (ports)
 		json_uint(j, "src_port", flow_src_port(f));
-	json_str(j, "dest_ip", addr_to_str(f->key.family, flow_dst_addr(f), a, sizeof a));
+	json_plain(j, "dest_ip", addr_to_str(f->key.family, flow_dst_addr(f), a, sizeof a));
 	if (ports)
 		json_uint(j, "dest_port", flow_dst_port(f));
-	json_str(j, "proto", ip_proto_name(f->key.ip_proto, pn, sizeof pn));
+	json_plain(j, "proto", ip_proto_name(f->key.ip_proto, pn, sizeof pn));
 	if (f->key.vlan[0] || f->key.vlan[1]) {
 		json_open_array(j, "vlan");
 		json_uint(j, NULL, f->key.vlan[0]);
@@ -146,7 +146,7 @@ void eve_flow_head(struct json *j, const struct engine *e, const struct flow *f,
 		json_uint(j, "icmp_type", f->icmp_type);
 	const char *app = flow_app_proto(f);
 	if (app)
-		json_str(j, "app_proto", app);
+		json_plain(j, "app_proto", app);
 }
 
 static const char *state_name(const struct flow *f)
@@ -232,7 +232,7 @@ static void write_label(struct json *j, const struct ruleset *rs, const struct f
 		write_roles(j, "dest_roles_inferred", &rs->roles, lab->dst_inferred);
 	if (lab->site)
 		json_str(j, "site", lab->site->code);
-	json_str(j, "verdict", verdict_name(lab->verdict.verdict));
+	json_plain(j, "verdict", verdict_name(lab->verdict.verdict));
 	json_open_array(j, "reasons");
 	for (unsigned i = 0; i < lab->verdict.nfindings; i++)
 		json_str(j, NULL, lab->verdict.findings[i]->id);
@@ -241,8 +241,8 @@ static void write_label(struct json *j, const struct ruleset *rs, const struct f
 		return;
 	const struct rule *r = lab->match.best;
 	json_str(j, "service", r->service);
-	json_str(j, "rule", r->id);
-	json_str(j, "source_row", r->row);
+	json_plain(j, "rule", r->id);
+	json_plain(j, "source_row", r->row);
 	json_str(j, "label", r->label);
 	if (lab->match.reversed)
 		json_str(j, "direction", "reversed");
@@ -262,7 +262,7 @@ static void write_configmgr_fields(struct json *j, const struct engine *e, const
 	if (lab && e->cfg.knowledge && e->cfg.knowledge->rules)
 		write_label(j, e->cfg.knowledge->rules, lab);
 	if (f->payload)
-		json_str(j, "payload", payload_kind_name(f->payload));
+		json_plain(j, "payload", payload_kind_name(f->payload));
 	if (f->key.ip_proto == 17 && mcast_is_group(f->key.family, flow_dst_addr(f)))
 		write_multicast(j, e, f);
 	const struct flow_followup *fu = x ? x->followup : NULL;
@@ -366,7 +366,7 @@ void eve_alerts(struct eve *ev, struct json *j, const struct engine *e, const st
 		json_uint(j, "pkts_toclient", f->pkts[DIR_TO_CLIENT]);
 		json_uint(j, "bytes_toserver", f->bytes[DIR_TO_SERVER]);
 		json_uint(j, "bytes_toclient", f->bytes[DIR_TO_CLIENT]);
-		json_str(j, "start", ts_to_eve(f->ts_first, ts, sizeof ts));
+		json_plain(j, "start", ts_to_eve(f->ts_first, ts, sizeof ts));
 		json_close_object(j);
 		json_open_object(j, "configmgr");
 		write_configmgr_fields(j, e, f, lab);
@@ -386,8 +386,8 @@ void eve_config_alert(struct eve *ev, uint64_t ts_us, const struct finding_kind 
 	struct json *j = &ev->j;
 	json_reset(j);
 	json_open_object(j, NULL);
-	json_str(j, "timestamp", ts_to_eve(ts_us, ts, sizeof ts));
-	json_str(j, "event_type", "alert");
+	json_plain(j, "timestamp", ts_to_eve(ts_us, ts, sizeof ts));
+	json_plain(j, "event_type", "alert");
 	json_open_object(j, "alert");
 	json_str(j, "action", "allowed");
 	json_uint(j, "gid", 1);
@@ -398,7 +398,7 @@ void eve_config_alert(struct eve *ev, uint64_t ts_us, const struct finding_kind 
 	json_uint(j, "severity", kind->severity);
 	json_close_object(j);
 	json_open_object(j, "configmgr");
-	json_str(j, "verdict", verdict_name((enum verdict)kind->verdict));
+	json_plain(j, "verdict", verdict_name((enum verdict)kind->verdict));
 	json_open_array(j, "reasons");
 	json_str(j, NULL, kind->id);
 	json_close_array(j);
@@ -413,8 +413,8 @@ void eve_wol_frame(struct eve *ev, struct json *j, const struct packet *p, const
 	char ts[TS_STR_MAX], mac[18];
 	json_reset(j);
 	json_open_object(j, NULL);
-	json_str(j, "timestamp", ts_to_eve(p->ts_us, ts, sizeof ts));
-	json_str(j, "event_type", "wol");
+	json_plain(j, "timestamp", ts_to_eve(p->ts_us, ts, sizeof ts));
+	json_plain(j, "event_type", "wol");
 	json_open_object(j, "ether");
 	json_str(j, "src_mac", wol_mac_str(p->eth_src, mac, sizeof mac));
 	json_str(j, "dest_mac", wol_mac_str(p->eth_dst, mac, sizeof mac));
@@ -449,18 +449,18 @@ void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const stru
 	json_uint(j, "pkts_toclient", f->pkts[DIR_TO_CLIENT]);
 	json_uint(j, "bytes_toserver", f->bytes[DIR_TO_SERVER]);
 	json_uint(j, "bytes_toclient", f->bytes[DIR_TO_CLIENT]);
-	json_str(j, "start", ts_to_eve(f->ts_first, ts, sizeof ts));
-	json_str(j, "end", ts_to_eve(f->ts_last, ts, sizeof ts));
+	json_plain(j, "start", ts_to_eve(f->ts_first, ts, sizeof ts));
+	json_plain(j, "end", ts_to_eve(f->ts_last, ts, sizeof ts));
 	json_uint(j, "age", (f->ts_last - f->ts_first) / 1000000u);
-	json_str(j, "state", state_name(f));
-	json_str(j, "reason", reason_name(f));
+	json_plain(j, "state", state_name(f));
+	json_plain(j, "reason", reason_name(f));
 	json_bool(j, "alerted", (f->flags & FLOW_F_ALERTED) != 0);
 	json_close_object(j);
 
 	if (f->ndpi_master || f->ndpi_app || f->ndpi_confidence) {
 		json_open_object(j, "ndpi");
 		json_str(j, "protocol", dpi_name(e->dpi, f, name, sizeof name));
-		json_str(j, "confidence", dpi_confidence_name(f));
+		json_plain(j, "confidence", dpi_confidence_name(f));
 		json_bool(j, "proven", dpi_proven(f));
 		json_close_object(j);
 	}
@@ -492,8 +492,8 @@ void eve_stats(struct eve *ev, const struct run_stats *rs, uint64_t ts_us)
 
 	json_reset(j);
 	json_open_object(j, NULL);
-	json_str(j, "timestamp", ts_to_eve(ts_us, ts, sizeof ts));
-	json_str(j, "event_type", "stats");
+	json_plain(j, "timestamp", ts_to_eve(ts_us, ts, sizeof ts));
+	json_plain(j, "event_type", "stats");
 	json_open_object(j, "stats");
 	if (rs->live) {
 		json_open_object(j, "capture");

@@ -140,9 +140,8 @@ static void list_append(struct flow_table *ft, struct flow *f, enum tmo_class cl
 
 static void chain_unlink(struct flow_table *ft, struct flow *f)
 {
-	uint64_t h = flow_table_hash(ft, &f->key) & ft->bucket_mask;
 	uint32_t me = link_of(ft, f);
-	uint32_t *pp = &ft->buckets[h];
+	uint32_t *pp = &ft->buckets[f->bucket];
 	while (*pp != NIL && *pp != me)
 		pp = &at(ft, *pp)->hnext;
 	if (*pp == me)
@@ -232,6 +231,7 @@ struct flow *flow_table_get(struct flow_table *ft, const struct flow_key *key, u
 	ft->next_id += ft->id_stride;
 	f->ts_first = f->ts_last = now_us;
 	f->hnext = ft->buckets[b];
+	f->bucket = (uint32_t)b;
 	ft->buckets[b] = link_of(ft, f);
 	uint8_t cls = key->ip_proto == 6 ? TMO_TCP_NEW
 		    : key->ip_proto == 17 ? TMO_UDP_NEW

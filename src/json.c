@@ -210,6 +210,18 @@ void json_strn_n(struct json *j, const char *key, size_t klen, const char *s, si
 	json_escape(j, s, n);
 }
 
+void json_plain_n(struct json *j, const char *key, size_t klen, const char *s, size_t n)
+{
+	member(j, key, klen);
+	if (!reserve(j, n + 2))
+		return;
+	char *o = j->buf + j->len;
+	o[0] = '"';
+	memcpy(o + 1, s, n);
+	o[n + 1] = '"';
+	j->len += n + 2;
+}
+
 void json_uint_n(struct json *j, const char *key, size_t klen, uint64_t v)
 {
 	char b[24]; /* digits from the end: several per flow event, printf's parsing showed in profiles */
