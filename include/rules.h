@@ -61,12 +61,24 @@ struct rule_ends {
 	bool multicast;
 };
 
+#define RULES_MAX 1024
+#define RULE_WORDS (RULES_MAX / 64)
+
+/* Rules by role: bit i of by_from[role][i / 64] is set when rule i has the role among its FROM roles (by_to the
+ * same for TO), so that a flow's candidate rules are a few ORs and ANDs of the roles of its ends. */
+struct rule_index {
+	uint64_t by_from[ROLES_MAX][RULE_WORDS], by_to[ROLES_MAX][RULE_WORDS];
+	uint64_t multicast[RULE_WORDS];
+	unsigned words;
+};
+
 struct ruleset {
 	struct roles roles;
 	struct rule *rules;
 	unsigned n;
 	unsigned nafter;        /* rules with after= (their sessions announce them) */
 	struct rule_ends *ends; /* ends[i] of rules[i] */
+	struct rule_index *index;
 	char *path;
 };
 

@@ -82,7 +82,7 @@ static void unlink_slot(struct expect_table *t, uint32_t i)
 	if (*p == i)
 		*p = t->slots[i].next;
 	t->slots[i].used = false;
-	t->st.active--;
+	__atomic_sub_fetch(&t->st.active, 1, __ATOMIC_RELAXED); /* read without the lock by expect_match */
 }
 
 static bool same_target(const struct expectation *a, const struct expectation *b)
@@ -122,7 +122,7 @@ void expect_add(struct expect_table *t, const struct expectation *e, uint64_t no
 	t->slots[i].used = true;
 	t->buckets[b] = i;
 	t->st.added++;
-	t->st.active++;
+	__atomic_add_fetch(&t->st.active, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -131,6 +131,9 @@ bool expect_match(struct expect_table *t, uint8_t family, const uint8_t *dst, ui
 {
 	size_t alen = family == 4 ? 4 : 16;
 	bool found = false;
+	/* most flows are not announced, and most of the time nothing is: no lock, no hash then */
+	if (!__atomic_load_n(&t->st.active, __ATOMIC_RELAXED))
+		return false;
 	pthread_mutex_lock(&t->lock);
 	uint32_t b = bucket_of(t, family, dst, dport, proto);
 	for (uint32_t i = t->buckets[b], next; i != NIL && !found; i = next) {

@@ -198,6 +198,8 @@ static bool parse_rule(struct line_parse *ps, struct ruleset *rs, char **w, int 
 			return line_fail(ps, w[i], "unknown rule option");
 		}
 	}
+	if (rs->n == RULES_MAX)
+		return line_fail(ps, NULL, "too many rules (%u at most)", RULES_MAX);
 	struct rule *grown = realloc(rs->rules, (rs->n + 1) * sizeof *grown);
 	if (!grown)
 		return line_fail(ps, NULL, "out of memory");
@@ -276,12 +278,23 @@ struct ruleset *rules_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: no rules", path);
 		ok = false;
 	}
-	if (ok && !(rs->ends = calloc(rs->n, sizeof *rs->ends)))
+	if (ok && (!(rs->ends = calloc(rs->n, sizeof *rs->ends)) || !(rs->index = calloc(1, sizeof *rs->index))))
 		ok = false;
+	if (ok)
+		rs->index->words = (rs->n + 63) / 64;
 	for (unsigned i = 0; ok && i < rs->n; i++) {
 		struct rule *r = &rs->rules[i];
 		char buf[512];
 		rs->ends[i] = (struct rule_ends){ r->from, r->to, r->multicast };
+		uint64_t bit = (uint64_t)1 << (i % 64);
+		for (unsigned k = 0; k < rs->roles.n; k++) {
+			if (r->from & ROLE_BIT(k))
+				rs->index->by_from[k][i / 64] |= bit;
+			if (r->to & ROLE_BIT(k))
+				rs->index->by_to[k][i / 64] |= bit;
+		}
+		if (r->multicast)
+			rs->index->multicast[i / 64] |= bit;
 		if (!(r->label = strdup(rule_label(rs, r, buf, sizeof buf))))
 			ok = false;
 	}
@@ -301,6 +314,7 @@ void rules_free(struct ruleset *rs)
 	for (unsigned i = 0; i < rs->n; i++)
 		free(rs->rules[i].label);
 	free(rs->ends);
+	free(rs->index);
 	free(rs->rules);
 	free(rs->path);
 	free(rs);
@@ -394,25 +408,50 @@ static int score(const struct rule *r, const struct flow_facts *ff, bool fwd, bo
 	return s;
 }
 
+/* The rules whose ends may fit: one of the source's roles FROM and one of the destination's TO, or the other way
+ * round; multicast rules always (their test is the group, not the destination's roles). */
+static void candidates(const struct rule_index *ix, const struct flow_facts *ff, uint64_t cand[RULE_WORDS])
+{
+	uint64_t src_from[RULE_WORDS] = { 0 }, src_to[RULE_WORDS] = { 0 }, dst_from[RULE_WORDS] = { 0 },
+		 dst_to[RULE_WORDS] = { 0 };
+	for (role_set s = ff->src_roles; s; s &= s - 1)
+		for (unsigned w = 0, k = (unsigned)__builtin_ctzll(s); w < ix->words; w++) {
+			src_from[w] |= ix->by_from[k][w];
+			src_to[w] |= ix->by_to[k][w];
+		}
+	for (role_set s = ff->dst_roles; s; s &= s - 1)
+		for (unsigned w = 0, k = (unsigned)__builtin_ctzll(s); w < ix->words; w++) {
+			dst_from[w] |= ix->by_from[k][w];
+			dst_to[w] |= ix->by_to[k][w];
+		}
+	for (unsigned w = 0; w < ix->words; w++)
+		cand[w] = (src_from[w] & dst_to[w]) | (src_to[w] & dst_from[w]) | ix->multicast[w];
+}
+
 bool rules_match(const struct ruleset *rs, const struct flow_facts *ff, struct rule_match *m)
 {
 	memset(m, 0, sizeof *m);
 	int best = -1;
 	const struct rule *fit[64];
 	unsigned nfit = 0;
-	for (unsigned i = 0; i < rs->n; i++) {
-		bool fwd, rev;
-		if (!ends_fit(&rs->ends[i], ff, &fwd, &rev))
-			continue;
-		int s = score(&rs->rules[i], ff, fwd, &rev);
-		if (s < 0)
-			continue;
-		if (nfit < 64)
-			fit[nfit++] = &rs->rules[i];
-		if (s > best) { /* ties keep the earlier (lower) row */
-			best = s;
-			m->best = &rs->rules[i];
-			m->reversed = rev;
+	uint64_t cand[RULE_WORDS];
+	candidates(rs->index, ff, cand);
+	for (unsigned w = 0; w < rs->index->words; w++) {
+		for (uint64_t bits = cand[w]; bits; bits &= bits - 1) {
+			unsigned i = w * 64 + (unsigned)__builtin_ctzll(bits); /* in rule order */
+			bool fwd, rev;
+			if (!ends_fit(&rs->ends[i], ff, &fwd, &rev))
+				continue;
+			int s = score(&rs->rules[i], ff, fwd, &rev);
+			if (s < 0)
+				continue;
+			if (nfit < 64)
+				fit[nfit++] = &rs->rules[i];
+			if (s > best) { /* ties keep the earlier (lower) row */
+				best = s;
+				m->best = &rs->rules[i];
+				m->reversed = rev;
+			}
 		}
 	}
 	if (!m->best)

@@ -95,6 +95,34 @@ static const char *match(const char *src, const char *dst, uint8_t proto, uint16
 	return m.best->id;
 }
 
+/* The role index must not lose a candidate: a flow made of each rule's own ends and first port finds that rule,
+ * as the best or among the others (one the same ends and port would also describe). */
+Test(rules, every_rule_found_from_its_own_ends)
+{
+	struct site_ports ports;
+	site_ports_default(&ports);
+	unsigned checked = 0;
+	for (unsigned i = 0; i < rs->n; i++) {
+		const struct rule *r = &rs->rules[i];
+		const struct rule_port *p = &r->ports[0];
+		if (p->kind != PK_FIXED && p->kind != PK_RANGE && p->kind != PK_VAR)
+			continue;
+		struct flow_facts ff = {
+			.src_roles = roles_closure(&rs->roles, r->multicast ? r->to : r->from),
+			.dst_roles = r->multicast ? 0 : roles_closure(&rs->roles, r->to), .proto = p->proto, .sport = 50000,
+			.dport = p->kind == PK_VAR ? ports.v[p->var] : p->lo, .ports = &ports, .dst_multicast = r->multicast,
+		};
+		struct rule_match m;
+		cr_assert(rules_match(rs, &ff, &m), "%s: no rule", r->id);
+		bool found = m.best == r;
+		for (unsigned k = 0; k < m.nothers && !found; k++)
+			found = m.others[k] == r;
+		cr_assert(found || m.nothers == RULE_MAX_OTHERS, "%s not among the rules found (best %s)", r->id, m.best->id);
+		checked++;
+	}
+	cr_assert_geq(checked, 100, "only %u rules checked", checked);
+}
+
 Test(rules, client_paths)
 {
 	bool rev = true;
