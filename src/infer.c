@@ -269,12 +269,8 @@ static bool record_complete(const struct fingerprints *fps, const struct role_re
 
 /* Counts a flow for a host's role; returns the role's record when it still lacks its evidence (the caller writes
  * it with keep_evidence), else NULL. */
-static struct role_record *record(struct infer_table *t, uint8_t family, const uint8_t *addr, unsigned fp_index,
-				  int role, uint64_t flow_id)
+static struct role_record *record(struct infer_table *t, struct host *h, unsigned fp_index, int role, uint64_t flow_id)
 {
-	struct host *h = host_find(t, family, addr, true);
-	if (!h)
-		return NULL;
 	struct role_record *r = NULL;
 	for (unsigned i = 0; i < h->nr && !r; i++)
 		if (h->r[i].role == role)
@@ -381,27 +377,38 @@ void infer_observe(struct infer_table *t, const struct knowledge *k, const struc
 	const struct fingerprints *fps = k ? k->fingerprints : NULL;
 	if (!t || !fps || t->frozen)
 		return;
-	for (unsigned i = 0; i < fps->n; i++) {
+	uint64_t hits = 0;
+	bool group = mcast_is_group(f->key.family, flow_dst_addr(f));
+	for (unsigned i = 0; i < fps->n; i++)
+		if ((!fps->fp[i].server || !group) && fp_matches(&fps->fp[i], k, f))
+			hits |= (uint64_t)1 << i;
+	if (!hits)
+		return;
+	/* one lock and one lookup of each end for all the fingerprints the flow matched */
+	pthread_mutex_lock(&t->lock);
+	if (t->fps_source != fps) {
+		t->fps_copy = *fps;
+		t->fps_source = fps;
+		t->fps = &t->fps_copy;
+	}
+	struct host *ends[2] = { NULL, NULL }; /* client, server */
+	bool looked[2] = { false, false };
+	for (; hits; hits &= hits - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(hits);
 		const struct fingerprint *fp = &fps->fp[i];
-		if (!fp_matches(fp, k, f))
-			continue;
-		const uint8_t *addr = fp->server ? flow_dst_addr(f) : flow_src_addr(f);
-		if (fp->server && mcast_is_group(f->key.family, addr))
-			continue;
-		pthread_mutex_lock(&t->lock);
-		if (t->fps_source != fps) {
-			t->fps_copy = *fps;
-			t->fps_source = fps;
-			t->fps = &t->fps_copy;
+		int side = fp->server ? 1 : 0;
+		if (!looked[side]) {
+			ends[side] = host_find(t, f->key.family, side ? flow_dst_addr(f) : flow_src_addr(f), true);
+			looked[side] = true;
 		}
-		struct role_record *r = record(t, f->key.family, addr, i, fp->role, f->id);
+		struct role_record *r = ends[side] ? record(t, ends[side], i, fp->role, f->id) : NULL;
 		if (r) {
 			char ev[160];
 			fp_describe(fp, k, f, ev, sizeof ev);
 			keep_evidence(r, ev);
 		}
-		pthread_mutex_unlock(&t->lock);
 	}
+	pthread_mutex_unlock(&t->lock);
 }
 
 void infer_freeze(struct infer_table *t)
