@@ -80,4 +80,8 @@ enum decode_result decode_packet(int linktype, const uint8_t *data, uint32_t cap
 /* True when cmflow can read this pcap link type. */
 bool decode_linktype_supported(int linktype);
 
+/* The DLT_ value libpcap gives for a file's LINKTYPE_ value (tcpdump.org/linktypes.html): the same number but for
+ * a few, of which cmflow decodes LINKTYPE_RAW (101), DLT_RAW on Linux. For the readers of pcap and pcapng files. */
+int decode_dlt_of_linktype(uint32_t linktype);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "pcapfile.h"
 #include "pcapng.h"
 
 struct capture {
@@ -170,24 +171,54 @@ static enum capture_status run_pcapng(struct capture *c, const char *name, uint6
 	return st;
 }
 
-/* libpcap reads a file through stdio one record at a time: with a large buffer that is a read system call per
- * megabyte instead of per 4 KiB (the kernel's copy is the same; a quarter of a bulk file's time was the calls). */
-#define FILE_BUFFER (1u << 20)
-
-static pcap_t *open_file(const char *name, char *ebuf)
+/* A classic pcap file, through cmflow's own reader (pcapfile.h); *other when the file is something else, for
+ * libpcap to read. */
+static enum capture_status run_pcapfile(struct capture *c, const char *name, bool *other, char *err, size_t errlen)
 {
-	if (strcmp(name, "-") == 0)
-		return pcap_fopen_offline(stdin, ebuf);
 	FILE *fp = fopen(name, "rb");
 	if (!fp) {
-		snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
-		return NULL;
+		*other = true; /* libpcap says why */
+		return CAPTURE_EOF;
 	}
-	setvbuf(fp, NULL, _IOFBF, FILE_BUFFER);
-	pcap_t *p = pcap_fopen_offline(fp, ebuf); /* closes fp with the handle */
-	if (!p)
+	struct pcapfile *r = pcapfile_open(fp, name, other);
+	if (!r) {
 		fclose(fp);
-	return p;
+		if (*other)
+			return CAPTURE_EOF;
+		snprintf(err, errlen, "%s: out of memory", name);
+		return CAPTURE_ERROR;
+	}
+	c->cur_name = name;
+	c->cur_packets = 0;
+	c->linktype = pcapfile_linktype(r);
+	struct bpf_program prog;
+	bool filtered = c->bpf && *c->bpf;
+	if (filtered) {
+		pcap_t *dead = pcap_open_dead(c->linktype, 262144);
+		if (!dead || pcap_compile(dead, &prog, c->bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			snprintf(err, errlen, "%s: bad filter '%s': %s", name, c->bpf, dead ? pcap_geterr(dead) : "out of memory");
+			if (dead)
+				pcap_close(dead);
+			pcapfile_close(r);
+			fclose(fp);
+			return CAPTURE_ERROR;
+		}
+		pcap_close(dead);
+	}
+	struct pcap_pkthdr h;
+	const uint8_t *data;
+	int rc;
+	while (!c->stop && (rc = pcapfile_next(r, &h, &data, err, errlen)) == 1) {
+		if (filtered && !pcap_offline_filter(&prog, &h, data))
+			continue;
+		c->cur_packets++;
+		c->fn(c->ctx, c->linktype, &h, data);
+	}
+	if (filtered)
+		pcap_freecode(&prog);
+	pcapfile_close(r);
+	fclose(fp);
+	return c->stop ? CAPTURE_STOPPED : rc < 0 ? CAPTURE_ERROR : CAPTURE_EOF;
 }
 
 enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, char *err, size_t errlen)
@@ -199,7 +230,15 @@ enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, cha
 	while (c->files && c->files[c->file_index]) {
 		const char *name = c->files[c->file_index++];
 		char ebuf[PCAP_ERRBUF_SIZE] = "";
-		pcap_t *p = open_file(name, ebuf);
+		if (strcmp(name, "-") != 0) {
+			bool other = false;
+			enum capture_status st = run_pcapfile(c, name, &other, err, errlen);
+			if (!other && st != CAPTURE_EOF)
+				return st;
+			if (!other)
+				continue;
+		}
+		pcap_t *p = strcmp(name, "-") == 0 ? pcap_fopen_offline(stdin, ebuf) : pcap_open_offline(name, ebuf);
 		if (!p && refused_interfaces(ebuf) && strcmp(name, "-") != 0) {
 			c->cur_name = name;
 			c->cur_packets = 0;

@@ -489,6 +489,11 @@ static enum decode_result decode_null(struct dstate *d, const uint8_t *p, uint32
 	}
 }
 
+int decode_dlt_of_linktype(uint32_t linktype)
+{
+	return linktype == 101 ? DLT_RAW : (int)linktype;
+}
+
 bool decode_linktype_supported(int linktype)
 {
 	switch (linktype) {

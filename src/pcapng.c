@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "decode.h"
 #include "pcapng.h"
 
 #define BT_SHB 0x0A0D0D0Au
@@ -152,7 +153,7 @@ static bool add_interface(struct pcapng_reader *r, uint32_t len)
 		return false;
 	r->ifs = ifs;
 	struct iface *i = &ifs[r->nifs++];
-	i->linktype = rd16(r, r->block + 8);
+	i->linktype = decode_dlt_of_linktype(rd16(r, r->block + 8));
 	i->snaplen = rd32(r, r->block + 12);
 	i->units = 1000000;
 	i->offset_s = 0;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Damaged captures, made from a good one: a file header cut short, a record claiming 2 GiB, a zero-length record,
 # a record longer than the file's snapshot length, a record whose captured length exceeds its wire length,
-# pcapng with blocks of an unknown type between the packets, and pcapng cut inside a block. Each gives a clear
+# pcapng with blocks of an unknown type between the packets, and pcapng cut inside a block; and the good packets
+# in big-endian and in nanosecond classic pcap files (the same flows as the original). Each gives a clear
 # message naming the file (and the packet where reading stopped) and exit 2, or is read as tshark reads it; what
 # was read before the damage is always classified and written.
 set -u
@@ -48,6 +49,13 @@ unknown = block(0x00000BAD, b"not a packet, skip me") + block(0x80000001, b"loca
 open(f"{out}/unknown-blocks.pcapng", "wb").write(shb + idb + unknown + b"".join(e + unknown for e in epbs))
 cut = shb + idb + b"".join(epbs[:25]) + epbs[25][:30]
 open(f"{out}/cut-block.pcapng", "wb").write(cut)
+# the same packets in the other classic formats: big-endian, and nanosecond timestamps
+magic, vmaj, vmin, zone, sig, snap, lt = struct.unpack("<IHHiIII", hdr)
+open(f"{out}/big-endian.pcap", "wb").write(struct.pack(">IHHiIII", magic, vmaj, vmin, zone, sig, snap, lt) +
+    b"".join(struct.pack(">IIII", ts, tu, cl, ln) + d for ts, tu, cl, ln, d in recs))
+open(f"{out}/nanoseconds.pcap", "wb").write(struct.pack("<IHHiIII", 0xA1B23C4D, vmaj, vmin, zone, sig, snap, lt) +
+    b"".join(struct.pack("<IIII", ts, tu * 1000 + 999, cl, ln) + d for ts, tu, cl, ln, d in recs))
+open(f"{out}/little-endian.pcap", "wb").write(hdr + b"".join(good))
 PY
 
 # run NAME WANT-EXIT: cmflow on the file; stderr in $tmp/err, EVE in $tmp/NAME.json
@@ -90,6 +98,22 @@ if run cut-block.pcapng 2; then
 	[ "$(pkts_of "$tmp/cut-block.pcapng.json")" = 25 ] && ok "the 25 packets before the cut are written" ||
 		bad "packets before the cut: $(pkts_of "$tmp/cut-block.pcapng.json")"
 fi
+
+# flows (addresses, ports, packets, first and last time) of a run, one a line
+flows_of() {
+	python3 -c '
+import json, sys
+for e in map(json.loads, open(sys.argv[1])):
+    if e.get("event_type") == "flow":
+        f = e["flow"]
+        print(e["src_ip"], e.get("src_port"), e["dest_ip"], e.get("dest_port"), f["pkts_toserver"], f["pkts_toclient"], f["start"], f["end"])' "$1" | sort
+}
+run little-endian.pcap 0 && flows_of "$tmp/little-endian.pcap.json" >"$tmp/le.flows"
+for v in big-endian nanoseconds; do
+	run "$v.pcap" 0 && flows_of "$tmp/$v.pcap.json" >"$tmp/$v.flows" && [ -s "$tmp/le.flows" ] &&
+		cmp -s "$tmp/le.flows" "$tmp/$v.flows" && ok "$v pcap: the same $(wc -l <"$tmp/le.flows") flows, packets and times" ||
+		bad "$v pcap differs: $(diff "$tmp/le.flows" "$tmp/$v.flows" | head -c 300)"
+done
 
 echo "damaged: $fails failed"
 [ "$fails" -eq 0 ]

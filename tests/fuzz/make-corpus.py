@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """make-corpus.py PCAPS_DIR SIGNATURES_DIR OUT_DIR: seed corpora for the fuzz targets, made from the captures
 (classic pcap files: one seed per frame, with the link-type selector byte fuzz_packet expects; their payloads for
-the payload parsers), the pcapng files whole, and the signatures files."""
+the payload parsers), the small capture files whole (pcapng and pcap) for the file readers, and the signatures
+files."""
 import glob
 import os
 import struct
@@ -45,7 +46,9 @@ def main():
         if path.endswith(".md"):
             continue
         with open(path, "rb") as f:
-            if f.read(4) == b"\x0a\x0d\x0d\x0a" and os.path.getsize(path) < 65536:
+            # whole files for the file readers: pcapng, and small classic pcap files
+            if f.read(4) in (b"\x0a\x0d\x0d\x0a", b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1") and \
+                    os.path.getsize(path) < 65536:
                 with open(os.path.join(out, "fuzz_pcapng", f"s{n}"), "wb") as o:
                     o.write(open(path, "rb").read())
                 n += 1
