@@ -113,7 +113,6 @@ static void syslog_alerts(const struct flow *f, const struct flow_label *lab)
 	}
 }
 
-
 /* Live --evidence: keep a new flow's first packets; when its parsers are done, a finding already visible sends
  * them (and every later packet) to the evidence file. */
 static void evidence_step(struct engine *e, struct flow *f, int linktype, const struct pcap_pkthdr *h,
@@ -422,7 +421,8 @@ static void inspect_own(struct engine *e, struct flow *f, const struct packet *p
 			tls_inspect(f, p, dir);
 		if (first && dir == DIR_TO_SERVER && f->app_proof == APP_NONE && smb_looks_like(p->payload, p->payload_len))
 			f->app_proof = APP_SMB;
-		if (first && dir == DIR_TO_SERVER && flow_dst_port(f) == 53 && dns_is_tcp_query(p->payload, p->payload_len))
+		if (first && dir == DIR_TO_SERVER && f->app_proof == APP_NONE && flow_dst_port(f) == 53 &&
+		    dns_is_tcp_query(p->payload, p->payload_len))
 			f->app_proof = APP_DNS;
 	}
 	/* DNS's own port: a query is DNS (the other DNS-shaped protocols, mDNS, LLMNR and NetBIOS, have theirs) */

@@ -147,6 +147,19 @@ void json_escape(struct json *j, const char *str, size_t n)
 }
 
 /* The comma before a member, and its key. Keys are cmflow's own names, never packet bytes: written as they are. */
+/* s in quotes as it is (text cmflow wrote: nothing to escape), and after it the character after, if any */
+static void quoted(struct json *j, const char *s, size_t n, char after)
+{
+	if (!reserve(j, n + 3))
+		return;
+	char *o = j->buf + j->len;
+	o[0] = '"';
+	memcpy(o + 1, s, n);
+	o[n + 1] = '"';
+	o[n + 2] = after;
+	j->len += n + 2 + (after != 0);
+}
+
 static void member(struct json *j, const char *key, size_t klen)
 {
 	if (j->depth > 0) {
@@ -154,16 +167,8 @@ static void member(struct json *j, const char *key, size_t klen)
 			putc_(j, ',');
 		j->need_comma[j->depth] = true;
 	}
-	if (key) {
-		if (!reserve(j, klen + 3))
-			return;
-		char *o = j->buf + j->len;
-		o[0] = '"';
-		memcpy(o + 1, key, klen);
-		o[klen + 1] = '"';
-		o[klen + 2] = ':';
-		j->len += klen + 3;
-	}
+	if (key)
+		quoted(j, key, klen, ':');
 }
 
 static void open_(struct json *j, const char *key, size_t klen, char c)
@@ -213,13 +218,7 @@ void json_strn_n(struct json *j, const char *key, size_t klen, const char *s, si
 void json_plain_n(struct json *j, const char *key, size_t klen, const char *s, size_t n)
 {
 	member(j, key, klen);
-	if (!reserve(j, n + 2))
-		return;
-	char *o = j->buf + j->len;
-	o[0] = '"';
-	memcpy(o + 1, s, n);
-	o[n + 1] = '"';
-	j->len += n + 2;
+	quoted(j, s, n, 0);
 }
 
 void json_uint_n(struct json *j, const char *key, size_t klen, uint64_t v)
