@@ -93,4 +93,20 @@ read -r _ proven hello snis versions < <(grep '^STATS' "$tmp/out" | tr '=' ' ' |
 [ "${hello:-0}" -ge 15 ] && [ "${snis:-0}" -ge 8 ] && [ "${versions:-0}" -ge 10 ] &&
 	ok "$hello flows open with a ClientHello (all TLS), $snis server names and $versions versions as tshark's" ||
 	bad "too few TLS hellos compared: $hello hellos, $snis names, $versions versions"
+# --all-protocols gives nDPI the flows cmflow proved too: each of them then carries nDPI's answer, and cmflow's
+# app_proto stays what it proved
+"$CMFLOW" -q -r "$PCAPS/cm-demo.pcap" -S "$SRCDIR/signatures" --eve "$tmp/own.json" 2>/dev/null
+"$CMFLOW" -q -r "$PCAPS/cm-demo.pcap" -S "$SRCDIR/signatures" --all-protocols --eve "$tmp/all.json" 2>/dev/null
+python3 - "$tmp/own.json" "$tmp/all.json" <<'PY' && ok "--all-protocols: nDPI's answer on the flows cmflow proved, app_proto unchanged" ||
+import json, sys
+def flows(path):
+    return {e["flow_id"]: e for e in map(json.loads, open(path)) if e["event_type"] == "flow"}
+own, every = flows(sys.argv[1]), flows(sys.argv[2])
+# (nDPI has no Wake On LAN: asked, it answers nothing)
+proven = [i for i, e in own.items() if e.get("app_proto") in ("http", "tls", "smb", "dcerpc", "dns") and "ndpi" not in e]
+assert len(proven) >= 10, proven
+for i in proven:
+    assert "ndpi" in every[i] and every[i]["app_proto"] == own[i]["app_proto"], (own[i], every[i])
+PY
+	bad "--all-protocols does not give nDPI the proven flows"
 exit $((fails > 0))
