@@ -1,9 +1,10 @@
 /* dpi.h: nDPI 4.2 detection for each flow's first packets.
  *
- * Each flow gets an nDPI state when it starts; packets go to nDPI until it has decided (and has no more metadata
- * to extract) or DPI_MAX_PACKETS have been seen; then the answer is copied into the flow (protocol ids and
- * confidence, host/SNI, HTTP fields) and the state is freed at once, so a long flow costs only its record.
- * What nDPI proved from payload is kept apart from what it only guessed (by port). */
+ * A flow that cmflow's own checks have not proven gets an nDPI state with its first payload (a TCP flow without
+ * payload never does: it is guessed by its ports at the end); packets go to nDPI until it has decided (and, for
+ * HTTP and TLS, has no more fields to extract) or DPI_MAX_PACKETS have been seen; then the answer is copied into
+ * the flow (protocol ids and confidence, host/SNI, HTTP fields) and the state is freed at once, so a long flow
+ * costs only its record. What nDPI proved from payload is kept apart from what it only guessed (by port). */
 #ifndef CMFLOW_DPI_H
 #define CMFLOW_DPI_H
 
@@ -20,8 +21,8 @@ struct dpi;
 struct dpi *dpi_new(bool all_protocols);
 void dpi_free(struct dpi *d);
 
-/* Gives one packet of f to nDPI (allocating its state on the flow's first packet). Returns true when detection
- * has finished for this flow (now or earlier). */
+/* Gives one packet of f to nDPI (allocating its state with the flow's first payload, or first packet for other
+ * than TCP). Returns true when detection has finished for this flow (now or earlier). */
 bool dpi_packet(struct dpi *d, struct flow *f, const struct packet *pkt, enum flow_dir dir);
 
 /* Ends detection of a flow that cmflow's own parsers have proven: nDPI is not asked (its state, if any, is
