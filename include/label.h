@@ -19,6 +19,8 @@ struct flow_label {
 	role_set src_inferred, dst_inferred; /* the part of them that role inference gave (no host line) */
 	bool dst_broadcast;              /* responder is a broadcast or multicast address: any role may listen */
 	const struct site *site;         /* the responder's site (else the initiator's), or NULL */
+	const struct host_entry *src_host, *dst_host; /* the host lines of the ends, or NULL */
+	const struct site *src_site, *dst_site;        /* the site of each end (site_of), or NULL */
 	bool matched;
 	struct rule_match match;
 	struct verdict_result verdict;   /* filled by verdict_flow */

@@ -54,6 +54,14 @@ role_set site_roles(const struct site_config *sc, const struct roles *roles, uin
 /* The site an address belongs to (its host line's, else the only site when there is one), or NULL. */
 const struct site *site_of(const struct site_config *sc, uint8_t family, const uint8_t *addr);
 
+/* The same from the address's host line already looked up (h may be NULL), so that a flow's ends are looked up
+ * once for their roles and their sites. */
+const struct site *site_of_host(const struct site_config *sc, const struct host_entry *h);
+
+/* The roles of an address that no host line covers: `internet` for a public one. */
+role_set site_roles_unlisted(const struct site_config *sc, const struct roles *roles, uint8_t family,
+			     const uint8_t *addr);
+
 /* Ports of the site (the default ports when site is NULL). */
 const struct site_ports *site_ports_of(const struct site_config *sc, const struct site *site);
 

@@ -33,17 +33,16 @@ static uint8_t followup_of(const struct flow *f)
 	return FOLLOWUP_NONE;
 }
 
-/* A host's roles: its host line's; without one, those its traffic showed, else `internet` or none. */
-static role_set roles_of(const struct knowledge *k, struct infer_table *inf, uint8_t fam, const uint8_t *addr,
-			 role_set *inferred)
+/* A host's roles: its host line's (h); without one, those its traffic showed, else `internet` or none. */
+static role_set roles_of(const struct knowledge *k, struct infer_table *inf, const struct host_entry *h, uint8_t fam,
+			 const uint8_t *addr, role_set *inferred)
 {
 	const struct roles *roles = &k->rules->roles;
-	const struct host_entry *h = site_lookup(k->site, fam, addr);
 	if (h)
 		return h->roles;
 	if (inf && (*inferred = infer_roles(inf, roles, fam, addr)))
 		return *inferred;
-	return site_roles(k->site, roles, fam, addr); /* `internet` for a public address */
+	return site_roles_unlisted(k->site, roles, fam, addr); /* `internet` for a public address */
 }
 
 void label_flow(const struct knowledge *k, struct infer_table *inf, const struct flow *f, struct flow_label *out)
@@ -53,12 +52,15 @@ void label_flow(const struct knowledge *k, struct infer_table *inf, const struct
 		return;
 	uint8_t fam = f->key.family;
 	const uint8_t *src = flow_src_addr(f), *dst = flow_dst_addr(f);
-	out->src_roles = roles_of(k, inf, fam, src, &out->src_inferred);
-	out->dst_roles = roles_of(k, inf, fam, dst, &out->dst_inferred);
+	/* each end's host line once: its roles and its site come from it */
+	out->src_host = site_lookup(k->site, fam, src);
+	out->dst_host = site_lookup(k->site, fam, dst);
+	out->src_roles = roles_of(k, inf, out->src_host, fam, src, &out->src_inferred);
+	out->dst_roles = roles_of(k, inf, out->dst_host, fam, dst, &out->dst_inferred);
 	out->dst_broadcast = is_broadcast(fam, dst) || mcast_is_group(fam, dst) || (f->flags & FLOW_F_L2_BROADCAST);
-	out->site = site_of(k->site, fam, dst);
-	if (!out->site)
-		out->site = site_of(k->site, fam, src);
+	out->src_site = site_of_host(k->site, out->src_host);
+	out->dst_site = site_of_host(k->site, out->dst_host);
+	out->site = out->dst_site ? out->dst_site : out->src_site;
 
 	struct flow_facts ff = {
 		.src_roles = out->src_roles,

@@ -318,8 +318,12 @@ bool addr_is_local_scope(uint8_t family, const uint8_t *a)
 role_set site_roles(const struct site_config *sc, const struct roles *roles, uint8_t family, const uint8_t *addr)
 {
 	const struct host_entry *h = site_lookup(sc, family, addr);
-	if (h)
-		return h->roles;
+	return h ? h->roles : site_roles_unlisted(sc, roles, family, addr);
+}
+
+role_set site_roles_unlisted(const struct site_config *sc, const struct roles *roles, uint8_t family,
+			     const uint8_t *addr)
+{
 	/* `internet` needs a configuration to be outside of */
 	if (!sc || !sc->nhosts || addr_is_local_scope(family, addr))
 		return 0;
@@ -329,9 +333,13 @@ role_set site_roles(const struct site_config *sc, const struct roles *roles, uin
 
 const struct site *site_of(const struct site_config *sc, uint8_t family, const uint8_t *addr)
 {
+	return sc ? site_of_host(sc, site_lookup(sc, family, addr)) : NULL;
+}
+
+const struct site *site_of_host(const struct site_config *sc, const struct host_entry *h)
+{
 	if (!sc)
 		return NULL;
-	const struct host_entry *h = site_lookup(sc, family, addr);
 	if (h && h->site >= 0)
 		return &sc->sites[h->site];
 	return sc->nsites == 1 ? &sc->sites[0] : NULL;

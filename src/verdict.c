@@ -209,8 +209,7 @@ static void check_http_mode(const struct knowledge *k, const struct policy *p, c
 	role_set server = lab->dst_roles & (lab->match.reversed ? r->from : r->to);
 	if (!(server & p->native_https) || (server & p->http_only))
 		return;
-	const struct site *client_site = site_of(k->site, f->key.family, flow_src_addr(f));
-	const struct site *server_site = site_of(k->site, f->key.family, flow_dst_addr(f));
+	const struct site *client_site = lab->src_site, *server_site = lab->dst_site;
 	const struct site *mode_site = client_site ? client_site : server_site;
 	if (!mode_site || mode_site->mode != SITE_NATIVE)
 		return;
@@ -255,7 +254,7 @@ void verdict_flow(const struct knowledge *k, const struct flow *f, const struct 
 		const struct rule *r = lab->match.best;
 		if (lab->match.reversed)
 			add(out, p, "wrong-direction");
-		const struct host_entry *h = site_lookup(k->site, f->key.family, flow_src_addr(f));
+		const struct host_entry *h = lab->src_host;
 		int ss = roles_find(&k->rules->roles, "site-server", 11);
 		if (h && (h->flags & HOST_SITE_INITIATED_ONLY) && ss >= 0 && (lab->dst_roles & ROLE_BIT(ss)) &&
 		    !(lab->src_roles & ROLE_BIT(ss)))
