@@ -412,7 +412,7 @@ void summary_print(const struct summary *s, const struct run_stats *rs, FILE *ou
 
 	memcpy(sorted, s->protos, s->nprotos * sizeof sorted[0]);
 	qsort(sorted, s->nprotos, sizeof sorted[0], by_flows);
-	fprintf(out, "\nflows by application protocol (nDPI; cmflow's own HTTP proof marked)\n");
+	fprintf(out, "\nflows by application protocol (cmflow's own proofs marked, else nDPI's answer)\n");
 	fprintf(out, "  %-28s %10s %12s %14s\n", "protocol", "flows", "packets", "bytes");
 	for (size_t i = 0; i < s->nprotos; i++)
 		fprintf(out, "  %-28s %10llu %12llu %14llu\n", sorted[i].name, (unsigned long long)sorted[i].flows,
