@@ -144,12 +144,19 @@ static void keep_results(struct flow *f, ndpi_protocol p)
 	}
 }
 
+void dpi_skip(struct dpi *d, struct flow *f)
+{
+	if (f->ndpi) { /* detection over (or cmflow's proof came after some packets): the state goes now */
+		state_put(d, f->ndpi);
+		f->ndpi = NULL;
+	}
+	f->flags |= FLOW_F_DPI_DONE;
+}
+
 static void finish(struct dpi *d, struct flow *f, ndpi_protocol p)
 {
 	keep_results(f, p);
-	state_put(d, f->ndpi);
-	f->ndpi = NULL;
-	f->flags |= FLOW_F_DPI_DONE;
+	dpi_skip(d, f);
 }
 
 bool dpi_packet(struct dpi *d, struct flow *f, const struct packet *pkt, enum flow_dir dir)
@@ -182,15 +189,6 @@ bool dpi_packet(struct dpi *d, struct flow *f, const struct packet *pkt, enum fl
 		return true;
 	}
 	return false;
-}
-
-void dpi_skip(struct dpi *d, struct flow *f)
-{
-	if (f->ndpi) { /* given packets before cmflow's proof came: what nDPI had so far is not an answer */
-		state_put(d, f->ndpi);
-		f->ndpi = NULL;
-	}
-	f->flags |= FLOW_F_DPI_DONE;
 }
 
 /* A TCP flow that never carried payload: nDPI's guess by ports (and by address, for IPv4). */

@@ -408,22 +408,26 @@ static int score(const struct rule *r, const struct flow_facts *ff, bool fwd, bo
 	return s;
 }
 
+/* The rules with one of the roles among their FROM roles, and among their TO roles. */
+static void rules_of_roles(const struct rule_index *ix, role_set roles, uint64_t from[RULE_WORDS],
+			   uint64_t to[RULE_WORDS])
+{
+	memset(from, 0, RULE_WORDS * sizeof from[0]);
+	memset(to, 0, RULE_WORDS * sizeof to[0]);
+	for (; roles; roles &= roles - 1)
+		for (unsigned w = 0, k = (unsigned)__builtin_ctzll(roles); w < ix->words; w++) {
+			from[w] |= ix->by_from[k][w];
+			to[w] |= ix->by_to[k][w];
+		}
+}
+
 /* The rules whose ends may fit: one of the source's roles FROM and one of the destination's TO, or the other way
  * round; multicast rules always (their test is the group, not the destination's roles). */
 static void candidates(const struct rule_index *ix, const struct flow_facts *ff, uint64_t cand[RULE_WORDS])
 {
-	uint64_t src_from[RULE_WORDS] = { 0 }, src_to[RULE_WORDS] = { 0 }, dst_from[RULE_WORDS] = { 0 },
-		 dst_to[RULE_WORDS] = { 0 };
-	for (role_set s = ff->src_roles; s; s &= s - 1)
-		for (unsigned w = 0, k = (unsigned)__builtin_ctzll(s); w < ix->words; w++) {
-			src_from[w] |= ix->by_from[k][w];
-			src_to[w] |= ix->by_to[k][w];
-		}
-	for (role_set s = ff->dst_roles; s; s &= s - 1)
-		for (unsigned w = 0, k = (unsigned)__builtin_ctzll(s); w < ix->words; w++) {
-			dst_from[w] |= ix->by_from[k][w];
-			dst_to[w] |= ix->by_to[k][w];
-		}
+	uint64_t src_from[RULE_WORDS], src_to[RULE_WORDS], dst_from[RULE_WORDS], dst_to[RULE_WORDS];
+	rules_of_roles(ix, ff->src_roles, src_from, src_to);
+	rules_of_roles(ix, ff->dst_roles, dst_from, dst_to);
 	for (unsigned w = 0; w < ix->words; w++)
 		cand[w] = (src_from[w] & dst_to[w]) | (src_to[w] & dst_from[w]) | ix->multicast[w];
 }

@@ -80,6 +80,26 @@ static void str_free(const char *p)
 		free((char *)p);
 }
 
+/* Frees the parsers' states (but the live evidence buffer when keep_evidence), and the slots once all are empty. */
+static void free_parsers(struct flow_ext *x, bool keep_evidence)
+{
+	bool kept = false;
+	for (int i = 0; x->parsers && i < PARSER_SLOTS; i++) {
+		struct parser_slot *p = &x->parsers[i];
+		if (keep_evidence && i == PARSER_EVIDENCE && p->state) {
+			kept = true;
+		} else if (p->state) {
+			if (p->free)
+				p->free(p->state);
+			p->state = NULL;
+		}
+	}
+	if (!kept) {
+		free(x->parsers);
+		x->parsers = NULL;
+	}
+}
+
 struct flow_ext *flow_ext_get(struct flow *f)
 {
 	if (!f->ext)
@@ -95,10 +115,7 @@ void flow_ext_free(struct flow *f)
 	const char *strs[] = { x->http_method, x->http_url, x->http_host, x->http_user_agent, x->tls_sni, x->smb_share };
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 		str_free(strs[i]);
-	for (int i = 0; x->parsers && i < PARSER_SLOTS; i++)
-		if (x->parsers[i].state && x->parsers[i].free)
-			x->parsers[i].free(x->parsers[i].state);
-	free(x->parsers);
+	free_parsers(x, false);
 	free(x->followup);
 	free(x);
 	f->ext = NULL;
@@ -131,24 +148,8 @@ bool flow_ext_set_parser(struct flow *f, int slot, void *state, void (*free_fn)(
 
 void flow_ext_free_parsers(struct flow *f)
 {
-	struct flow_ext *x = f->ext;
-	if (!x || !x->parsers)
-		return;
-	bool kept = false;
-	for (int i = 0; i < PARSER_SLOTS; i++) {
-		struct parser_slot *p = &x->parsers[i];
-		if (i == PARSER_EVIDENCE && p->state) {
-			kept = true;
-		} else if (p->state) {
-			if (p->free)
-				p->free(p->state);
-			p->state = NULL;
-		}
-	}
-	if (!kept) {
-		free(x->parsers);
-		x->parsers = NULL;
-	}
+	if (f->ext)
+		free_parsers(f->ext, true);
 }
 
 bool flow_ext_set_str(const char **dst, const char *s, size_t n)
