@@ -7,11 +7,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "http.h"
-#include "infer.h"
-#include "rules.h"
-#include "site.h"
-#include "verdict.h"
+#include "proto/http.h"
+#include "audit/infer.h"
+#include "audit/rules.h"
+#include "audit/site.h"
+#include "audit/verdict.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#include "dcerpc.h"
+#include "proto/dcerpc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

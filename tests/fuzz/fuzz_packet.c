@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
-#include "eve.h"
-#include "expect.h"
-#include "knowledge.h"
-#include "mcast.h"
+#include "engine/engine.h"
+#include "output/eve.h"
+#include "flow/expect.h"
+#include "audit/knowledge.h"
+#include "flow/mcast.h"
 
 static struct engine *e;
 static struct knowledge *k;

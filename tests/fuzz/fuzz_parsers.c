@@ -4,13 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns.h"
-#include "followup.h"
-#include "http.h"
-#include "payload.h"
-#include "smb.h"
-#include "tls.h"
-#include "wol.h"
+#include "proto/dns.h"
+#include "flow/followup.h"
+#include "proto/http.h"
+#include "proto/payload.h"
+#include "proto/smb.h"
+#include "proto/tls.h"
+#include "proto/wol.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "pcapfile.h"
-#include "pcapng.h"
+#include "input/pcapfile.h"
+#include "input/pcapng.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

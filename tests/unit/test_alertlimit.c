@@ -1,7 +1,7 @@
 /* Unit tests of the live alert limiter: one report per finding, host pair and service a minute. */
 #include <criterion/criterion.h>
 
-#include "alertlimit.h"
+#include "output/alertlimit.h"
 
 Test(alertlimit, once_a_minute_with_the_repeats_counted)
 {

@@ -3,7 +3,7 @@
 #include <pcap/dlt.h>
 #include <stdio.h>
 
-#include "decode.h"
+#include "decode/decode.h"
 #include "pkt_build.h"
 
 static struct packet pkt;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns.h"
+#include "proto/dns.h"
 
 /* id 0x1a2b, RD, one question: mp.abc.example A IN */
 static const uint8_t query[] = { 0x1a, 0x2b, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,

@@ -2,8 +2,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "flow_ext.h"
-#include "flow_table.h"
+#include "flow/flow_ext.h"
+#include "flow/flow_table.h"
 
 static const uint32_t timeouts[TMO_COUNT] = {
 	[TMO_TCP_NEW] = 30, [TMO_TCP_EST] = 600, [TMO_TCP_CLOSED] = 10, [TMO_UDP_NEW] = 30,

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dcerpc.h"
-#include "decode.h"
-#include "expect.h"
-#include "followup.h"
+#include "proto/dcerpc.h"
+#include "decode/decode.h"
+#include "flow/expect.h"
+#include "flow/followup.h"
 
 struct seg {
 	int dir;

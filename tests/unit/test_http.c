@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "flow_ext.h"
-#include "http.h"
+#include "flow/flow_ext.h"
+#include "proto/http.h"
 
 static struct http_methods *methods;
 

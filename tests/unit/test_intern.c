@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "flow_ext.h"
-#include "intern.h"
+#include "flow/flow_ext.h"
+#include "lib/intern.h"
 
 static void reset(void)
 {

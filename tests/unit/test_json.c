@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eve.h"
-#include "flow.h"
-#include "json.h"
-#include "jsonread.h"
+#include "output/eve.h"
+#include "flow/flow.h"
+#include "lib/json.h"
+#include "lib/jsonread.h"
 
 static char out[8192];
 

@@ -6,7 +6,7 @@
 #include <pcap/pcap.h>
 #include <string.h>
 
-#include "mcast.h"
+#include "flow/mcast.h"
 #include "pkt_build.h"
 
 static bool has_receiver(struct mcast_members *m, const char *group, const char *receiver)

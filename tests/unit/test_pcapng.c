@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcapng.h"
+#include "input/pcapng.h"
 
 struct tally {
 	int packets, by_dlt[300];

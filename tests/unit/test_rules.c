@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "roles.h"
-#include "rules.h"
-#include "infer.h"
-#include "site.h"
+#include "audit/roles.h"
+#include "audit/rules.h"
+#include "audit/infer.h"
+#include "audit/site.h"
 
 static struct ruleset *rs;
 static struct site_config *site;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tls.h"
+#include "proto/tls.h"
 
 struct msg {
 	uint8_t b[1024];

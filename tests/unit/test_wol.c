@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
-#include "wol.h"
+#include "decode/decode.h"
+#include "proto/wol.h"
 
 struct frame_result {
 	bool magic;

@@ -1,0 +1,33 @@
+/* label.h: the ConfigMgr label of a flow: the roles of both ends (site configuration), and the rule of the port
+ * matrix that describes it (role pair, service, row), chosen by the order documented in the rules file. */
+#ifndef CMFLOW_LABEL_H
+#define CMFLOW_LABEL_H
+
+#include <stdbool.h>
+
+#include "flow/flow.h"
+#include "audit/roles.h"
+#include "audit/rules.h"
+#include "audit/verdict.h"
+
+struct knowledge;
+struct site;
+struct infer_table;
+
+struct flow_label {
+	role_set src_roles, dst_roles;   /* initiator, responder (closure applied); 0 = unknown */
+	role_set src_inferred, dst_inferred; /* the part of them that role inference gave (no host line) */
+	bool dst_broadcast;              /* responder is a broadcast or multicast address: any role may listen */
+	const struct site *site;         /* the responder's site (else the initiator's), or NULL */
+	const struct host_entry *src_host, *dst_host; /* the host lines of the ends, or NULL */
+	const struct site *src_site, *dst_site;        /* the site of each end (site_of), or NULL */
+	bool matched;
+	struct rule_match match;
+	struct verdict_result verdict;   /* filled by verdict_flow */
+};
+
+/* Labels a flow (at its end, when everything about it is known). A host that no host line of the site
+ * configuration covers takes the roles inferred from traffic (inf may be NULL). */
+void label_flow(const struct knowledge *k, struct infer_table *inf, const struct flow *f, struct flow_label *out);
+
+#endif

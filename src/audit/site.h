@@ -1,0 +1,82 @@
+/* site.h: the site configuration (-c), DESIGN.md's format: `site` lines (code, mode, client and WSUS ports, WOL
+ * port, HTTP fallback) and `host` lines (an address or prefix, IPv4 or IPv6, its roles, site and flags). The
+ * longest prefix wins (nDPI's patricia tree). An address no host line covers is `internet`, unless it is a
+ * private, link-local, loopback, multicast or broadcast address (then it has no role until traffic shows one). */
+#ifndef CMFLOW_SITE_H
+#define CMFLOW_SITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "audit/roles.h"
+#include "audit/rules.h"
+
+enum site_mode { SITE_MIXED = 0, SITE_NATIVE };
+
+#define SITE_MAX 32
+#define HOST_SITE_INITIATED_ONLY 0x1
+
+struct site {
+	char code[8];
+	enum site_mode mode;
+	struct site_ports ports;
+	bool http_fallback;
+	unsigned line;
+};
+
+struct host_entry {
+	uint8_t family;        /* 4 or 6 */
+	uint8_t prefix_len;
+	uint8_t addr[16];
+	role_set roles;        /* closure applied */
+	int site;              /* index into sites, -1 for none */
+	uint32_t flags;
+	unsigned line;
+};
+
+struct site_config;
+
+/* Parses path with the role vocabulary of the rules. NULL and "FILE:LINE: message 'word'" in err on error. */
+struct site_config *site_load(const char *path, const struct roles *roles, char *err, size_t errlen);
+
+/* An empty configuration: one default site, no hosts (every address unknown). */
+struct site_config *site_empty(void);
+void site_free(struct site_config *sc);
+
+/* The host line that covers addr (longest prefix), or NULL. */
+const struct host_entry *site_lookup(const struct site_config *sc, uint8_t family, const uint8_t *addr);
+
+/* Roles of an address: its host line's, or `internet` for a public address outside every host line. */
+role_set site_roles(const struct site_config *sc, const struct roles *roles, uint8_t family, const uint8_t *addr);
+
+/* The site an address belongs to (its host line's, else the only site when there is one), or NULL. */
+const struct site *site_of(const struct site_config *sc, uint8_t family, const uint8_t *addr);
+
+/* The same from the address's host line already looked up (h may be NULL), so that a flow's ends are looked up
+ * once for their roles and their sites. */
+const struct site *site_of_host(const struct site_config *sc, const struct host_entry *h);
+
+/* The roles of an address that no host line covers: `internet` for a public one. */
+role_set site_roles_unlisted(const struct site_config *sc, const struct roles *roles, uint8_t family,
+			     const uint8_t *addr);
+
+/* Ports of the site (the default ports when site is NULL). */
+const struct site_ports *site_ports_of(const struct site_config *sc, const struct site *site);
+
+unsigned site_count(const struct site_config *sc);
+const struct site *site_at(const struct site_config *sc, unsigned i);
+unsigned site_host_count(const struct site_config *sc);
+const struct host_entry *site_host_at(const struct site_config *sc, unsigned i);
+const char *site_path(const struct site_config *sc);
+
+/* True for addresses that are never `internet`: RFC 1918, 100.64/10, loopback, link-local, multicast, broadcast,
+ * unique-local IPv6, the unspecified address. */
+bool addr_is_local_scope(uint8_t family, const uint8_t *addr);
+
+/* What --check-config prints: the sites with their resolved ports, the hosts with roles and flags, and per site
+ * the rules whose ports depend on it. */
+void site_explain(const struct site_config *sc, const struct ruleset *rs, FILE *out);
+
+#endif

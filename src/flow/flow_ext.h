@@ -1,0 +1,83 @@
+/* flow_ext.h: what only some flows carry, kept beside the record (struct flow.ext) and freed with it.
+ *
+ * Strings are copies (NUL-terminated, cut at FLOW_EXT_STR_MAX bytes, untrusted: escape on output), short ones
+ * shared between flows (intern.h): read-only, freed only by flow_ext_free. Each
+ * parser owns its part; flow_ext_get() allocates the record the first time anything is kept. */
+#ifndef CMFLOW_FLOW_EXT_H
+#define CMFLOW_FLOW_EXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow/flow.h"
+
+#define FLOW_EXT_STR_MAX 1024
+
+/* Parsers' private per-flow state while they still inspect: reassembly of DCE/RPC, the live evidence buffer of a
+ * flow's first packets. Allocated apart from the record with the first one, freed when inspection ends. */
+enum { PARSER_DCERPC = 0, PARSER_EVIDENCE, PARSER_SLOTS };
+
+struct parser_slot {
+	void *state;
+	void (*free)(void *);
+};
+
+/* Where a flow was announced by another one (expect.h), and the DCE/RPC interface bound on it or announced for
+ * it. */
+struct flow_followup {
+	uint64_t parent_flow_id;
+	const char *via;                /* static string: "epm", "dcom", "tftp", "pptp", "sql-browser", "session"; NULL
+					 * when the flow was not announced (its own bind named the interface) */
+	uint8_t rpc_uuid[16];
+	bool has_rpc_uuid;
+};
+
+/* A record of 80 bytes (96 with the allocator's header): with the 152 of struct flow, a flow that keeps HTTP or
+ * TLS fields costs under 256 bytes once its detection has ended. */
+struct flow_ext {
+	/* HTTP request (cmflow's request-line parser, else nDPI's fields) */
+	const char *http_method, *http_url, *http_host, *http_user_agent;
+	/* SMB2 TREE_CONNECT: the first share the client connected to other than IPC$ (else IPC$) */
+	const char *smb_share;
+	/* TLS (cmflow's hello parsers, else nDPI's fields) */
+	const char *tls_sni;
+	struct flow_followup *followup; /* or NULL */
+	struct parser_slot *parsers;    /* [PARSER_SLOTS], or NULL */
+	uint16_t http_status;
+	uint16_t tls_version;           /* wire value (0x0303 = TLS 1.2); 0 unknown */
+	uint8_t http_requests;          /* request lines seen (saturates) */
+
+	/* Wake-on-LAN */
+	bool has_wol;
+	uint8_t wol_mac[6];
+	uint8_t wol_cast;               /* 0 unicast, 1 subnet-directed broadcast, 2 limited broadcast, 3 L2 broadcast */
+	bool wol_password;
+	bool wol_not_magic;             /* a packet to a Wake On LAN port that is not a magic packet */
+};
+
+/* Returns the flow's side record, allocating it (zeroed) on first use; NULL when memory is short (the caller
+ * then keeps nothing, and the flow is still counted). */
+struct flow_ext *flow_ext_get(struct flow *f);
+
+/* The flow's follow-up record, allocating it (zeroed) on first use; NULL when memory is short. */
+struct flow_followup *flow_ext_followup(struct flow *f);
+
+/* The state a parser keeps in slot for the flow, or NULL. */
+void *flow_ext_parser(const struct flow *f, int slot);
+
+/* Keeps state (freed by free_fn with the flow) in slot, or empties the slot (state NULL, nothing freed). False
+ * when memory is short (state is then not kept: the caller frees it). */
+bool flow_ext_set_parser(struct flow *f, int slot, void *state, void (*free_fn)(void *));
+
+/* Frees the parsers' states but the live evidence buffer (inspection has ended; the record stays). */
+void flow_ext_free_parsers(struct flow *f);
+
+/* Frees the side record and everything it holds; f->ext becomes NULL. */
+void flow_ext_free(struct flow *f);
+
+/* Replaces *dst with s[0..n) cut to FLOW_EXT_STR_MAX: the shared copy of a short string (intern.h), else a copy
+ * of its own; false when memory is short. */
+bool flow_ext_set_str(const char **dst, const char *s, size_t n);
+
+#endif
