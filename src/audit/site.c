@@ -18,6 +18,8 @@ struct site_config {
 	unsigned nhosts;
 	ndpi_patricia_tree_t *tree4, *tree6;
 	struct site_ports defaults;
+	uint16_t vxlan_ports[SITE_MAX_VXLAN_PORTS]; /* `tunnel vxlan-port=N` lines: distinct ports */
+	unsigned nvxlan;
 };
 
 
@@ -132,6 +134,37 @@ static bool parse_site(struct line_parse *ps, struct site_config *sc, char **w, 
 	}
 	sc->nsites++;
 	return true;
+}
+
+/* tunnel vxlan-port=N [vxlan-port=N ...]: UDP ports that carry VXLAN besides 4789 and 8472 (a sensor behind an
+ * Azure virtual network TAP, or a VTEP of its own port). */
+static bool parse_tunnel(struct line_parse *ps, struct site_config *sc, char **w, int n)
+{
+	if (n < 2)
+		return line_fail(ps, NULL, "a tunnel line needs a setting: tunnel vxlan-port=4800");
+	for (int i = 1; i < n; i++) {
+		const char *v = word_value(w[i], "vxlan-port");
+		uint16_t port = 0;
+		if (!v)
+			return line_fail(ps, w[i], "unknown tunnel setting");
+		if (!port_value(ps, w[i], v, &port))
+			return false;
+		bool known = false;
+		for (unsigned k = 0; k < sc->nvxlan; k++)
+			known |= sc->vxlan_ports[k] == port;
+		if (known)
+			continue;
+		if (sc->nvxlan == SITE_MAX_VXLAN_PORTS)
+			return line_fail(ps, w[i], "more than %d VXLAN ports at", SITE_MAX_VXLAN_PORTS);
+		sc->vxlan_ports[sc->nvxlan++] = port;
+	}
+	return true;
+}
+
+unsigned site_vxlan_ports(const struct site_config *sc, const uint16_t **ports)
+{
+	*ports = sc ? sc->vxlan_ports : NULL;
+	return sc ? sc->nvxlan : 0;
 }
 
 /* An address or a prefix: 10.1.0.5, 10.2.0.0/16, 2001:db8::/32. */
@@ -275,8 +308,10 @@ struct site_config *site_load(const char *path, const struct roles *roles, char 
 			ok = parse_site(&ps, sc, w, n);
 		else if (strcmp(w[0], "host") == 0)
 			ok = parse_host(&ps, sc, roles, w, n);
+		else if (strcmp(w[0], "tunnel") == 0)
+			ok = parse_tunnel(&ps, sc, w, n);
 		else
-			ok = line_fail(&ps, w[0], "a line starts with 'site' or 'host', not");
+			ok = line_fail(&ps, w[0], "a line starts with 'site', 'host' or 'tunnel', not");
 	}
 	fclose(fp);
 	if (ok && !build_trees(sc)) {
@@ -409,4 +444,10 @@ void site_explain(const struct site_config *sc, const struct ruleset *rs, FILE *
 	}
 	fprintf(out, "\naddresses outside every host line: internet, except private, link-local, loopback, multicast and "
 		     "broadcast ones\n");
+	if (sc->nvxlan) {
+		fprintf(out, "\nVXLAN also on UDP");
+		for (unsigned i = 0; i < sc->nvxlan; i++)
+			fprintf(out, " %u", sc->vxlan_ports[i]);
+		fprintf(out, " (besides 4789 and 8472)\n");
+	}
 }

@@ -66,6 +66,7 @@ struct options {
 	bool quiet;
 	int verbose;
 	struct engine_config ecfg;
+	struct decode_tunnels tunnels; /* --vxlan-port and the site configuration's tunnel lines */
 };
 
 static void usage(FILE *out)
@@ -90,6 +91,7 @@ static void usage(FILE *out)
 		"  --max-flows N         flow table capacity per worker (default %u)\n"
 		"  --all-protocols       every nDPI dissector, on every flow (also those cmflow proved itself)\n"
 		"  --stats-interval N    write a stats event every N seconds (packet time offline, wall clock live)\n"
+		"  --vxlan-port N        UDP port N carries VXLAN too (4789 and 8472 always do); repeatable\n"
 		"  --syslog              send alerts to the system logger as well (facility daemon)\n"
 		"live capture:\n"
 		"  --workers N           capture threads sharing the interfaces by flow hash (PACKET_FANOUT; default 1)\n"
@@ -145,6 +147,7 @@ static char *join_words(char **words, int n)
 enum {
 	OPT_EVE = 256, OPT_MAX_FLOWS, OPT_ALL_PROTOCOLS, OPT_WORKERS, OPT_STATS_INTERVAL, OPT_SNAPLEN, OPT_BUFFER,
 	OPT_LIST_RULES, OPT_CHECK_CONFIG, OPT_EVIDENCE, OPT_FAIL_ON, OPT_SYSLOG, OPT_INFER_SITE, OPT_REPORT, OPT_FROM_EVE,
+	OPT_VXLAN_PORT,
 };
 
 /* Options that may be given once only: remembers which were seen. */
@@ -173,6 +176,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "infer-site", required_argument, NULL, OPT_INFER_SITE },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "from-eve", required_argument, NULL, OPT_FROM_EVE },
+		{ "vxlan-port", required_argument, NULL, OPT_VXLAN_PORT },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -185,6 +189,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	if (!o->files || !o->from_eve)
 		exit(EXIT_BAD_INPUT);
 	engine_config_defaults(&o->ecfg);
+	decode_tunnels_defaults(&o->tunnels);
+	o->ecfg.tunnels = &o->tunnels;
 	o->workers = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+r:i:f:c:S:Z:qvVh", longopts, NULL)) != -1) {
@@ -221,6 +227,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_FROM_EVE:
 			o->from_eve[o->nfrom_eve++] = optarg;
+			break;
+		case OPT_VXLAN_PORT:
+			if (!decode_tunnels_add_vxlan(&o->tunnels, (uint16_t)parse_u32("--vxlan-port", optarg, 1, 65535)))
+				die_usage("too many --vxlan-port", optarg);
 			break;
 		case OPT_INFER_SITE:
 			if (o->infer_site_path)
@@ -340,6 +350,22 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	o->ecfg.verbose = o->verbose;
 	o->ecfg.workers = o->workers;
+}
+
+/* The site configuration's `tunnel vxlan-port=N` ports join --vxlan-port's; false (and err) when they are too
+ * many for the decoder. */
+static bool add_site_vxlan_ports(struct options *o, const struct knowledge *k, char *err, size_t errlen)
+{
+	const uint16_t *ports;
+	unsigned n = site_vxlan_ports(k->site, &ports);
+	for (unsigned i = 0; i < n; i++) {
+		if (!decode_tunnels_add_vxlan(&o->tunnels, ports[i])) {
+			snprintf(err, errlen, "%s: too many VXLAN ports with --vxlan-port (at most %d)", site_path(k->site),
+				 DECODE_MAX_VXLAN_PORTS);
+			return false;
+		}
+	}
+	return true;
 }
 
 /* --list-rules: the rules resolved for each configured site (or for the default ports). */
@@ -793,7 +819,7 @@ int main(int argc, char **argv)
 
 	const char *sigdir = o.sigdir ? o.sigdir : knowledge_default_dir();
 	r.know = knowledge_load(sigdir, o.check_config ? o.check_config : o.site_path, err, sizeof err);
-	if (!r.know) {
+	if (!r.know || !add_site_vxlan_ports(&o, r.know, err, sizeof err)) {
 		fprintf(stderr, "cmflow: %s\n", err);
 		return EXIT_BAD_INPUT;
 	}
@@ -841,8 +867,8 @@ int main(int argc, char **argv)
 	r.expect = expect_new(DEFAULT_MAX_EXPECTATIONS, DEFAULT_EXPECT_TIMEOUT_S);
 	if (o.nifaces) /* live: the same finding for the same pair and service once a minute */
 		r.limiter = alert_limiter_new(DEFAULT_ALERT_SLOTS, DEFAULT_ALERT_INTERVAL_S * 1000000ull);
-	if (o.evidence_path && !o.nifaces)
-		r.evidence = evidence_new();
+	if (o.evidence_path && !o.nifaces && (r.evidence = evidence_new()))
+		evidence_set_tunnels(r.evidence, &o.tunnels);
 	verdict_config(r.know, config_finding, &r);
 	r.infer = infer_new(INFER_MAX_HOSTS);
 	if (r.summary)

@@ -3,12 +3,15 @@
  * Specifications: IEEE 802.3 and 802.1Q/802.1ad (VLAN tags), RFC 3032 (MPLS label stack), the Linux cooked
  * capture formats (LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 at tcpdump.org/linktypes), RFC 791 (IPv4), RFC 8200
  * (IPv6 and its extension headers), RFC 4302 (AH), RFC 9293 (TCP), RFC 768 (UDP), RFC 792 / RFC 4443 (ICMP),
- * RFC 2784 / RFC 2637 (GRE and enhanced GRE), RFC 4303 (ESP). All reads are through bytes.h. */
+ * RFC 2784 / RFC 2637 (GRE and enhanced GRE), RFC 4303 (ESP). All reads are through bytes.h. The tunnels
+ * above UDP, GRE and IP are in tunnel.c. */
 #include <pcap/dlt.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "lib/bytes.h"
 #include "decode/decode.h"
+#include "decode/decode_int.h"
 
 static const char *const malformed_names[MAL_COUNT] = {
 	[MAL_ETH_TOO_SMALL] = "ethernet.pkt_too_small",
@@ -34,8 +37,46 @@ static const char *const malformed_names[MAL_COUNT] = {
 	[MAL_UDP_LEN_INVALID] = "udp.len_invalid",
 	[MAL_ICMPV4_TOO_SMALL] = "icmpv4.pkt_too_small",
 	[MAL_ICMPV6_TOO_SMALL] = "icmpv6.pkt_too_small",
+	[MAL_IPV6_IPV4_IN_IPV6_TOO_SMALL] = "ipv6.ipv4_in_ipv6_too_small",
+	[MAL_IPV6_IPV4_IN_IPV6_WRONG_VERSION] = "ipv6.ipv4_in_ipv6_wrong_version",
+	[MAL_IPV6_IPV6_IN_IPV6_TOO_SMALL] = "ipv6.ipv6_in_ipv6_too_small",
+	[MAL_IPV6_IPV6_IN_IPV6_WRONG_VERSION] = "ipv6.ipv6_in_ipv6_wrong_version",
 	[MAL_GRE_TOO_SMALL] = "gre.pkt_too_small",
+	[MAL_GRE_WRONG_VERSION] = "gre.wrong_version",
+	[MAL_GRE_V0_RECUR] = "gre.version0_recur",
+	[MAL_GRE_V0_FLAGS] = "gre.version0_flags",
+	[MAL_GRE_V0_HDR_TOO_BIG] = "gre.version0_hdr_too_big",
+	[MAL_GRE_V0_MALFORMED_SRE] = "gre.version0_malformed_sre_hdr",
 	[MAL_ESP_TOO_SMALL] = "esp.pkt_too_small",
+	[MAL_ERSPAN_TOO_SMALL] = "erspan.header_too_small",
+	[MAL_ERSPAN_UNSUPPORTED_VERSION] = "erspan.unsupported_version",
+	[MAL_GENEVE_UNKNOWN_PAYLOAD] = "geneve.unknown_payload_type",
+	[MAL_NSH_TOO_SMALL] = "nsh.header_too_small",
+	[MAL_NSH_UNSUPPORTED_VERSION] = "nsh.unsupported_version",
+	[MAL_NSH_BAD_HEADER_LENGTH] = "nsh.bad_header_length",
+	[MAL_NSH_RESERVED_TYPE] = "nsh.reserved_type",
+	[MAL_NSH_UNSUPPORTED_TYPE] = "nsh.unsupported_type",
+	[MAL_NSH_UNKNOWN_PAYLOAD] = "nsh.unknown_payload",
+	/* cmflow's own: cmflow.decoder.event */
+	[MAL_ERSPAN_UNKNOWN_FRAME_TYPE] = "erspan.unknown_frame_type",
+	[MAL_GENEVE_TOO_SMALL] = "geneve.header_too_small",
+	[MAL_GENEVE_UNSUPPORTED_VERSION] = "geneve.unsupported_version",
+	[MAL_GRE_UNKNOWN_PAYLOAD] = "gre.unknown_payload_type",
+	[MAL_IPV4_IPV4_IN_IPV4_TOO_SMALL] = "ipv4.ipv4_in_ipv4_too_small",
+	[MAL_IPV4_IPV4_IN_IPV4_WRONG_VERSION] = "ipv4.ipv4_in_ipv4_wrong_version",
+	[MAL_IPV4_IPV6_IN_IPV4_TOO_SMALL] = "ipv4.ipv6_in_ipv4_too_small",
+	[MAL_IPV4_IPV6_IN_IPV4_WRONG_VERSION] = "ipv4.ipv6_in_ipv4_wrong_version",
+	[MAL_TEREDO_TOO_SMALL] = "teredo.header_too_small",
+	[MAL_TEREDO_NOT_IPV6] = "teredo.not_ipv6",
+	[MAL_TUNNEL_OUTER_FRAGMENT] = "tunnel.outer_fragment",
+	[MAL_TZSP_TOO_SMALL] = "tzsp.header_too_small",
+	[MAL_TZSP_UNSUPPORTED_VERSION] = "tzsp.unsupported_version",
+	[MAL_TZSP_UNKNOWN_PAYLOAD] = "tzsp.unknown_payload_type",
+	[MAL_VXLAN_TOO_SMALL] = "vxlan.header_too_small",
+	[MAL_VXLAN_NO_VNI_FLAG] = "vxlan.no_vni_flag",
+	[MAL_VXLAN_GPE_TOO_SMALL] = "vxlan_gpe.header_too_small",
+	[MAL_VXLAN_GPE_UNSUPPORTED_VERSION] = "vxlan_gpe.unsupported_version",
+	[MAL_VXLAN_GPE_UNKNOWN_PAYLOAD] = "vxlan_gpe.unknown_payload_type",
 };
 
 const char *malformed_reason_name(enum malformed_reason r)
@@ -55,7 +96,6 @@ const char *malformed_reason_name(enum malformed_reason r)
 #define IPPROTO_HOPOPTS_ 0
 #define IPPROTO_ICMP_ 1
 #define IPPROTO_TCP_ 6
-#define IPPROTO_UDP_ 17
 #define IPPROTO_ROUTING_ 43
 #define IPPROTO_FRAGMENT_ 44
 #define IPPROTO_GRE_ 47
@@ -68,20 +108,13 @@ const char *malformed_reason_name(enum malformed_reason r)
 #define IPPROTO_HIP_ 139
 #define IPPROTO_SHIM6_ 140
 
-/* Decoding state passed down the layers. wire_left is what the frame had on the wire from the current offset,
- * so that a snaplen cut is told apart from a header that lies about its length. */
-struct dstate {
-	struct packet *pkt;
-	struct decode_stats *st;
-	uint32_t wire_left;
-};
-
-static enum decode_result malformed(struct dstate *d, enum malformed_reason r)
+enum decode_result decode_malformed(struct dstate *d, enum malformed_reason r)
 {
-	d->st->malformed++;
-	d->st->by_reason[r]++;
+	decode_anomaly(d, r);
 	return DECODE_MALFORMED;
 }
+
+#define malformed decode_malformed
 
 static enum decode_result decode_transport(struct dstate *d, const uint8_t *p, uint32_t len)
 {
@@ -144,7 +177,11 @@ static enum decode_result decode_transport(struct dstate *d, const uint8_t *p, u
 		if (!pkt->is_fragment && ulen >= 8 && (uint32_t)(ulen - 8) < pkt->payload_len)
 			pkt->payload_len = ulen - 8u;
 		else if (!pkt->is_fragment && ulen != 0 && ulen < 8)
-			d->st->by_reason[MAL_UDP_LEN_INVALID]++, d->st->malformed++;
+			decode_anomaly(d, MAL_UDP_LEN_INVALID);
+		d->udp_len = ulen;
+		enum decode_result inner;
+		if (tunnel_udp(d, &inner))
+			return inner;
 		return DECODE_OK;
 	}
 	case IPPROTO_ICMP_:
@@ -165,11 +202,23 @@ static enum decode_result decode_transport(struct dstate *d, const uint8_t *p, u
 		pkt->payload_len = len >= 8 ? len - 8 : 0;
 		return DECODE_OK;
 	}
-	case IPPROTO_GRE_:
+	case IPPROTO_GRE_: {
+		enum decode_result inner;
 		d->st->gre++;
 		if (len < 4)
 			return malformed(d, MAL_GRE_TOO_SMALL);
+		if (tunnel_gre(d, p, len, &inner))
+			return inner;
 		return DECODE_OK; /* payload = the GRE header onwards: PPTP's follow-up reads its key */
+	}
+	case IPPROTO_IPIP_:
+	case IPPROTO_IPV6_: {
+		enum decode_result inner;
+		if (tunnel_ip_in_ip(d, p, len, &inner))
+			return inner;
+		d->st->other_ip++;
+		return DECODE_OK;
+	}
 	case IPPROTO_ESP_:
 		d->st->esp++;
 		if (len < 8)
@@ -196,7 +245,7 @@ static bool skip_ah(const uint8_t **p, uint32_t *len, uint8_t *proto)
 	return true;
 }
 
-static enum decode_result decode_ipv4(struct dstate *d, const uint8_t *p, uint32_t caplen)
+enum decode_result decode_ipv4(struct dstate *d, const uint8_t *p, uint32_t caplen)
 {
 	struct packet *pkt = d->pkt;
 	uint8_t vihl, proto, ttl;
@@ -227,6 +276,7 @@ static enum decode_result decode_ipv4(struct dstate *d, const uint8_t *p, uint32
 
 	pkt->l3 = L3_IPV4;
 	pkt->ip = p;
+	d->ip_total = total;
 	pkt->ip_len = total < caplen ? total : caplen; /* cut to the IP total length (padding, trailers) */
 	memcpy(pkt->src, p + 12, 4);
 	memcpy(pkt->dst, p + 16, 4);
@@ -251,7 +301,7 @@ static enum decode_result decode_ipv4(struct dstate *d, const uint8_t *p, uint32
 	return decode_transport(d, l4, l4len);
 }
 
-static enum decode_result decode_ipv6(struct dstate *d, const uint8_t *p, uint32_t caplen)
+enum decode_result decode_ipv6(struct dstate *d, const uint8_t *p, uint32_t caplen)
 {
 	struct packet *pkt = d->pkt;
 	uint8_t v, next, hlim;
@@ -274,6 +324,7 @@ static enum decode_result decode_ipv6(struct dstate *d, const uint8_t *p, uint32
 
 	pkt->l3 = L3_IPV6;
 	pkt->ip = p;
+	d->ip_total = total;
 	pkt->ip_len = total < caplen ? total : caplen;
 	memcpy(pkt->src, p + 8, 16);
 	memcpy(pkt->dst, p + 24, 16);
@@ -346,7 +397,7 @@ static enum decode_result decode_ipv6(struct dstate *d, const uint8_t *p, uint32
 	return decode_transport(d, h, left);
 }
 
-static enum decode_result decode_ip_by_version(struct dstate *d, const uint8_t *p, uint32_t len)
+enum decode_result decode_ip_by_version(struct dstate *d, const uint8_t *p, uint32_t len)
 {
 	uint8_t v;
 	if (!bytes_u8(p, len, 0, &v))
@@ -358,7 +409,7 @@ static enum decode_result decode_ip_by_version(struct dstate *d, const uint8_t *
 	return malformed(d, MAL_RAW_BAD_VERSION);
 }
 
-static enum decode_result decode_mpls(struct dstate *d, const uint8_t *p, uint32_t len)
+enum decode_result decode_mpls(struct dstate *d, const uint8_t *p, uint32_t len)
 {
 	struct cursor c = cursor_make(p, len);
 	for (int i = 0; i < 8; i++) {
@@ -416,7 +467,7 @@ static enum decode_result decode_ethertype(struct dstate *d, uint16_t type, cons
 	return DECODE_NOT_IP;
 }
 
-static enum decode_result decode_ethernet(struct dstate *d, const uint8_t *p, uint32_t len)
+enum decode_result decode_ethernet(struct dstate *d, const uint8_t *p, uint32_t len)
 {
 	struct packet *pkt = d->pkt;
 	uint16_t type;
@@ -513,10 +564,60 @@ bool decode_linktype_supported(int linktype)
 	}
 }
 
+static const char *const tunnel_names[TUNNEL_KINDS] = {
+	[TUNNEL_NONE] = "none",
+	[TUNNEL_GRE] = "gre",
+	[TUNNEL_ERSPAN_I] = "erspan_i",
+	[TUNNEL_ERSPAN_II] = "erspan_ii",
+	[TUNNEL_ERSPAN_III] = "erspan_iii",
+	[TUNNEL_VXLAN] = "vxlan",
+	[TUNNEL_GENEVE] = "geneve",
+	[TUNNEL_VXLAN_GPE] = "vxlan_gpe",
+	[TUNNEL_GRE_UDP] = "gre_udp",
+	[TUNNEL_IP_IP] = "ip_in_ip",
+	[TUNNEL_TEREDO] = "teredo",
+	[TUNNEL_TZSP] = "tzsp",
+};
+
+const char *tunnel_kind_name(enum tunnel_kind k)
+{
+	return (unsigned)k < TUNNEL_KINDS ? tunnel_names[k] : "unknown";
+}
+
+void decode_tunnels_defaults(struct decode_tunnels *tun)
+{
+	memset(tun, 0, sizeof *tun);
+	tun->vxlan_ports[0] = 4789;
+	tun->vxlan_ports[1] = 8472;
+	tun->n_vxlan = 2;
+}
+
+bool decode_tunnels_add_vxlan(struct decode_tunnels *tun, uint16_t port)
+{
+	if (port == 0)
+		return false;
+	for (unsigned i = 0; i < tun->n_vxlan; i++)
+		if (tun->vxlan_ports[i] == port)
+			return true;
+	if (tun->n_vxlan >= DECODE_MAX_VXLAN_PORTS)
+		return false;
+	tun->vxlan_ports[tun->n_vxlan++] = port;
+	return true;
+}
+
+static const struct decode_tunnels default_tunnels = { { 4789, 8472 }, 2 };
+
 enum decode_result decode_packet(int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
 				 uint64_t ts_us, struct packet *pkt, struct decode_stats *st)
 {
-	struct dstate d = { pkt, st, wirelen >= caplen ? wirelen : caplen };
+	return decode_packet_with(NULL, linktype, data, caplen, wirelen, ts_us, pkt, st);
+}
+
+enum decode_result decode_packet_with(const struct decode_tunnels *tun, int linktype, const uint8_t *data,
+				      uint32_t caplen, uint32_t wirelen, uint64_t ts_us, struct packet *pkt,
+				      struct decode_stats *st)
+{
+	struct dstate d = { pkt, st, tun ? tun : &default_tunnels, wirelen >= caplen ? wirelen : caplen, 0, 0 };
 
 	memset(pkt, 0, sizeof *pkt);
 	pkt->ts_us = ts_us;

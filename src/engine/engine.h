@@ -42,6 +42,7 @@ struct engine_config {
 	struct evidence_live *evlive;  /* live --evidence; NULL */
 	struct infer_table *infer;     /* role inference, shared by the workers; NULL */
 	bool infer_only;               /* a first pass over files: observe roles, write nothing */
+	const struct decode_tunnels *tunnels; /* the UDP ports read as VXLAN; NULL: the defaults */
 	void *alerted_ctx;  /* this engine's index among the capture workers (flow ids stay unique) */
 };
 

@@ -10,7 +10,9 @@
 #include <stdint.h>
 
 /* Canonical, direction-free key: the (address, port) pair that sorts lower comes first. Padding is explicit and
- * zero so that the key can be hashed and compared as bytes. IPv4 addresses use the first 4 bytes. */
+ * zero so that the key can be hashed and compared as bytes. IPv4 addresses use the first 4 bytes. A tunnelled
+ * packet's key is its inner packet's, with the tunnel identity that separates overlapping address spaces (VNI,
+ * ERSPAN session, GRE key; the inner VLAN tags are in vlan). Invariant: tunnel_id is 0 when tunnel_space is. */
 struct flow_key {
 	uint8_t addr_lo[16];
 	uint8_t addr_hi[16];
@@ -18,7 +20,9 @@ struct flow_key {
 	uint16_t vlan[2];
 	uint8_t ip_proto;
 	uint8_t family;             /* 4 or 6 */
-	uint8_t pad[2];
+	uint8_t tunnel_space;       /* enum tunnel_id_kind (decode.h): 0 = none */
+	uint8_t pad;
+	uint32_t tunnel_id;         /* in tunnel_space */
 };
 
 enum flow_state { FLOW_STATE_NEW = 0, FLOW_STATE_ESTABLISHED, FLOW_STATE_CLOSED };

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode/decode.h"
 #include "flow/flow_ext.h"
 #include "lib/intern.h"
 
@@ -49,6 +50,7 @@ void flow_ext_free(struct flow *f)
 		str_free(strs[i]);
 	free_parsers(x, false);
 	free(x->followup);
+	free(x->tunnel);
 	free(x);
 	f->ext = NULL;
 }
@@ -59,6 +61,17 @@ struct flow_followup *flow_ext_followup(struct flow *f)
 	if (x && !x->followup)
 		x->followup = calloc(1, sizeof *x->followup);
 	return x ? x->followup : NULL;
+}
+
+bool flow_ext_set_tunnel(struct flow *f, const struct packet_tunnel *t)
+{
+	struct flow_ext *x = flow_ext_get(f);
+	if (!x)
+		return false;
+	if (!x->tunnel && !(x->tunnel = malloc(sizeof *x->tunnel)))
+		return false;
+	*x->tunnel = *t;
+	return true;
 }
 
 void *flow_ext_parser(const struct flow *f, int slot)

@@ -12,6 +12,8 @@
 
 #include "flow/flow.h"
 
+struct packet_tunnel;
+
 #define FLOW_EXT_STR_MAX 1024
 
 /* Parsers' private per-flow state while they still inspect: reassembly of DCE/RPC, the live evidence buffer of a
@@ -33,8 +35,8 @@ struct flow_followup {
 	bool has_rpc_uuid;
 };
 
-/* A record of 80 bytes (96 with the allocator's header): with the 152 of struct flow, a flow that keeps HTTP or
- * TLS fields costs under 256 bytes once its detection has ended. */
+/* A record of 88 bytes (96 with the allocator's header): with the 160 of struct flow, a flow that keeps HTTP or
+ * TLS fields costs at most 256 bytes once its detection has ended. */
 struct flow_ext {
 	/* HTTP request (cmflow's request-line parser, else nDPI's fields) */
 	const char *http_method, *http_url, *http_host, *http_user_agent;
@@ -44,6 +46,7 @@ struct flow_ext {
 	const char *tls_sni;
 	struct flow_followup *followup; /* or NULL */
 	struct parser_slot *parsers;    /* [PARSER_SLOTS], or NULL */
+	struct packet_tunnel *tunnel;   /* the encapsulation of a tunnelled flow's first packet, or NULL */
 	uint16_t http_status;
 	uint16_t tls_version;           /* wire value (0x0303 = TLS 1.2); 0 unknown */
 	uint8_t http_requests;          /* request lines seen (saturates) */
@@ -72,6 +75,16 @@ bool flow_ext_set_parser(struct flow *f, int slot, void *state, void (*free_fn)(
 
 /* Frees the parsers' states but the live evidence buffer (inspection has ended; the record stays). */
 void flow_ext_free_parsers(struct flow *f);
+
+/* Keeps the tunnel the flow's first packet came in (a record of its own, allocated only for tunnelled flows).
+ * False when memory is short: the flow then says nothing of its tunnel. */
+bool flow_ext_set_tunnel(struct flow *f, const struct packet_tunnel *t);
+
+/* The tunnel kept for the flow, or NULL (not tunnelled). */
+static inline const struct packet_tunnel *flow_tunnel(const struct flow *f)
+{
+	return f->ext ? f->ext->tunnel : NULL;
+}
 
 /* Frees the side record and everything it holds; f->ext becomes NULL. */
 void flow_ext_free(struct flow *f);

@@ -147,6 +147,44 @@ void eve_flow_head(struct json *j, const struct engine *e, const struct flow *f,
 	const char *app = flow_app_proto(f);
 	if (app)
 		json_plain(j, "app_proto", app);
+	eve_tunnel(j, f);
+}
+
+void eve_tunnel(struct json *j, const struct flow *f)
+{
+	const struct packet_tunnel *t = flow_tunnel(f);
+	char a[ADDR_STR_MAX], pn[8];
+	if (!t)
+		return;
+	json_open_object(j, "tunnel");
+	json_plain(j, "src_ip", addr_to_str(t->outer_family, t->outer_src, a, sizeof a));
+	if (t->outer_proto == 17)
+		json_uint(j, "src_port", t->outer_sport);
+	json_plain(j, "dest_ip", addr_to_str(t->outer_family, t->outer_dst, a, sizeof a));
+	if (t->outer_proto == 17)
+		json_uint(j, "dest_port", t->outer_dport);
+	json_plain(j, "proto", ip_proto_name(t->outer_proto, pn, sizeof pn));
+	json_uint(j, "depth", t->depth);
+	json_close_object(j);
+}
+
+void eve_cmflow(struct json *j, const struct flow *f)
+{
+	const struct packet_tunnel *t = flow_tunnel(f);
+	if (!t && !(f->flags & FLOW_F_MIDSTREAM))
+		return;
+	json_open_object(j, "cmflow");
+	if (f->flags & FLOW_F_MIDSTREAM)
+		json_bool(j, "midstream", true);
+	if (t) {
+		static const char *const id_names[] = { NULL, "vni", "session_id", "key" };
+		json_open_object(j, "tunnel");
+		json_plain(j, "kind", tunnel_kind_name((enum tunnel_kind)t->kind));
+		if (t->id_kind > TUNNEL_ID_NONE && t->id_kind <= TUNNEL_ID_KEY)
+			json_uint(j, id_names[t->id_kind], t->id);
+		json_close_object(j);
+	}
+	json_close_object(j);
 }
 
 static const char *state_name(const struct flow *f)
@@ -338,18 +376,49 @@ static void text_uint(struct text *t, uint64_t v, int min_digits)
 	text_add(t, d + i);
 }
 
-/* "ip.src==A && tcp.srcport==P && ip.dst==B && tcp.dstport==Q" */
-static void text_direction(struct text *t, const char *ip, const char *l4, const char *a, unsigned pa,
-			   const char *b, unsigned pb)
+/* "ip.src==A && tcp.srcport==P && ip.dst==B && tcp.dstport==Q"; a tunnelled flow's fields carry the layer
+ * of its inner headers ("ip.src#2", Wireshark 4.0's layer operator) in ipl and l4l, else they are "". */
+static void text_direction(struct text *t, const char *ip, const char *ipl, const char *l4, const char *l4l,
+			   const char *a, unsigned pa, const char *b, unsigned pb)
 {
-	const char *parts[] = { ip, ".src==", a, " && ", l4, ".srcport==" };
-	for (size_t i = 0; i < 6; i++)
+	const char *parts[] = { ip, ".src", ipl, "==", a, " && ", l4, ".srcport", l4l, "==" };
+	for (size_t i = 0; i < 10; i++)
 		text_add(t, parts[i]);
 	text_uint(t, pa, 1);
-	const char *parts2[] = { " && ", ip, ".dst==", b, " && ", l4, ".dstport==" };
-	for (size_t i = 0; i < 7; i++)
+	const char *parts2[] = { " && ", ip, ".dst", ipl, "==", b, " && ", l4, ".dstport", l4l, "==" };
+	for (size_t i = 0; i < 11; i++)
 		text_add(t, parts2[i]);
 	text_uint(t, pb, 1);
+}
+
+/* "#N" for the N-th header of a kind in the frame when N > 1, else "" */
+static const char *layer_suffix(unsigned n, char *buf)
+{
+	char *c = buf;
+	if (n <= 1)
+		return "";
+	*c++ = '#';
+	if (n > 99)
+		n = 99; /* not reached: DECODE_MAX_TUNNELS bounds the layers */
+	if (n >= 10)
+		*c++ = (char)('0' + n / 10);
+	*c++ = (char)('0' + n % 10);
+	*c = '\0';
+	return buf;
+}
+
+/* A tunnelled flow's tunnel identity as Wireshark names it: " && vxlan.vni==N" */
+static void text_tunnel_id(struct text *t, const struct packet_tunnel *tun)
+{
+	const char *field = NULL;
+	switch (tun->id_kind) {
+	case TUNNEL_ID_VNI: field = tun->id_tunnel == TUNNEL_GENEVE ? " && geneve.vni==" : " && vxlan.vni=="; break;
+	case TUNNEL_ID_SESSION: field = " && erspan.spanid=="; break;
+	case TUNNEL_ID_KEY: field = " && gre.key=="; break;
+	default: return;
+	}
+	text_add(t, field);
+	text_uint(t, tun->id, 1);
 }
 
 static void text_time(struct text *t, uint64_t us)
@@ -361,9 +430,16 @@ static void text_time(struct text *t, uint64_t us)
 
 const char *flow_display_filter(const struct flow *f, char *buf, size_t len)
 {
-	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
+	char a[ADDR_STR_MAX], b[ADDR_STR_MAX], ipl_buf[4], l4l_buf[4], vl_buf[4];
 	struct text t = { buf, 0, len };
 	const char *ip = f->key.family == 4 ? "ip" : "ipv6";
+	const struct packet_tunnel *tun = flow_tunnel(f);
+	const char *ipl = "", *l4l = "", *vl = "";
+	if (tun) {
+		ipl = layer_suffix((f->key.family == 4 ? tun->ip4_before : tun->ip6_before) + 1u, ipl_buf);
+		l4l = f->key.ip_proto == 17 ? layer_suffix(tun->udp_before + 1u, l4l_buf) : "";
+		vl = layer_suffix(tun->vlan_before + (f->key.vlan[1] ? 2u : 1u), vl_buf);
+	}
 	if (!len)
 		return buf;
 	buf[0] = '\0';
@@ -373,23 +449,27 @@ const char *flow_display_filter(const struct flow *f, char *buf, size_t len)
 		const char *l4 = f->key.ip_proto == 6 ? "tcp" : "udp";
 		unsigned sp = flow_src_port(f), dp = flow_dst_port(f);
 		text_add(&t, "((");
-		text_direction(&t, ip, l4, a, sp, b, dp);
+		text_direction(&t, ip, ipl, l4, l4l, a, sp, b, dp);
 		text_add(&t, ") || (");
-		text_direction(&t, ip, l4, b, dp, a, sp);
+		text_direction(&t, ip, ipl, l4, l4l, b, dp, a, sp);
 		text_add(&t, "))");
 	} else {
 		/* IPv6's next header field is ipv6.nxt (the display filter "ipv6.nxt.proto" of earlier versions matched
 		 * nothing) */
-		const char *parts[] = { ip, ".addr==", a, " && ", ip, ".addr==", b, " && ",
-					f->key.family == 4 ? "ip.proto==" : "ipv6.nxt==" };
-		for (size_t i = 0; i < 9; i++)
+		const char *parts[] = { ip, ".addr", ipl, "==", a, " && ", ip, ".addr", ipl, "==", b, " && ",
+					f->key.family == 4 ? "ip.proto" : "ipv6.nxt", ipl, "==" };
+		for (size_t i = 0; i < 15; i++)
 			text_add(&t, parts[i]);
 		text_uint(&t, f->key.ip_proto, 1);
 	}
 	if (f->key.vlan[0]) {
-		text_add(&t, " && vlan.id==");
+		text_add(&t, " && vlan.id");
+		text_add(&t, vl);
+		text_add(&t, "==");
 		text_uint(&t, f->key.vlan[f->key.vlan[1] ? 1 : 0], 1);
 	}
+	if (tun)
+		text_tunnel_id(&t, tun);
 	/* the time window keeps an earlier or later conversation on the same ports out */
 	text_add(&t, " && frame.time_epoch >= ");
 	text_time(&t, f->ts_first);
@@ -432,6 +512,7 @@ void eve_alerts(struct eve *ev, struct json *j, const struct engine *e, const st
 		if (lab->verdict.held_back[i])
 			json_uint(j, "repeats_held_back", lab->verdict.held_back[i]);
 		json_close_object(j);
+		eve_cmflow(j, f);
 		json_close_object(j);
 		eve_write(ev, j);
 	}
@@ -531,13 +612,62 @@ void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const stru
 		json_close_object(j);
 	}
 	write_configmgr(j, e, f, lab);
-	if (f->flags & FLOW_F_MIDSTREAM) {
-		json_open_object(j, "cmflow");
-		json_bool(j, "midstream", true);
-		json_close_object(j);
-	}
+	eve_cmflow(j, f);
 	json_close_object(j);
 	eve_write(ev, j);
+}
+
+/* The "event" object: malformed packets by reason, reasons [first, end) of enum malformed_reason, one object
+ * per layer (a layer's reasons are consecutive in the enum). */
+static void write_reasons(struct json *j, const struct decode_stats *d, int first, int end)
+{
+	const char *open_layer = NULL;
+	size_t open_len = 0;
+	json_open_object(j, "event");
+	for (int r = first; r < end; r++) {
+		if (!d->by_reason[r])
+			continue;
+		const char *n = malformed_reason_name((enum malformed_reason)r), *dot = strchr(n, '.');
+		size_t ll = (size_t)(dot - n);
+		if (!open_layer || ll != open_len || strncmp(open_layer, n, ll) != 0) {
+			if (open_layer)
+				json_close_object(j);
+			char layer[32];
+			snprintf(layer, sizeof layer, "%.*s", (int)ll, n);
+			json_open_object(j, layer);
+			open_layer = n;
+			open_len = ll;
+		}
+		json_uint(j, dot + 1, d->by_reason[r]);
+	}
+	if (open_layer)
+		json_close_object(j);
+	json_close_object(j);
+}
+
+/* Suricata's decoder counters of the tunnels it also decodes (packets of each layer decoded). */
+static void write_decoder_tunnels(struct json *j, const struct decode_stats *d)
+{
+	json_uint(j, "erspan", d->tunnel[TUNNEL_ERSPAN_I] + d->tunnel[TUNNEL_ERSPAN_II] + d->tunnel[TUNNEL_ERSPAN_III]);
+	json_uint(j, "vxlan", d->tunnel[TUNNEL_VXLAN]);
+	json_uint(j, "geneve", d->tunnel[TUNNEL_GENEVE]);
+	json_uint(j, "teredo", d->tunnel[TUNNEL_TEREDO]);
+	json_uint(j, "nsh", d->nsh);
+	json_uint(j, "ipv4_in_ipv4", d->ipv4_in_ipv4);
+	json_uint(j, "ipv6_in_ipv4", d->ipv6_in_ipv4);
+	json_uint(j, "ipv4_in_ipv6", d->ipv4_in_ipv6);
+	json_uint(j, "ipv6_in_ipv6", d->ipv6_in_ipv6);
+	json_uint(j, "too_many_layers", d->too_many_layers);
+}
+
+/* cmflow.tunnel: packets read from inside a tunnel, and tunnel headers opened by kind. */
+static void write_tunnel_stats(struct json *j, const struct decode_stats *d)
+{
+	json_open_object(j, "tunnel");
+	json_uint(j, "decapsulated", d->decapsulated);
+	for (int k = TUNNEL_NONE + 1; k < TUNNEL_KINDS; k++)
+		json_uint(j, tunnel_kind_name((enum tunnel_kind)k), d->tunnel[k]);
+	json_close_object(j);
 }
 
 void eve_stats(struct eve *ev, const struct run_stats *rs, uint64_t ts_us)
@@ -578,30 +708,10 @@ void eve_stats(struct eve *ev, const struct run_stats *rs, uint64_t ts_us)
 	json_uint(j, "gre", d->gre);
 	json_uint(j, "esp", d->esp);
 	json_uint(j, "arp", d->arp);
+	write_decoder_tunnels(j, d);
 	json_uint(j, "invalid", d->malformed);
 	/* malformed packets by reason, under Suricata's decoder.event.<layer>.<reason> names */
-	json_open_object(j, "event");
-	const char *open_layer = NULL;
-	size_t open_len = 0;
-	for (int r = 0; r < MAL_COUNT; r++) {
-		if (!d->by_reason[r])
-			continue;
-		const char *n = malformed_reason_name((enum malformed_reason)r), *dot = strchr(n, '.');
-		size_t ll = (size_t)(dot - n);
-		if (!open_layer || ll != open_len || strncmp(open_layer, n, ll) != 0) {
-			if (open_layer)
-				json_close_object(j);
-			char layer[32];
-			snprintf(layer, sizeof layer, "%.*s", (int)ll, n);
-			json_open_object(j, layer);
-			open_layer = n;
-			open_len = ll;
-		}
-		json_uint(j, dot + 1, d->by_reason[r]);
-	}
-	if (open_layer)
-		json_close_object(j);
-	json_close_object(j);
+	write_reasons(j, d, 0, MAL_CMFLOW_FIRST);
 	json_close_object(j); /* decoder */
 	json_open_object(j, "flow");
 	json_uint(j, "total", fs->created);
@@ -648,7 +758,9 @@ void eve_stats(struct eve *ev, const struct run_stats *rs, uint64_t ts_us)
 	json_uint(j, "frags_without_first", rs->frag_untracked);
 	json_uint(j, "unsupported_linktype", d->unsupported_linktype);
 	json_uint(j, "other_ip", d->other_ip);
+	write_reasons(j, d, MAL_CMFLOW_FIRST, MAL_COUNT); /* what Suricata does not decode */
 	json_close_object(j);
+	write_tunnel_stats(j, d);
 	json_close_object(j); /* cmflow */
 	json_close_object(j);
 	eve_write(ev, j);

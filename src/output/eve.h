@@ -40,6 +40,14 @@ bool eve_reopen(struct eve *ev);
 void eve_flow_head(struct json *j, const struct engine *e, const struct flow *f, uint64_t ts_us,
 		   const char *event_type);
 
+/* Suricata's tunnel object of a tunnelled flow (the outermost IP header, its UDP ports, the depth); nothing
+ * for a flow outside tunnels. */
+void eve_tunnel(struct json *j, const struct flow *f);
+
+/* cmflow's object of a flow event or alert: midstream, and the tunnel's kind and identity (vni, session_id or
+ * key); nothing when it would be empty. */
+void eve_cmflow(struct json *j, const struct flow *f);
+
 /* Writes the flow event of a flow that ended. */
 struct flow_label;
 void eve_flow(struct eve *ev, struct json *j, const struct engine *e, const struct flow *f,
