@@ -1,7 +1,7 @@
-/* fuzz_packet: the whole packet path. The first byte picks the link type; the rest is the frame. One engine
- * (small flow table, the real signatures and the example site, EVE output to /dev/null) lives across inputs, so
- * that flows, fragments, expectations and parsers' states carry over as they do on a wire; every 4096 inputs it
- * ends all flows (labels, verdicts, alerts). */
+/* fuzz_packet: the whole packet path, tunnels included (decode.c, tunnel.c; VXLAN also on UDP 4800). The first
+ * byte picks the link type; the rest is the frame. One engine (small flow table, the real signatures and the
+ * example site, EVE output to /dev/null) lives across inputs, so that flows, fragments, expectations and parsers'
+ * states carry over as they do on a wire; every 4096 inputs it ends all flows (labels, verdicts, alerts). */
 #include <pcap/dlt.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,6 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg.knowledge = k;
 		cfg.mcast = mcast_members_new();
 		cfg.expect = expect_new(32, 300);
+		/* the tunnels with one configured VXLAN port more, as --vxlan-port gives */
+		static struct decode_tunnels tun;
+		decode_tunnels_defaults(&tun);
+		decode_tunnels_add_vxlan(&tun, 4800);
+		cfg.tunnels = &tun;
 		struct eve *ev = eve_open("/dev/null", err, sizeof err);
 		e = engine_new(&cfg, ev, NULL, err, sizeof err);
 		if (!e)
