@@ -368,6 +368,20 @@ static bool add_site_vxlan_ports(struct options *o, const struct knowledge *k, c
 	return true;
 }
 
+/* Once a run, on standard error: tunnels cmflow saw and could not open, whose inner traffic is not judged. */
+static void say_tunnels(const struct decode_stats *d)
+{
+	uint64_t closed = decode_tunnels_left_closed(d);
+	if (closed)
+		fprintf(stderr, "cmflow: %llu packets of tunnels left closed (cut, malformed, an unknown payload, an outer "
+			"fragment or too deep): each counts as its outer packet; the reasons are in the stats\n",
+			(unsigned long long)closed);
+	if (d->vxlan_unopened)
+		fprintf(stderr, "cmflow: %llu UDP packets look like VXLAN on a port not read as VXLAN: their traffic is not "
+			"judged; give the port (the UDP flows' dest_port) with --vxlan-port\n",
+			(unsigned long long)d->vxlan_unopened);
+}
+
 /* --list-rules: the rules resolved for each configured site (or for the default ports). */
 static void list_rules(const struct knowledge *k)
 {
@@ -928,6 +942,7 @@ int main(int argc, char **argv)
 	}
 	struct run_stats rs;
 	run_stats(&r, &rs, false);
+	say_tunnels(&rs.decoder);
 	if (r.eve) {
 		eve_stats(r.eve, &rs, end_us);
 		eve_flush(r.eve);

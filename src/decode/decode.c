@@ -79,6 +79,27 @@ static const char *const malformed_names[MAL_COUNT] = {
 	[MAL_VXLAN_GPE_UNKNOWN_PAYLOAD] = "vxlan_gpe.unknown_payload_type",
 };
 
+uint64_t decode_tunnels_left_closed(const struct decode_stats *st)
+{
+	/* the reasons that leave a tunnel closed (the GRE recursion and flag anomalies do not: counted, opened) */
+	static const enum malformed_reason closed[] = {
+		MAL_IPV6_IPV4_IN_IPV6_TOO_SMALL, MAL_IPV6_IPV4_IN_IPV6_WRONG_VERSION, MAL_IPV6_IPV6_IN_IPV6_TOO_SMALL,
+		MAL_IPV6_IPV6_IN_IPV6_WRONG_VERSION, MAL_GRE_WRONG_VERSION, MAL_GRE_V0_HDR_TOO_BIG,
+		MAL_GRE_V0_MALFORMED_SRE, MAL_ERSPAN_TOO_SMALL, MAL_ERSPAN_UNSUPPORTED_VERSION, MAL_GENEVE_UNKNOWN_PAYLOAD,
+		MAL_NSH_TOO_SMALL, MAL_NSH_UNSUPPORTED_VERSION, MAL_NSH_BAD_HEADER_LENGTH, MAL_NSH_RESERVED_TYPE,
+		MAL_NSH_UNSUPPORTED_TYPE, MAL_NSH_UNKNOWN_PAYLOAD, MAL_ERSPAN_UNKNOWN_FRAME_TYPE, MAL_GENEVE_TOO_SMALL,
+		MAL_GENEVE_UNSUPPORTED_VERSION, MAL_GRE_UNKNOWN_PAYLOAD, MAL_IPV4_IPV4_IN_IPV4_TOO_SMALL,
+		MAL_IPV4_IPV4_IN_IPV4_WRONG_VERSION, MAL_IPV4_IPV6_IN_IPV4_TOO_SMALL, MAL_IPV4_IPV6_IN_IPV4_WRONG_VERSION,
+		MAL_TEREDO_TOO_SMALL, MAL_TEREDO_NOT_IPV6, MAL_TUNNEL_OUTER_FRAGMENT, MAL_TZSP_TOO_SMALL,
+		MAL_TZSP_UNSUPPORTED_VERSION, MAL_TZSP_UNKNOWN_PAYLOAD, MAL_VXLAN_TOO_SMALL, MAL_VXLAN_NO_VNI_FLAG,
+		MAL_VXLAN_GPE_TOO_SMALL, MAL_VXLAN_GPE_UNSUPPORTED_VERSION, MAL_VXLAN_GPE_UNKNOWN_PAYLOAD,
+	};
+	uint64_t n = st->too_many_layers;
+	for (size_t i = 0; i < sizeof closed / sizeof closed[0]; i++)
+		n += st->by_reason[closed[i]];
+	return n;
+}
+
 const char *malformed_reason_name(enum malformed_reason r)
 {
 	return (unsigned)r < MAL_COUNT ? malformed_names[r] : "unknown";

@@ -108,7 +108,12 @@ struct decode_stats {
 	uint64_t ipv4_in_ipv4, ipv6_in_ipv4, ipv4_in_ipv6, ipv6_in_ipv6; /* TUNNEL_IP_IP by its two families */
 	uint64_t nsh;                    /* NSH headers read (inside VXLAN-GPE) */
 	uint64_t too_many_layers;        /* a tunnel beyond DECODE_MAX_TUNNELS, left closed */
+	uint64_t vxlan_unopened;         /* UDP to another port that looks like VXLAN (a port to configure) */
 };
+
+/* The packets whose tunnel was left closed: cut, malformed, of an unknown payload, an outer fragment, or one
+ * level too deep (each counted by its reason too). */
+uint64_t decode_tunnels_left_closed(const struct decode_stats *st);
 
 /* Suricata-style dotted name of a malformed reason ("ipv4.trunc_pkt"); the stats event writes it under
  * decoder.event (cmflow.decoder.event from MAL_CMFLOW_FIRST on). */

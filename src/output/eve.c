@@ -660,11 +660,14 @@ static void write_decoder_tunnels(struct json *j, const struct decode_stats *d)
 	json_uint(j, "too_many_layers", d->too_many_layers);
 }
 
-/* cmflow.tunnel: packets read from inside a tunnel, and tunnel headers opened by kind. */
+/* cmflow.tunnel: packets read from inside a tunnel, tunnels left closed, UDP that looks like VXLAN on a port
+ * not configured, and tunnel headers opened by kind. */
 static void write_tunnel_stats(struct json *j, const struct decode_stats *d)
 {
 	json_open_object(j, "tunnel");
 	json_uint(j, "decapsulated", d->decapsulated);
+	json_uint(j, "left_closed", decode_tunnels_left_closed(d));
+	json_uint(j, "vxlan_unopened", d->vxlan_unopened);
 	for (int k = TUNNEL_NONE + 1; k < TUNNEL_KINDS; k++)
 		json_uint(j, tunnel_kind_name((enum tunnel_kind)k), d->tunnel[k]);
 	json_close_object(j);

@@ -391,6 +391,28 @@ static void print_inferred(void *ctx, const struct inferred_role *r)
 		p->roles->name[r->role], (unsigned long long)r->flows, first, r->evidence);
 }
 
+/* "tunnels          1200 packets decapsulated (vxlan 1000, erspan_ii 200)", when there were any, and the UDP that
+ * looks like VXLAN on a port not configured */
+static void print_tunnels(const struct decode_stats *d, FILE *out)
+{
+	if (!d->decapsulated && !d->too_many_layers && !d->vxlan_unopened)
+		return;
+	fprintf(out, "  tunnels          %llu packets decapsulated (", (unsigned long long)d->decapsulated);
+	const char *sep = "";
+	for (int k = TUNNEL_NONE + 1; k < TUNNEL_KINDS; k++) {
+		if (d->tunnel[k]) {
+			fprintf(out, "%s%s %llu", sep, tunnel_kind_name((enum tunnel_kind)k), (unsigned long long)d->tunnel[k]);
+			sep = ", ";
+		}
+	}
+	if (d->too_many_layers)
+		fprintf(out, "%s%llu too deep", sep, (unsigned long long)d->too_many_layers);
+	fprintf(out, ")\n");
+	if (d->vxlan_unopened)
+		fprintf(out, "  not opened       %llu UDP packets look like VXLAN on a port not read as VXLAN (--vxlan-port)\n",
+			(unsigned long long)d->vxlan_unopened);
+}
+
 void summary_print(const struct summary *s, const struct run_stats *rs, FILE *out)
 {
 	const struct decode_stats *d = &rs->decoder;
@@ -402,6 +424,7 @@ void summary_print(const struct summary *s, const struct run_stats *rs, FILE *ou
 	fprintf(out, "  packets          %llu (%llu bytes)\n", (unsigned long long)d->pkts, (unsigned long long)d->bytes);
 	fprintf(out, "  IPv4 / IPv6      %llu / %llu\n", (unsigned long long)d->ipv4, (unsigned long long)d->ipv6);
 	fprintf(out, "  non-IP frames    %llu\n", (unsigned long long)d->not_ip);
+	print_tunnels(d, out);
 	fprintf(out, "  flows            %llu (%llu TCP, %llu UDP, %llu ICMP, %llu other)\n",
 		(unsigned long long)fs->created, (unsigned long long)fs->tcp, (unsigned long long)fs->udp,
 		(unsigned long long)(fs->icmpv4 + fs->icmpv6), (unsigned long long)fs->other);

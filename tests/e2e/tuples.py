@@ -91,9 +91,9 @@ def pick(v, field, k):
     return values[k] if k < len(values) else ""
 
 
-def tshark_tuples(capture, opts, every_protocol):
+def tshark_tuples(capture, opts=(), every_protocol=False):
     cmd = ["tshark", "-n", "-r", capture, "-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE",
-           "-o", "tcp.desegment_tcp_streams:FALSE"] + DEFAULT_OPTS + opts + \
+           "-o", "tcp.desegment_tcp_streams:FALSE"] + DEFAULT_OPTS + list(opts) + \
           ["-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,", "-E", "separator=\t"]
     for f in FIELDS:
         cmd += ["-e", f]
