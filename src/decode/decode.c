@@ -60,22 +60,14 @@ static const char *const malformed_names[MAL_COUNT] = {
 	/* cmflow's own: cmflow.decoder.event */
 	[MAL_ERSPAN_UNKNOWN_FRAME_TYPE] = "erspan.unknown_frame_type",
 	[MAL_GENEVE_TOO_SMALL] = "geneve.header_too_small",
-	[MAL_GENEVE_UNSUPPORTED_VERSION] = "geneve.unsupported_version",
 	[MAL_GRE_UNKNOWN_PAYLOAD] = "gre.unknown_payload_type",
 	[MAL_IPV4_IPV4_IN_IPV4_TOO_SMALL] = "ipv4.ipv4_in_ipv4_too_small",
 	[MAL_IPV4_IPV4_IN_IPV4_WRONG_VERSION] = "ipv4.ipv4_in_ipv4_wrong_version",
 	[MAL_IPV4_IPV6_IN_IPV4_TOO_SMALL] = "ipv4.ipv6_in_ipv4_too_small",
 	[MAL_IPV4_IPV6_IN_IPV4_WRONG_VERSION] = "ipv4.ipv6_in_ipv4_wrong_version",
-	[MAL_TEREDO_TOO_SMALL] = "teredo.header_too_small",
-	[MAL_TEREDO_NOT_IPV6] = "teredo.not_ipv6",
 	[MAL_TUNNEL_OUTER_FRAGMENT] = "tunnel.outer_fragment",
 	[MAL_TZSP_TOO_SMALL] = "tzsp.header_too_small",
-	[MAL_TZSP_UNSUPPORTED_VERSION] = "tzsp.unsupported_version",
 	[MAL_TZSP_UNKNOWN_PAYLOAD] = "tzsp.unknown_payload_type",
-	[MAL_VXLAN_TOO_SMALL] = "vxlan.header_too_small",
-	[MAL_VXLAN_NO_VNI_FLAG] = "vxlan.no_vni_flag",
-	[MAL_VXLAN_GPE_TOO_SMALL] = "vxlan_gpe.header_too_small",
-	[MAL_VXLAN_GPE_UNSUPPORTED_VERSION] = "vxlan_gpe.unsupported_version",
 	[MAL_VXLAN_GPE_UNKNOWN_PAYLOAD] = "vxlan_gpe.unknown_payload_type",
 };
 
@@ -88,12 +80,11 @@ uint64_t decode_tunnels_left_closed(const struct decode_stats *st)
 		MAL_GRE_V0_MALFORMED_SRE, MAL_ERSPAN_TOO_SMALL, MAL_ERSPAN_UNSUPPORTED_VERSION, MAL_GENEVE_UNKNOWN_PAYLOAD,
 		MAL_NSH_TOO_SMALL, MAL_NSH_UNSUPPORTED_VERSION, MAL_NSH_BAD_HEADER_LENGTH, MAL_NSH_RESERVED_TYPE,
 		MAL_NSH_UNSUPPORTED_TYPE, MAL_NSH_UNKNOWN_PAYLOAD, MAL_ERSPAN_UNKNOWN_FRAME_TYPE, MAL_GENEVE_TOO_SMALL,
-		MAL_GENEVE_UNSUPPORTED_VERSION, MAL_GRE_UNKNOWN_PAYLOAD, MAL_IPV4_IPV4_IN_IPV4_TOO_SMALL,
-		MAL_IPV4_IPV4_IN_IPV4_WRONG_VERSION, MAL_IPV4_IPV6_IN_IPV4_TOO_SMALL, MAL_IPV4_IPV6_IN_IPV4_WRONG_VERSION,
-		MAL_TEREDO_TOO_SMALL, MAL_TEREDO_NOT_IPV6, MAL_TUNNEL_OUTER_FRAGMENT, MAL_TZSP_TOO_SMALL,
-		MAL_TZSP_UNSUPPORTED_VERSION, MAL_TZSP_UNKNOWN_PAYLOAD, MAL_VXLAN_TOO_SMALL, MAL_VXLAN_NO_VNI_FLAG,
-		MAL_VXLAN_GPE_TOO_SMALL, MAL_VXLAN_GPE_UNSUPPORTED_VERSION, MAL_VXLAN_GPE_UNKNOWN_PAYLOAD,
+		MAL_GRE_UNKNOWN_PAYLOAD, MAL_IPV4_IPV4_IN_IPV4_TOO_SMALL, MAL_IPV4_IPV4_IN_IPV4_WRONG_VERSION,
+		MAL_IPV4_IPV6_IN_IPV4_TOO_SMALL, MAL_IPV4_IPV6_IN_IPV4_WRONG_VERSION, MAL_TUNNEL_OUTER_FRAGMENT,
+		MAL_TZSP_TOO_SMALL, MAL_TZSP_UNKNOWN_PAYLOAD, MAL_VXLAN_GPE_UNKNOWN_PAYLOAD,
 	};
+
 	uint64_t n = st->too_many_layers;
 	for (size_t i = 0; i < sizeof closed / sizeof closed[0]; i++)
 		n += st->by_reason[closed[i]];

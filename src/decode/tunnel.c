@@ -291,38 +291,38 @@ bool tunnel_ip_in_ip(struct dstate *d, const uint8_t *p, uint32_t len, enum deco
 
 /* ---- over UDP ---- */
 
-/* VXLAN (RFC 7348): flags (I: a VNI follows), 24 reserved bits, VNI, 8 reserved bits; then Ethernet. */
+/* VXLAN (RFC 7348): flags (I: a VNI follows), 24 reserved bits, VNI, 8 reserved bits; then Ethernet. Any UDP
+ * application's ephemeral port may be 4789: only a header that is VXLAN's (the I flag alone, or with the group
+ * policy extension's G, and the reserved bits zero) is taken for one, anything else is plain UDP, uncounted (as in
+ * Suricata). */
 static bool vxlan(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_result *r)
 {
-	uint8_t flags;
+	uint8_t flags, reserved1, reserved2;
+	uint16_t policy;
 	uint32_t vni;
-	if (!bytes_u8(p, len, 0, &flags) || !bytes_be32(p, len, 4, &vni)) {
-		decode_anomaly(d, MAL_VXLAN_TOO_SMALL);
+	if (!bytes_u8(p, len, 0, &flags) || !bytes_u8(p, len, 1, &reserved1) || !bytes_be16(p, len, 2, &policy) ||
+	    !bytes_be32(p, len, 4, &vni) || !bytes_u8(p, len, 7, &reserved2))
 		return false;
-	}
-	if (!(flags & 0x08)) {
-		decode_anomaly(d, MAL_VXLAN_NO_VNI_FLAG);
+	bool plain = flags == 0x08 && reserved1 == 0 && policy == 0, gbp = flags == 0x88 && !(reserved1 & 0xb7);
+	if ((!plain && !gbp) || reserved2 != 0)
 		return false;
-	}
 	struct opening o = { TUNNEL_VXLAN, INNER_ETHERNET, p + 8, len - 8, TUNNEL_ID_VNI, vni >> 8 };
 	return tunnel_open(d, &o, r);
 }
 
-/* Geneve (RFC 8926): version and option length (in 4-byte words), flags, protocol type, VNI; the options are
- * skipped by their length. */
+/* Geneve (RFC 8926): version and option length (in 4-byte words), O and C flags and 6 reserved bits, protocol
+ * type, VNI, 8 reserved bits; the options are skipped by their length. Taken for Geneve when the version is 0 and
+ * the reserved bits are zero (else plain UDP, uncounted); then an option length past the packet or an unknown
+ * protocol type is counted. */
 static bool geneve(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_result *r)
 {
-	uint8_t ver_optlen;
+	uint8_t ver_optlen, flags, reserved;
 	uint16_t proto;
 	uint32_t vni;
-	if (!bytes_u8(p, len, 0, &ver_optlen) || !bytes_be16(p, len, 2, &proto) || !bytes_be32(p, len, 4, &vni)) {
-		decode_anomaly(d, MAL_GENEVE_TOO_SMALL);
+	if (!bytes_u8(p, len, 0, &ver_optlen) || !bytes_u8(p, len, 1, &flags) || !bytes_be16(p, len, 2, &proto) ||
+	    !bytes_be32(p, len, 4, &vni) || !bytes_u8(p, len, 7, &reserved) || (ver_optlen >> 6) || (flags & 0x3f) ||
+	    reserved)
 		return false;
-	}
-	if (ver_optlen >> 6) {
-		decode_anomaly(d, MAL_GENEVE_UNSUPPORTED_VERSION);
-		return false;
-	}
 	uint32_t hlen = 8 + (uint32_t)(ver_optlen & 0x3f) * 4;
 	if (hlen > len) {
 		decode_anomaly(d, MAL_GENEVE_TOO_SMALL);
@@ -397,20 +397,18 @@ static bool nsh_parse(struct dstate *d, struct cursor *c, struct opening *o)
 	return true;
 }
 
-/* VXLAN-GPE: flags (version, I, P, B, O), 16 reserved bits, next protocol (when P is set, else Ethernet), VNI. */
+/* VXLAN-GPE: flags (2 reserved bits, version, I, P, B, O), 16 reserved bits, next protocol (when P is set,
+ * else Ethernet), VNI, 8 reserved bits. Taken for VXLAN-GPE when the version and the reserved bits are zero (else
+ * plain UDP, uncounted); then an unknown next protocol is counted. */
 static bool vxlan_gpe(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_result *r)
 {
 	struct cursor c = cursor_make(p, len);
-	uint8_t flags, next;
+	uint8_t flags, next, reserved;
+	uint16_t reserved16;
 	uint32_t vni;
-	if (!cursor_u8(&c, &flags) || !cursor_skip(&c, 2) || !cursor_u8(&c, &next) || !cursor_be32(&c, &vni)) {
-		decode_anomaly(d, MAL_VXLAN_GPE_TOO_SMALL);
+	if (!cursor_u8(&c, &flags) || !cursor_be16(&c, &reserved16) || !cursor_u8(&c, &next) || !cursor_be32(&c, &vni) ||
+	    !bytes_u8(p, len, 7, &reserved) || (flags & 0xf2) || reserved16 || reserved)
 		return false;
-	}
-	if ((flags >> 4) & 0x03) {
-		decode_anomaly(d, MAL_VXLAN_GPE_UNSUPPORTED_VERSION);
-		return false;
-	}
 	struct opening o = { TUNNEL_VXLAN_GPE, INNER_ETHERNET, NULL, 0, TUNNEL_ID_NONE, 0 };
 	if (flags & 0x08) {
 		o.id_kind = TUNNEL_ID_VNI;
@@ -431,22 +429,16 @@ static bool vxlan_gpe(struct dstate *d, const uint8_t *p, uint32_t len, enum dec
 }
 
 /* TZSP: version 1, type (0 received, 1 to transmit: those carry a frame), encapsulation (1: Ethernet), tagged
- * fields up to the end tag (1); padding (0) is one byte, every other tag has a length byte. */
+ * fields up to the end tag (1); padding (0) is one byte, every other tag has a length byte. Taken for TZSP from
+ * version 1 and a type that carries a frame (else plain UDP, uncounted); then tags past the packet, or a frame
+ * that is not Ethernet (802.11 ...), are counted. */
 static bool tzsp(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_result *r)
 {
 	struct cursor c = cursor_make(p, len);
 	uint8_t version, type, tag = 0, tlen;
 	uint16_t encap;
-	if (!cursor_u8(&c, &version) || !cursor_u8(&c, &type) || !cursor_be16(&c, &encap)) {
-		decode_anomaly(d, MAL_TZSP_TOO_SMALL);
+	if (!cursor_u8(&c, &version) || !cursor_u8(&c, &type) || !cursor_be16(&c, &encap) || version != 1 || type > 1)
 		return false;
-	}
-	if (version != 1) {
-		decode_anomaly(d, MAL_TZSP_UNSUPPORTED_VERSION);
-		return false;
-	}
-	if (type > 1)
-		return false; /* configuration, keepalive, port opener: no frame */
 	while (tag != 1) {
 		if (!cursor_u8(&c, &tag) || (tag > 1 && (!cursor_u8(&c, &tlen) || !cursor_skip(&c, tlen)))) {
 			decode_anomaly(d, MAL_TZSP_TOO_SMALL);
@@ -464,8 +456,9 @@ static bool tzsp(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_r
 
 /* Teredo (RFC 4380 section 5.1.1): an optional authentication indicator (0x0001, id and value lengths, client
  * id, value, 8-byte nonce, confirmation byte), an optional origin indicator (0x0000, obfuscated port and
- * address), then an IPv6 packet. by_port: on UDP 3544, where anything else is counted; otherwise a packet is
- * taken for Teredo only when it is exactly one IPv6 packet to or from a Teredo address (2001:0::/32). */
+ * address), then an IPv6 packet. by_port: on UDP 3544, taken for Teredo when an IPv6 header follows; otherwise
+ * only when it is exactly one IPv6 packet to or from a Teredo address (2001:0::/32). Anything else is plain UDP,
+ * uncounted: port 3544 may be any application's ephemeral port. */
 static bool teredo(struct dstate *d, const uint8_t *p, uint32_t len, bool by_port, enum decode_result *r)
 {
 	struct cursor c = cursor_make(p, len);
@@ -474,21 +467,17 @@ static bool teredo(struct dstate *d, const uint8_t *p, uint32_t len, bool by_por
 		uint8_t id_len, au_len;
 		if (!bytes_u8(c.p, cursor_left(&c), 2, &id_len) || !bytes_u8(c.p, cursor_left(&c), 3, &au_len) ||
 		    !cursor_skip(&c, 4u + id_len + au_len + 8u + 1u))
-			goto too_small;
+			return false;
 	}
 	if (bytes_be16(c.p, cursor_left(&c), 0, &indicator) && indicator == 0 && !cursor_skip(&c, 8))
-		goto too_small;
+		return false;
 	uint8_t v;
 	uint16_t plen;
 	uint32_t src_prefix, dst_prefix;
 	if (!bytes_u8(c.p, cursor_left(&c), 0, &v) || !bytes_be16(c.p, cursor_left(&c), 4, &plen) ||
-	    !bytes_be32(c.p, cursor_left(&c), 8, &src_prefix) || !bytes_be32(c.p, cursor_left(&c), 24, &dst_prefix))
-		goto too_small;
-	if ((v >> 4) != 6) {
-		if (by_port)
-			decode_anomaly(d, MAL_TEREDO_NOT_IPV6);
+	    !bytes_be32(c.p, cursor_left(&c), 8, &src_prefix) || !bytes_be32(c.p, cursor_left(&c), 24, &dst_prefix) ||
+	    (v >> 4) != 6)
 		return false;
-	}
 	if (!by_port) {
 		uint32_t off = (uint32_t)(c.p - p);
 		uint32_t on_wire = d->udp_len >= 8 + off ? d->udp_len - 8u - off : 0;
@@ -498,10 +487,6 @@ static bool teredo(struct dstate *d, const uint8_t *p, uint32_t len, bool by_por
 	struct opening o = { TUNNEL_TEREDO, INNER_IPV6, NULL, 0, TUNNEL_ID_NONE, 0 };
 	inner_rest(&o, &c, INNER_IPV6);
 	return tunnel_open(d, &o, r);
-too_small:
-	if (by_port)
-		decode_anomaly(d, MAL_TEREDO_TOO_SMALL);
-	return false;
 }
 
 /* A VXLAN header (the I flag alone, the reserved bytes zero) before an Ethernet header of IPv4, IPv6, ARP or a
@@ -530,7 +515,11 @@ bool tunnel_udp(struct dstate *d, enum decode_result *r)
 	case PORT_VXLAN_GPE:
 		return vxlan_gpe(d, p, len, r);
 	case PORT_GRE_UDP: {
+		/* GRE in UDP (RFC 8086) is version 0 without RFC 1701's fields: anything else is plain UDP */
 		struct opening o;
+		uint16_t fv;
+		if (!bytes_be16(p, len, 0, &fv) || (fv & (GRE_F_ROUTING | GRE_F_SSR | GRE_RECUR | GRE_F_RESERVED | GRE_VERSION)))
+			return false;
 		return gre_parse(d, p, len, TUNNEL_GRE_UDP, &o) && tunnel_open(d, &o, r);
 	}
 	case PORT_TZSP:

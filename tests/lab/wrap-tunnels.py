@@ -201,23 +201,29 @@ def samples(good, bad):
                IPv6(src=teredo_client, dst="2001:db8:1::10") / TCP(sport=40018, dport=80, flags="S"))
 
     write(good, out, t)
-    # left closed, counted: VXLAN without the I flag, Geneve version 1, GRE version 2, GRE carrying WCCP (0x883e),
-    # ERSPAN II of version 2, ERSPAN III of frame type 5, a cut Geneve header, a VXLAN-GPE of next protocol 9, an
-    # IP in IP of the wrong version, five levels of GRE in IP (one too deep)
+    # not tunnels at all, uncounted: a VXLAN port with a header that is not VXLAN's (flags 0), a DNS answer to a
+    # client whose port happens to be 3544 (Teredo's); tunnels left closed, counted: a Geneve option length past
+    # the packet, GRE version 2, GRE carrying WCCP (0x883e), ERSPAN II of version 2, ERSPAN III of frame type 5,
+    # Geneve carrying PPP (0x880b), VXLAN-GPE of next protocol 9, IPv4 in IPv4 holding IPv6, TZSP carrying 802.11
+    # (encapsulation 18), TZSP tags past the packet; five levels of GRE in IPv4 (one too deep)
     f = inner_eth(40020, "S")
+    dns = bytes.fromhex("12348180000100010000000003616263076578616d706c650000010001c00c000100010000003c00040a010003")
     out = [outer(17, 1) / UDP(sport=50010, dport=4789) / VXLAN(flags=0x00, vni=1) / f,
-           outer(17, 2) / UDP(sport=50011, dport=6081) / Raw(b"\x40" + geneve_header(3)[1:] + bytes(f)),
-           outer(47, 3) / Raw(b"\x00\x02\x08\x00" + bytes(f)[14:]),
-           outer(47, 4) / Raw(gre_header(0x883e) + bytes(f)[14:]),
-           outer(47, 5) / Raw(gre_header(0x88be, seq=1) + b"\x20" + erspan2_header(5, 1)[1:] + bytes(f)),
-           outer(47, 6) / Raw(gre_header(0x22eb) + erspan3_header(6, 1, False, frame_type=5) + bytes(f)),
-           outer(17, 7) / UDP(sport=50012, dport=6081) / Raw(geneve_header(3)[:10]),
-           outer(17, 8) / UDP(sport=50013, dport=4790) / Raw(struct.pack("!BHBI", 0x0c, 0, 9, 1 << 8)),
-           outer(4, 9) / Raw(bytes(inner6(40021, False)))]
+           outer(17, 2) / UDP(sport=53, dport=3544) / Raw(dns),
+           outer(17, 3) / UDP(sport=50011, dport=6081) / Raw(b"\x3f" + geneve_header(3)[1:] + bytes(f)[:40]),
+           outer(47, 4) / Raw(b"\x00\x02\x08\x00" + bytes(f)[14:]),
+           outer(47, 5) / Raw(gre_header(0x883e) + bytes(f)[14:]),
+           outer(47, 6) / Raw(gre_header(0x88be, seq=1) + b"\x20" + erspan2_header(5, 1)[1:] + bytes(f)),
+           outer(47, 7) / Raw(gre_header(0x22eb) + erspan3_header(6, 1, False, frame_type=5) + bytes(f)),
+           outer(17, 8) / UDP(sport=50012, dport=6081) / Raw(geneve_header(3, proto=0x880b) + bytes(f)),
+           outer(17, 9) / UDP(sport=50013, dport=4790) / Raw(struct.pack("!BHBI", 0x0c, 0, 9, 1 << 8) + bytes(f)),
+           outer(4, 10) / Raw(bytes(inner6(40021, False))),
+           outer(17, 11) / UDP(sport=50014, dport=37008) / Raw(struct.pack("!BBH", 1, 0, 18) + b"\x01" + bytes(f)),
+           outer(17, 12) / UDP(sport=50015, dport=37008) / Raw(struct.pack("!BBH", 1, 0, 1) + b"\x0a\x40\x00\x01")]
     deep = IP(bytes(f)[14:])
     for level in range(4):
         deep = IP(src=f"198.51.100.{10 + level}", dst="198.51.100.99", proto=47) / Raw(gre_header(0x0800) + bytes(deep))
-    out.append(outer(47, 10) / Raw(gre_header(0x0800) + bytes(deep)))
+    out.append(outer(47, 13) / Raw(gre_header(0x0800) + bytes(deep)))
     write(bad, out, t + 1)
 
 
