@@ -120,13 +120,11 @@ const char *malformed_reason_name(enum malformed_reason r)
 #define IPPROTO_HIP_ 139
 #define IPPROTO_SHIM6_ 140
 
-enum decode_result decode_malformed(struct dstate *d, enum malformed_reason r)
+static enum decode_result malformed(struct dstate *d, enum malformed_reason r)
 {
 	decode_anomaly(d, r);
 	return DECODE_MALFORMED;
 }
-
-#define malformed decode_malformed
 
 static enum decode_result decode_transport(struct dstate *d, const uint8_t *p, uint32_t len)
 {
@@ -191,10 +189,7 @@ static enum decode_result decode_transport(struct dstate *d, const uint8_t *p, u
 		else if (!pkt->is_fragment && ulen != 0 && ulen < 8)
 			decode_anomaly(d, MAL_UDP_LEN_INVALID);
 		d->udp_len = ulen;
-		enum decode_result inner;
-		if (tunnel_udp(d, &inner))
-			return inner;
-		return DECODE_OK;
+		return tunnel_udp_candidate(d) ? tunnel_udp(d) : DECODE_OK;
 	}
 	case IPPROTO_ICMP_:
 	case IPPROTO_ICMPV6_: {
@@ -214,29 +209,21 @@ static enum decode_result decode_transport(struct dstate *d, const uint8_t *p, u
 		pkt->payload_len = len >= 8 ? len - 8 : 0;
 		return DECODE_OK;
 	}
-	case IPPROTO_GRE_: {
-		enum decode_result inner;
+	case IPPROTO_GRE_:
 		d->st->gre++;
 		if (len < 4)
 			return malformed(d, MAL_GRE_TOO_SMALL);
-		if (tunnel_gre(d, p, len, &inner))
-			return inner;
-		return DECODE_OK; /* payload = the GRE header onwards: PPTP's follow-up reads its key */
-	}
-	case IPPROTO_IPIP_:
-	case IPPROTO_IPV6_: {
-		enum decode_result inner;
-		if (tunnel_ip_in_ip(d, p, len, &inner))
-			return inner;
-		d->st->other_ip++;
-		return DECODE_OK;
-	}
+		/* left closed (or PPTP's), the payload is the GRE header onwards: PPTP's follow-up reads its key */
+		return tunnel_gre(d, p, len);
+
 	case IPPROTO_ESP_:
 		d->st->esp++;
 		if (len < 8)
 			return malformed(d, MAL_ESP_TOO_SMALL);
 		return DECODE_OK;
 	default:
+		if (pkt->ip_proto == IPPROTO_IPIP_ || pkt->ip_proto == IPPROTO_IPV6_) /* out of the switch: TCP's and */
+			return tunnel_ip_in_ip(d, p, len);                             /* UDP's cases stay compares */
 		d->st->other_ip++;
 		return DECODE_OK;
 	}
@@ -257,7 +244,7 @@ static bool skip_ah(const uint8_t **p, uint32_t *len, uint8_t *proto)
 	return true;
 }
 
-enum decode_result decode_ipv4(struct dstate *d, const uint8_t *p, uint32_t caplen)
+static enum decode_result ipv4_layer(struct dstate *d, const uint8_t *p, uint32_t caplen)
 {
 	struct packet *pkt = d->pkt;
 	uint8_t vihl, proto, ttl;
@@ -313,7 +300,7 @@ enum decode_result decode_ipv4(struct dstate *d, const uint8_t *p, uint32_t capl
 	return decode_transport(d, l4, l4len);
 }
 
-enum decode_result decode_ipv6(struct dstate *d, const uint8_t *p, uint32_t caplen)
+static enum decode_result ipv6_layer(struct dstate *d, const uint8_t *p, uint32_t caplen)
 {
 	struct packet *pkt = d->pkt;
 	uint8_t v, next, hlim;
@@ -409,19 +396,19 @@ enum decode_result decode_ipv6(struct dstate *d, const uint8_t *p, uint32_t capl
 	return decode_transport(d, h, left);
 }
 
-enum decode_result decode_ip_by_version(struct dstate *d, const uint8_t *p, uint32_t len)
+static enum decode_result ip_by_version(struct dstate *d, const uint8_t *p, uint32_t len)
 {
 	uint8_t v;
 	if (!bytes_u8(p, len, 0, &v))
 		return malformed(d, MAL_IPV4_TOO_SMALL);
 	if ((v >> 4) == 4)
-		return decode_ipv4(d, p, len);
+		return ipv4_layer(d, p, len);
 	if ((v >> 4) == 6)
-		return decode_ipv6(d, p, len);
+		return ipv6_layer(d, p, len);
 	return malformed(d, MAL_RAW_BAD_VERSION);
 }
 
-enum decode_result decode_mpls(struct dstate *d, const uint8_t *p, uint32_t len)
+static enum decode_result mpls_layer(struct dstate *d, const uint8_t *p, uint32_t len)
 {
 	struct cursor c = cursor_make(p, len);
 	for (int i = 0; i < 8; i++) {
@@ -430,7 +417,7 @@ enum decode_result decode_mpls(struct dstate *d, const uint8_t *p, uint32_t len)
 			return malformed(d, MAL_ETH_TOO_SMALL);
 		d->wire_left -= 4;
 		if (label & 0x100) /* bottom of stack */
-			return decode_ip_by_version(d, c.p, (uint32_t)cursor_left(&c));
+			return ip_by_version(d, c.p, (uint32_t)cursor_left(&c));
 	}
 	d->st->not_ip++;
 	return DECODE_NOT_IP;
@@ -459,12 +446,12 @@ static enum decode_result decode_ethertype(struct dstate *d, uint16_t type, cons
 	pkt->ethertype = type;
 	switch (type) {
 	case ETHERTYPE_IPV4:
-		return decode_ipv4(d, p, len);
+		return ipv4_layer(d, p, len);
 	case ETHERTYPE_IPV6:
-		return decode_ipv6(d, p, len);
+		return ipv6_layer(d, p, len);
 	case ETHERTYPE_MPLS:
 	case ETHERTYPE_MPLS_MC:
-		return decode_mpls(d, p, len);
+		return mpls_layer(d, p, len);
 	case ETHERTYPE_ARP:
 		d->st->arp++;
 		break;
@@ -479,7 +466,7 @@ static enum decode_result decode_ethertype(struct dstate *d, uint16_t type, cons
 	return DECODE_NOT_IP;
 }
 
-enum decode_result decode_ethernet(struct dstate *d, const uint8_t *p, uint32_t len)
+static enum decode_result ethernet_layer(struct dstate *d, const uint8_t *p, uint32_t len)
 {
 	struct packet *pkt = d->pkt;
 	uint16_t type;
@@ -541,12 +528,12 @@ static enum decode_result decode_null(struct dstate *d, const uint8_t *p, uint32
 	d->wire_left -= 4;
 	switch (fam) {
 	case 2:
-		return decode_ipv4(d, p + 4, len - 4);
+		return ipv4_layer(d, p + 4, len - 4);
 	case 10:
 	case 24:
 	case 28:
 	case 30:
-		return decode_ipv6(d, p + 4, len - 4);
+		return ipv6_layer(d, p + 4, len - 4);
 	default:
 		return malformed(d, MAL_NULL_UNSUPPORTED);
 	}
@@ -602,6 +589,7 @@ void decode_tunnels_defaults(struct decode_tunnels *tun)
 	tun->vxlan_ports[0] = 4789;
 	tun->vxlan_ports[1] = 8472;
 	tun->n_vxlan = 2;
+	tun->lowest_port = 3544; /* Teredo's; the other tunnels' ports are higher */
 }
 
 bool decode_tunnels_add_vxlan(struct decode_tunnels *tun, uint16_t port)
@@ -614,10 +602,12 @@ bool decode_tunnels_add_vxlan(struct decode_tunnels *tun, uint16_t port)
 	if (tun->n_vxlan >= DECODE_MAX_VXLAN_PORTS)
 		return false;
 	tun->vxlan_ports[tun->n_vxlan++] = port;
+	if (port < tun->lowest_port)
+		tun->lowest_port = port;
 	return true;
 }
 
-static const struct decode_tunnels default_tunnels = { { 4789, 8472 }, 2 };
+static const struct decode_tunnels default_tunnels = { { 4789, 8472 }, 2, 3544 };
 
 enum decode_result decode_packet(int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
 				 uint64_t ts_us, struct packet *pkt, struct decode_stats *st)
@@ -629,9 +619,16 @@ enum decode_result decode_packet_with(const struct decode_tunnels *tun, int link
 				      uint32_t caplen, uint32_t wirelen, uint64_t ts_us, struct packet *pkt,
 				      struct decode_stats *st)
 {
-	struct dstate d = { pkt, st, tun ? tun : &default_tunnels, wirelen >= caplen ? wirelen : caplen, 0, 0 };
+	struct dstate d;
+	d.pkt = pkt;
+	d.st = st;
+	d.tun = tun ? tun : &default_tunnels;
+	d.wire_left = wirelen >= caplen ? wirelen : caplen;
+	/* d.ip_total and d.udp_len are set by their headers before anything reads them */
 
-	memset(pkt, 0, sizeof *pkt);
+	/* the tunnel record is filled when a first tunnel is opened: only its depth needs clearing here */
+	memset(&pkt->vlan, 0, sizeof *pkt - offsetof(struct packet, vlan));
+	pkt->tunnel.depth = 0;
 	pkt->ts_us = ts_us;
 	pkt->wire_len = wirelen;
 	pkt->cap_len = caplen;
@@ -640,7 +637,7 @@ enum decode_result decode_packet_with(const struct decode_tunnels *tun, int link
 
 	switch (linktype) {
 	case DLT_EN10MB:
-		return decode_ethernet(&d, data, caplen);
+		return ethernet_layer(&d, data, caplen);
 	case DLT_LINUX_SLL:
 		return decode_sll(&d, data, caplen);
 #ifdef DLT_LINUX_SLL2
@@ -651,7 +648,7 @@ enum decode_result decode_packet_with(const struct decode_tunnels *tun, int link
 	case DLT_IPV4:
 	case DLT_IPV6:
 		st->raw++;
-		return decode_ip_by_version(&d, data, caplen);
+		return ip_by_version(&d, data, caplen);
 	case DLT_NULL:
 		return decode_null(&d, data, caplen, false);
 	case DLT_LOOP:
@@ -660,4 +657,37 @@ enum decode_result decode_packet_with(const struct decode_tunnels *tun, int link
 		st->unsupported_linktype++;
 		return DECODE_UNSUPPORTED;
 	}
+}
+
+/* ---- the layers a tunnel's payload starts with (decode_int.h): the static versions above stay inlinable on
+ * the path of every packet ---- */
+
+enum decode_result decode_malformed(struct dstate *d, enum malformed_reason r)
+{
+	return malformed(d, r);
+}
+
+enum decode_result decode_ethernet(struct dstate *d, const uint8_t *p, uint32_t len)
+{
+	return ethernet_layer(d, p, len);
+}
+
+enum decode_result decode_ipv4(struct dstate *d, const uint8_t *p, uint32_t len)
+{
+	return ipv4_layer(d, p, len);
+}
+
+enum decode_result decode_ipv6(struct dstate *d, const uint8_t *p, uint32_t len)
+{
+	return ipv6_layer(d, p, len);
+}
+
+enum decode_result decode_ip_by_version(struct dstate *d, const uint8_t *p, uint32_t len)
+{
+	return ip_by_version(d, p, len);
+}
+
+enum decode_result decode_mpls(struct dstate *d, const uint8_t *p, uint32_t len)
+{
+	return mpls_layer(d, p, len);
 }

@@ -43,10 +43,13 @@ struct packet_tunnel {
 	uint8_t outer_src[16], outer_dst[16];
 };
 
-/* Which UDP ports the decoder reads as VXLAN. Invariant: n_vxlan <= DECODE_MAX_VXLAN_PORTS, ports distinct. */
+/* Which UDP ports the decoder reads as VXLAN. Filled by decode_tunnels_defaults and decode_tunnels_add_vxlan
+ * only. Invariants: n_vxlan <= DECODE_MAX_VXLAN_PORTS, ports distinct; lowest_port is the lowest UDP port of any
+ * tunnel (Teredo's 3544 at most), below which a datagram is not looked at. */
 struct decode_tunnels {
 	uint16_t vxlan_ports[DECODE_MAX_VXLAN_PORTS];
 	uint8_t n_vxlan;
+	uint16_t lowest_port;
 };
 
 /* What decode_packet found. Pointers point into the caller's packet buffer and are valid only as long as it.

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "decode/decode.h"
+#include "lib/bytes.h"
 
 #define IPPROTO_IPIP_ 4
 #define IPPROTO_UDP_ 17
@@ -43,17 +44,31 @@ enum decode_result decode_ipv6(struct dstate *d, const uint8_t *p, uint32_t len)
 enum decode_result decode_ip_by_version(struct dstate *d, const uint8_t *p, uint32_t len);
 enum decode_result decode_mpls(struct dstate *d, const uint8_t *p, uint32_t len);
 
-/* tunnel.c. Each returns true when it opened a tunnel (*r is then the inner packet's result) and false when the
- * packet stays as it is: no tunnel there, or one whose header is cut, malformed or carries an unknown payload
- * (counted by reason), or one level too deep (counted in too_many_layers). */
+/* tunnel.c. Each returns the inner packet's result when it opened a tunnel, and DECODE_OK when the packet stays
+ * the outer one: no tunnel there, or one whose header is cut, malformed or carries an unknown payload (counted
+ * by reason), or one level too deep (counted in too_many_layers). The callers return it as it is (a tail
+ * call). */
 
 /* After a UDP header (pkt's ports and payload set): VXLAN, Geneve, VXLAN-GPE, GRE in UDP, Teredo, TZSP. */
-bool tunnel_udp(struct dstate *d, enum decode_result *r);
+enum decode_result tunnel_udp(struct dstate *d);
+
+/* Whether tunnel_udp may take the datagram: a tunnel port, or a first payload byte that Teredo off its port
+ * (an IPv6 header or an indicator) or a VXLAN header on a port not configured begins with. Inline, so that the
+ * rest of UDP traffic pays two compares. */
+static inline bool tunnel_udp_candidate(const struct dstate *d)
+{
+	const struct packet *pkt = d->pkt;
+	if (pkt->dport >= d->tun->lowest_port || pkt->sport == 3544)
+		return true;
+	uint8_t b0;
+	return pkt->payload_len >= 22 && bytes_u8(pkt->payload, pkt->payload_len, 0, &b0) &&
+	       ((b0 >> 4) == 6 || b0 == 0 || b0 == 0x08);
+}
 
 /* A GRE header at p (IP protocol 47, at least 4 bytes); version 1 (PPTP) is left alone. */
-bool tunnel_gre(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_result *r);
+enum decode_result tunnel_gre(struct dstate *d, const uint8_t *p, uint32_t len);
 
 /* An IP header after an IP header (IP protocol 4 or 41, pkt->ip_proto). */
-bool tunnel_ip_in_ip(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_result *r);
+enum decode_result tunnel_ip_in_ip(struct dstate *d, const uint8_t *p, uint32_t len);
 
 #endif

@@ -63,6 +63,7 @@ static bool tunnel_enter(struct dstate *d, enum tunnel_kind kind, const uint8_t 
 		return false;
 	}
 	if (t->depth == 0) {
+		memset(t, 0, sizeof *t); /* decode_packet cleared only the depth */
 		t->outer_family = (uint8_t)pkt->l3;
 		t->outer_proto = pkt->ip_proto;
 		memcpy(t->outer_src, pkt->src, 16);
@@ -253,15 +254,16 @@ too_big:
 	return false;
 }
 
-bool tunnel_gre(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_result *r)
+enum decode_result tunnel_gre(struct dstate *d, const uint8_t *p, uint32_t len)
 {
 	struct opening o;
-	return gre_parse(d, p, len, TUNNEL_GRE, &o) && tunnel_open(d, &o, r);
+	enum decode_result r;
+	return gre_parse(d, p, len, TUNNEL_GRE, &o) && tunnel_open(d, &o, &r) ? r : DECODE_OK;
 }
 
 /* ---- IP in IP ---- */
 
-bool tunnel_ip_in_ip(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_result *r)
+static bool ip_in_ip(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_result *r)
 {
 	struct packet *pkt = d->pkt;
 	bool inner4 = pkt->ip_proto == IPPROTO_IPIP_, outer4 = pkt->l3 == L3_IPV4;
@@ -287,6 +289,15 @@ bool tunnel_ip_in_ip(struct dstate *d, const uint8_t *p, uint32_t len, enum deco
 		return false;
 	(*by_families)++;
 	return true;
+}
+
+enum decode_result tunnel_ip_in_ip(struct dstate *d, const uint8_t *p, uint32_t len)
+{
+	enum decode_result r;
+	if (ip_in_ip(d, p, len, &r))
+		return r;
+	d->st->other_ip++; /* the outer packet, of IP protocol 4 or 41 */
+	return DECODE_OK;
 }
 
 /* ---- over UDP ---- */
@@ -502,7 +513,7 @@ static bool looks_like_vxlan(const uint8_t *p, uint32_t len)
 	       (type == ETHERTYPE_IPV4 || type == ETHERTYPE_IPV6 || type == 0x0806 || type == 0x8100);
 }
 
-bool tunnel_udp(struct dstate *d, enum decode_result *r)
+static bool udp_tunnel(struct dstate *d, enum decode_result *r)
 {
 	const struct packet *pkt = d->pkt;
 	const uint8_t *p = pkt->payload;
@@ -542,4 +553,10 @@ bool tunnel_udp(struct dstate *d, enum decode_result *r)
 	if (len >= 8 + 14 && looks_like_vxlan(p, len))
 		d->st->vxlan_unopened++;
 	return false;
+}
+
+enum decode_result tunnel_udp(struct dstate *d)
+{
+	enum decode_result r;
+	return udp_tunnel(d, &r) ? r : DECODE_OK;
 }

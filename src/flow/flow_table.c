@@ -111,14 +111,6 @@ void flow_key_make(struct flow_key *key, uint8_t family, const uint8_t *src, con
 	*from_lo = src_lo;
 }
 
-void flow_key_set_tunnel(struct flow_key *key, const struct packet_tunnel *t)
-{
-	if (t->depth && t->id_kind != TUNNEL_ID_NONE) {
-		key->tunnel_space = t->id_kind;
-		key->tunnel_id = t->id;
-	}
-}
-
 static void list_unlink(struct flow_table *ft, struct flow *f)
 {
 	struct tmo_list *l = &ft->lists[f->tmo_class];

@@ -80,6 +80,12 @@ void flow_key_make(struct flow_key *key, uint8_t family, const uint8_t *src, con
 
 /* Adds a tunnelled packet's tunnel identity to a key flow_key_make built of its inner addresses (nothing for a
  * packet outside tunnels, or in a tunnel without an identity: IP in IP, Teredo, ERSPAN I). */
-void flow_key_set_tunnel(struct flow_key *key, const struct packet_tunnel *t);
+static inline void flow_key_set_tunnel(struct flow_key *key, const struct packet_tunnel *t)
+{
+	if (t->depth && t->id_kind != TUNNEL_ID_NONE) {
+		key->tunnel_space = t->id_kind;
+		key->tunnel_id = t->id;
+	}
+}
 
 #endif

@@ -381,6 +381,17 @@ static void text_uint(struct text *t, uint64_t v, int min_digits)
 static void text_direction(struct text *t, const char *ip, const char *ipl, const char *l4, const char *l4l,
 			   const char *a, unsigned pa, const char *b, unsigned pb)
 {
+	if (!*ipl && !*l4l) { /* outside tunnels, as many pieces as ever */
+		const char *parts[] = { ip, ".src==", a, " && ", l4, ".srcport==" };
+		for (size_t i = 0; i < 6; i++)
+			text_add(t, parts[i]);
+		text_uint(t, pa, 1);
+		const char *parts2[] = { " && ", ip, ".dst==", b, " && ", l4, ".dstport==" };
+		for (size_t i = 0; i < 7; i++)
+			text_add(t, parts2[i]);
+		text_uint(t, pb, 1);
+		return;
+	}
 	const char *parts[] = { ip, ".src", ipl, "==", a, " && ", l4, ".srcport", l4l, "==" };
 	for (size_t i = 0; i < 10; i++)
 		text_add(t, parts[i]);

@@ -542,10 +542,17 @@ Test(tunnel, vxlan_ports_default_and_configured)
 	cr_assert(decode_tunnels_add_vxlan(&tun, 4800));
 	cr_assert(decode_tunnels_add_vxlan(&tun, 4800), "a repeat is no error");
 	cr_assert_eq(tun.n_vxlan, 3);
+	cr_assert_eq(tun.lowest_port, 3544);
 	cr_assert_not(decode_tunnels_add_vxlan(&tun, 0));
 	cr_assert_eq(decode_copy(&tun, DLT_EN10MB, b.buf, (uint32_t)b.len, (uint32_t)b.len), DECODE_OK);
 	cr_assert_eq(pkt.tunnel.kind, TUNNEL_VXLAN);
 	cr_assert_eq(pkt.dport, 80);
+	/* a port below every tunnel's own is looked at too */
+	vxlan_on_port(1000, &b);
+	cr_assert(decode_tunnels_add_vxlan(&tun, 1000));
+	cr_assert_eq(tun.lowest_port, 1000);
+	cr_assert_eq(decode_copy(&tun, DLT_EN10MB, b.buf, (uint32_t)b.len, (uint32_t)b.len), DECODE_OK);
+	cr_assert_eq(pkt.tunnel.kind, TUNNEL_VXLAN);
 	for (uint16_t p = 5000; tun.n_vxlan < DECODE_MAX_VXLAN_PORTS; p++)
 		cr_assert(decode_tunnels_add_vxlan(&tun, p));
 	cr_assert_not(decode_tunnels_add_vxlan(&tun, 6000), "the set is full");
