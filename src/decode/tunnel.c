@@ -62,27 +62,30 @@ static bool tunnel_enter(struct dstate *d, enum tunnel_kind kind, const uint8_t 
 		d->st->too_many_layers++;
 		return false;
 	}
-	if (t->depth == 0) {
-		memset(t, 0, sizeof *t); /* decode_packet cleared only the depth */
+	bool udp = pkt->ip_proto == IPPROTO_UDP_, v4 = pkt->l3 == L3_IPV4;
+	if (t->depth == 0) { /* decode_packet cleared only the depth: every field is set here */
+		t->id_kind = TUNNEL_ID_NONE;
+		t->id_tunnel = TUNNEL_NONE;
+		t->id = 0;
 		t->outer_family = (uint8_t)pkt->l3;
 		t->outer_proto = pkt->ip_proto;
 		memcpy(t->outer_src, pkt->src, 16);
 		memcpy(t->outer_dst, pkt->dst, 16);
-		if (pkt->ip_proto == IPPROTO_UDP_) {
-			t->outer_sport = pkt->sport;
-			t->outer_dport = pkt->dport;
-		}
+		t->outer_sport = udp ? pkt->sport : 0;
+		t->outer_dport = udp ? pkt->dport : 0;
+		t->ip4_before = v4;
+		t->ip6_before = !v4;
+		t->udp_before = udp;
+		t->vlan_before = pkt->vlan_count;
 		d->st->decapsulated++;
+	} else {
+		t->ip4_before = (uint8_t)(t->ip4_before + v4);
+		t->ip6_before = (uint8_t)(t->ip6_before + !v4);
+		t->udp_before = (uint8_t)(t->udp_before + udp);
+		t->vlan_before = (uint8_t)(t->vlan_before + pkt->vlan_count);
 	}
 	t->depth++;
 	t->kind = (uint8_t)kind;
-	if (pkt->l3 == L3_IPV4)
-		t->ip4_before++;
-	else
-		t->ip6_before++;
-	if (pkt->ip_proto == IPPROTO_UDP_)
-		t->udp_before++;
-	t->vlan_before = (uint8_t)(t->vlan_before + pkt->vlan_count);
 	d->st->tunnel[kind]++;
 	/* the inner frame's wire bytes: what the IP header claimed, from the inner frame on */
 	uint32_t off = (uint32_t)(inner - pkt->ip);
@@ -308,16 +311,13 @@ enum decode_result tunnel_ip_in_ip(struct dstate *d, const uint8_t *p, uint32_t 
  * Suricata). */
 static bool vxlan(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_result *r)
 {
-	uint8_t flags, reserved1, reserved2;
-	uint16_t policy;
-	uint32_t vni;
-	if (!bytes_u8(p, len, 0, &flags) || !bytes_u8(p, len, 1, &reserved1) || !bytes_be16(p, len, 2, &policy) ||
-	    !bytes_be32(p, len, 4, &vni) || !bytes_u8(p, len, 7, &reserved2))
+	uint32_t w0, w1;
+	if (!bytes_be32(p, len, 0, &w0) || !bytes_be32(p, len, 4, &w1) || (w1 & 0xff))
 		return false;
-	bool plain = flags == 0x08 && reserved1 == 0 && policy == 0, gbp = flags == 0x88 && !(reserved1 & 0xb7);
-	if ((!plain && !gbp) || reserved2 != 0)
+	/* flags I and 24 reserved bits; or G and I, then D and A among 8 bits, and a 16-bit group policy */
+	if (w0 != 0x08000000u && (w0 & 0xffb70000u) != 0x88000000u)
 		return false;
-	struct opening o = { TUNNEL_VXLAN, INNER_ETHERNET, p + 8, len - 8, TUNNEL_ID_VNI, vni >> 8 };
+	struct opening o = { TUNNEL_VXLAN, INNER_ETHERNET, p + 8, len - 8, TUNNEL_ID_VNI, w1 >> 8 };
 	return tunnel_open(d, &o, r);
 }
 
@@ -519,7 +519,10 @@ static bool udp_tunnel(struct dstate *d, enum decode_result *r)
 	const uint8_t *p = pkt->payload;
 	uint32_t len = pkt->payload_len;
 	/* the tunnels over UDP are told by their destination port (their source port is a hash of the inner
-	 * flow); Teredo's server port may be either */
+	 * flow); Teredo's server port may be either. VXLAN first: the cloud mirrors' */
+	for (unsigned i = 0; i < d->tun->n_vxlan; i++)
+		if (pkt->dport == d->tun->vxlan_ports[i])
+			return vxlan(d, p, len, r);
 	switch (pkt->dport) {
 	case PORT_GENEVE:
 		return geneve(d, p, len, r);
@@ -542,9 +545,6 @@ static bool udp_tunnel(struct dstate *d, enum decode_result *r)
 	}
 	if (pkt->sport == PORT_TEREDO)
 		return teredo(d, p, len, true, r);
-	for (unsigned i = 0; i < d->tun->n_vxlan; i++)
-		if (pkt->dport == d->tun->vxlan_ports[i])
-			return vxlan(d, p, len, r);
 	/* Teredo between a client and a relay, on ports of their own: an IPv6 header, maybe behind an indicator */
 	uint8_t b0, b1;
 	if (len >= 40 && bytes_u8(p, len, 0, &b0) && bytes_u8(p, len, 1, &b1) &&
