@@ -627,7 +627,7 @@ enum decode_result decode_packet_with(const struct decode_tunnels *tun, int link
 	/* d.ip_total and d.udp_len are set by their headers before anything reads them */
 
 	/* the tunnel record is filled when a first tunnel is opened: only its depth needs clearing here */
-	memset(&pkt->vlan, 0, sizeof *pkt - offsetof(struct packet, vlan));
+	packet_clear_inner(pkt);
 	pkt->tunnel.depth = 0;
 	pkt->ts_us = ts_us;
 	pkt->wire_len = wirelen;
