@@ -126,7 +126,9 @@ static enum decode_result malformed(struct dstate *d, enum malformed_reason r)
 	return DECODE_MALFORMED;
 }
 
-static enum decode_result decode_transport(struct dstate *d, const uint8_t *p, uint32_t len)
+/* inlined into its callers: one call less on every packet's path */
+static inline __attribute__((always_inline)) enum decode_result decode_transport(struct dstate *d, const uint8_t *p,
+										 uint32_t len)
 {
 	struct packet *pkt = d->pkt;
 	struct cursor c = cursor_make(p, len);
@@ -424,7 +426,8 @@ static enum decode_result mpls_layer(struct dstate *d, const uint8_t *p, uint32_
 }
 
 /* From an EtherType on: VLAN tags, MPLS, then IP. p/len start after the EtherType field. */
-static enum decode_result decode_ethertype(struct dstate *d, uint16_t type, const uint8_t *p, uint32_t len)
+static inline __attribute__((always_inline)) enum decode_result decode_ethertype(struct dstate *d, uint16_t type,
+										 const uint8_t *p, uint32_t len)
 {
 	struct packet *pkt = d->pkt;
 	while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD) {
