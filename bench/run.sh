@@ -29,7 +29,8 @@ while [ $# -gt 0 ]; do
 done
 dir=${BENCH_DIR:-/var/tmp/cmflow-bench}
 mkdir -p "$dir"
-command -v ndpiReader >/dev/null || { echo "bench: ndpiReader missing (apt-get install libndpi-bin)" >&2; exit 1; }
+ndpi=yes
+command -v ndpiReader >/dev/null || { echo "bench: ndpiReader missing (apt-get install libndpi-bin): no nDPI row" >&2; ndpi=no; }
 "$src/scripts/configure-in.sh" build >/dev/null && make -s -C "$src/build" -j"$(nproc)" >/dev/null
 cmflow=$src/build/src/cmflow
 cc -O2 -o "$dir/readloop" "$here/readloop.c" $(pkg-config --cflags --libs libpcap)
@@ -56,7 +57,7 @@ for kind in bulk short bulk-vxlan; do
 	lines+=("$(python3 "$here/measure.py" "$runs" cmflow sh -c "rm -f '$dir/eve.json'; exec '$cmflow' -q -r '$cap' ${site[*]} --eve '$dir/eve.json'")")
 	# the same with the EVE lines written to /dev/null: cmflow's own work, without the file system's
 	lines+=("$(python3 "$here/measure.py" "$runs" cmflow:devnull "$cmflow" -q -r "$cap" "${site[@]}" --eve /dev/null)")
-	lines+=("$(python3 "$here/measure.py" "$runs" ndpiReader ndpiReader -q -i "$cap")")
+	[ "$ndpi" = yes ] && lines+=("$(python3 "$here/measure.py" "$runs" ndpiReader ndpiReader -q -i "$cap")")
 	[ "$tshark" = yes ] && lines+=("$(python3 "$here/measure.py" 1 tshark tshark -n -r "$cap")")
 	base_wall=$(echo "${lines[0]}" | cut -f2) base_cpu=$(echo "${lines[0]}" | cut -f3)
 	for l in "${lines[@]}"; do
@@ -65,15 +66,15 @@ for kind in bulk short bulk-vxlan; do
 			'BEGIN { printf "%-7s %-15s %9.2f %9.2f %9d %12.0f %8.1f %8.1f\n", k, t, w, c, r, p / w, w / bw, (bc > 0 ? c / bc : 0) }'
 	done
 	cmflow_wall[$kind]=$(echo "${lines[1]}" | cut -f2) cmflow_cpu[$kind]=$(echo "${lines[1]}" | cut -f3)
-	rss=$(echo "${lines[1]}" | cut -f4) ndpi_rss=$(echo "${lines[3]}" | cut -f4)
+	rss=$(echo "${lines[1]}" | cut -f4) ndpi_rss=$([ "$ndpi" = yes ] && echo "${lines[3]}" | cut -f4 || echo 0)
 	peak=$(tail -n 1 "$dir/eve.json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["cmflow"]["flows"]["max_active"])')
 	echo "        $pkts packets, $(grep -c '"event_type":"flow"' "$dir/eve.json") flows, $(( $(stat -c %s "$dir/eve.json") / 1048576 )) MiB of EVE;" \
-		"cmflow's peak RSS is $(awk -v a="$rss" -v b="$ndpi_rss" 'BEGIN { printf "%.1f", 100 * a / b }')% of ndpiReader's;" \
+		"cmflow's peak RSS is $(awk -v a="$rss" -v b="$ndpi_rss" 'BEGIN { if (b > 0) printf "%.1f", 100 * a / b; else printf "?" }')% of ndpiReader's;" \
 		"$(( (rss - empty_rss) * 1048576 / (peak > 0 ? peak : 1) )) bytes per flow alive at the peak ($peak flows, $empty_rss MiB without flows)"
 done
 
 [ "$offline" = yes ] && awk -v w="${cmflow_wall[bulk-vxlan]}" -v bw="${cmflow_wall[bulk]}" -v c="${cmflow_cpu[bulk-vxlan]}" \
-	-v bc="${cmflow_cpu[bulk]}" 'BEGIN { printf "        VXLAN: cmflow on bulk-vxlan costs %+.0f%% wall, %+.0f%% CPU against bulk (medians; farm-bench --vs pairs them)\n", 100 * (w / bw - 1), 100 * (c / bc - 1) }'
+	-v bc="${cmflow_cpu[bulk]}" 'BEGIN { printf "        VXLAN: cmflow on bulk-vxlan costs %+.0f%% wall, %+.0f%% CPU against bulk (medians of unpaired runs: on a busy machine, pair them with farm-bench --vs)\n", 100 * (w / bw - 1), 100 * (c / bc - 1) }'
 
 [ "$live" = yes ] && [ "$(id -u)" = 0 ] || exit 0
 command -v tcpreplay >/dev/null || { echo "bench: tcpreplay missing: no live figures"; exit 0; }
