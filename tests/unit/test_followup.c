@@ -12,6 +12,9 @@
 #include "decode/decode.h"
 #include "flow/expect.h"
 #include "flow/followup.h"
+#include "proto/pptp.h"
+#include "proto/ssrp.h"
+#include "proto/tftp.h"
 
 struct seg {
 	int dir;
@@ -196,7 +199,7 @@ Test(followup, tftp_pptp_sqlbrowser)
 	resp[0] = 5, resp[1] = (uint8_t)tl, resp[2] = (uint8_t)(tl >> 8);
 	memcpy(resp + 3, text, tl);
 	uint16_t ports[4];
-	cr_assert_eq(sqlbrowser_parse_ports(resp, tl + 3, ports, 4), 2);
+	cr_assert_eq(ssrp_parse_ports(resp, tl + 3, ports, 4), 2);
 	cr_assert_eq(ports[0], 1433);
 	cr_assert_eq(ports[1], 49321);
 }
