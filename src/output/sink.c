@@ -411,6 +411,28 @@ static void release(struct sink *s, uint32_t n)
 	}
 }
 
+/* The stream's reader closed. The kernel sets ECONNRESET on our socket when the reader left bytes unread (or never
+ * accepted the connection); without it, the reader had read every byte, so the whole lines sent are delivered
+ * and only a line cut by the close goes again, whole, to the next reader. */
+static void unix_stream_gone(struct sink *s, int send_errno)
+{
+	int soerr = 0;
+	socklen_t sl = sizeof soerr;
+	/* a send reports that error itself (and clears it): ECONNRESET; EPIPE means it was not set */
+	if (send_errno == ECONNRESET)
+		soerr = ECONNRESET;
+	else if (getsockopt(s->sock, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+		soerr = errno;
+	if (soerr == 0)
+		release(s, s->inflight);
+	if (soerr)
+		net_lost_peer(s, "peer", soerr, "the reader went away with lines unread");
+	else if (send_errno && send_errno != EPIPE)
+		net_lost_peer(s, "send", send_errno, NULL);
+	else
+		net_lost_peer(s, "peer", 0, "the reader closed the socket");
+}
+
 static void pump_unix_stream(struct sink *s)
 {
 	bool ok;
@@ -419,10 +441,7 @@ static void pump_unix_stream(struct sink *s)
 	 * not read, so the count above is trusted only if the peer is still there after it was taken */
 	struct pollfd pfd = { .fd = s->sock, .events = POLLOUT | POLLRDHUP };
 	if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLRDHUP))) {
-		int soerr = 0;
-		socklen_t sl = sizeof soerr;
-		(void)getsockopt(s->sock, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-		net_lost_peer(s, "peer", soerr ? soerr : EPIPE, soerr ? NULL : "the reader closed the socket");
+		unix_stream_gone(s, 0);
 		return;
 	}
 	if (ok)
@@ -446,7 +465,10 @@ static void pump_unix_stream(struct sink *s)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
-			net_lost_peer(s, "send", errno, NULL);
+			if (errno == EPIPE || errno == ECONNRESET)
+				unix_stream_gone(s, errno);
+			else
+				net_lost_peer(s, "send", errno, NULL);
 			return;
 		}
 		size_t left = (size_t)w;

@@ -4,11 +4,13 @@
  * "Redis serialization protocol specification"), spoken through hiredis's command formatter and reply reader.
  *
  * Specification strings (the --eve argument):
- *   PATH                        a regular file (or a device, a FIFO), opened for appending; "-" is stdout
+ *   PATH                        a regular file (or a device, or a FIFO, whose open waits for its reader),
+ *                               opened for appending; "-" is stdout (fd 1, written directly: flush stdio first)
  *   unix_stream:PATH            a SOCK_STREAM Unix socket a reader listens on; one line after another
  *   unix_dgram:PATH             a SOCK_DGRAM Unix socket a reader has bound; one line (with its newline) a datagram
  *   redis://HOST[:PORT]/KEY[?mode=lpush|rpush|publish]
- *                               LPUSH (the default, Suricata's "list"), RPUSH, or PUBLISH to the channel KEY;
+ *                               LPUSH (the default, Suricata's "list"), RPUSH, or PUBLISH to the channel KEY
+ *                               (mode=list and mode=channel, Suricata's names, are taken too);
  *                               PORT defaults to 6379; HOST may be an IPv6 address in brackets. The line is sent
  *                               without its newline.
  *
@@ -23,9 +25,13 @@
  *   or slow, try to reconnect at most once every retry_ms, and never block: every call returns within a few
  *   milliseconds unless the caller asked to wait (wait_full_ms, sink_close's drain). Lines that do not fit are
  *   dropped and counted (the stats event's one lost-events counter). A line counts as delivered when Redis has
- *   acknowledged it, or when the socket's reader has consumed it (the kernel's count of unread bytes, SIOCOUTQ);
- *   lines that a vanished peer may not have read are sent again to the next one (counted in lines_resent): a line
- *   can arrive twice across a reconnection, it is never dropped without being counted.
+ *   acknowledged it, or when the socket's reader has read it: the kernel's count of bytes not read yet (SIOCOUTQ)
+ *   while the reader is seen alive, and for a stream whose reader closed, whether it left bytes unread (the
+ *   kernel then sets ECONNRESET). Lines that a vanished peer may not have read go again to the next one (counted
+ *   in lines_resent): a line can arrive twice across a reconnection, it is never dropped without being counted.
+ *   What a reader had read but not yet stored when it died (socat's 8 KiB buffer) no sender can know of. A
+ *   datagram reader's death frees its unread datagrams as reading would, so a datagram counts as read only once a
+ *   later datagram was accepted, or at sink_drain: an idle unix_dgram sink shows its last lines as queued.
  * - All functions are safe from several threads (one lock a sink); each sink_write is one whole line.
  * - The program must ignore SIGPIPE (sockets use MSG_NOSIGNAL, but stdout and FIFOs cannot) and SIGXFSZ (so that
  *   a file size limit gives EFBIG, counted, instead of killing the process). Never call these functions from a

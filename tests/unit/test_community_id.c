@@ -282,3 +282,53 @@ Test(community_id, baseline_every_packet_of_combined_pcap)
 	for (size_t i = 0; i < nbase; i++)
 		cr_assert(base[i].seen, "baseline tuple %zu (%s -> %s) met by a packet", i, base[i].saddr, base[i].daddr);
 }
+
+/* nDPI 4.2 has a Community ID helper (ndpi_flowv4_flow_hash, ndpi_flowv6_flow_hash). Checked here: given the IPv4
+ * addresses and ports in host order, and ICMP's type and code apart, it gives the spec's seed-0 values on every
+ * packet of the baseline; but its seed is fixed at 0, so cmflow keeps its own (--community-id-seed). */
+#include <ndpi/ndpi_api.h>
+
+Test(community_id, ndpi_helper_agrees_at_seed_0)
+{
+	FILE *fp = popen("gzip -dc '" COMMUNITY_ID_DIR "/combined.pcap.gz'", "r");
+	cr_assert(fp);
+	bool other = false;
+	struct pcapfile *r = pcapfile_open(fp, "combined.pcap", &other);
+	cr_assert(r);
+	struct pcap_pkthdr h;
+	const uint8_t *data;
+	char err[256];
+	struct decode_stats st = { 0 };
+	unsigned compared = 0;
+	while (pcapfile_next(r, &h, &data, err, sizeof err) == 1) {
+		struct packet pkt;
+		if (decode_packet(pcapfile_linktype(r), data, h.caplen, h.len, 0, &pkt, &st) != DECODE_OK)
+			continue;
+		struct community_id_tuple t;
+		cr_assert(community_id_tuple_of_packet(&pkt, &t));
+		char mine[COMMUNITY_ID_SIZE];
+		cr_assert(community_id_v1(&t, 0, mine));
+		bool icmp = t.proto == 1 || t.proto == 58;
+		u_int16_t sp = icmp ? 0 : t.sport, dp = icmp ? 0 : t.dport;
+		u_char theirs[64] = { 0 };
+		int rc;
+		if (t.family == 4) {
+			uint32_t a = (uint32_t)t.src[0] << 24 | (uint32_t)t.src[1] << 16 | (uint32_t)t.src[2] << 8 | t.src[3];
+			uint32_t b = (uint32_t)t.dst[0] << 24 | (uint32_t)t.dst[1] << 16 | (uint32_t)t.dst[2] << 8 | t.dst[3];
+			rc = ndpi_flowv4_flow_hash(t.proto, a, b, sp, dp, pkt.icmp_type, pkt.icmp_code, theirs,
+						   sizeof theirs);
+		} else {
+			struct ndpi_in6_addr a, b;
+			memcpy(&a, t.src, 16);
+			memcpy(&b, t.dst, 16);
+			rc = ndpi_flowv6_flow_hash(t.proto, &a, &b, sp, dp, pkt.icmp_type, pkt.icmp_code, theirs,
+						   sizeof theirs);
+		}
+		cr_assert_eq(rc, 0);
+		cr_assert_str_eq((char *)theirs, mine);
+		compared++;
+	}
+	pcapfile_close(r);
+	pclose(fp);
+	cr_assert_eq(compared, 62);
+}
