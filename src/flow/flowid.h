@@ -6,7 +6,7 @@
  * table's id, unique over the workers by their stride), passed through a permutation of the 51-bit numbers keyed
  * by 128 random bits drawn at the start of the run. A permutation cannot map two flows of a run to one id (a hash
  * of 51 bits would: one chance in 45 over 10 million flows), and the random key makes the ids of two runs, or of
- * two sensors, as unrelated as two random draws (a run of 10^4 flows meets another in one pair of 2 * 10^7). The
+ * two sensors, as unrelated as two random draws (two runs of 10^4 flows share an id once in 2 * 10^7). The
  * same flow gives the same id on its flow, alert and wol events: the id is a function of the sequence number. */
 #ifndef CMFLOW_FLOWID_H
 #define CMFLOW_FLOWID_H

@@ -218,6 +218,22 @@ static int file_write(struct sink *s, const char *line, size_t len)
 	return 0;
 }
 
+/* True when fd (opened for writing at path) is a regular file that is empty or ends with a newline. */
+static bool at_line_start(int fd, const char *path, bool regular)
+{
+	struct stat sb;
+	if (!regular || fstat(fd, &sb) != 0)
+		return false;
+	if (sb.st_size == 0)
+		return true;
+	int rfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	char last = 0;
+	bool ok = rfd >= 0 && pread(rfd, &last, 1, sb.st_size - 1) == 1 && last == '\n';
+	if (rfd >= 0)
+		close(rfd);
+	return ok;
+}
+
 static int file_open_fd(const char *path, bool *regular, int *err)
 {
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0666);
@@ -967,8 +983,15 @@ int sink_reopen(struct sink *s)
 				set_error(s, "close before reopening: %s", strerror(errno));
 			s->fd = fd;
 			s->regular = regular;
-			s->stopped = false;
-			s->stopped_reported = false;
+			/* a stopped sink writes again only where no partial line of ours can be: a new or empty file, or
+			 * one that ends on a whole line (not a FIFO or a device: its reader may hold the partial one) */
+			if (s->stopped && at_line_start(fd, s->path, regular)) {
+				s->stopped = false;
+				s->stopped_reported = false;
+			} else if (s->stopped) {
+				set_error(s, "opened again, but it may end inside a line: writing stays stopped");
+				r = -1;
+			}
 		}
 	} else if (s->kind == SINK_STDOUT) {
 		r = file_flush(s);

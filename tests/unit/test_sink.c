@@ -215,6 +215,8 @@ Test(sink, pipe_cut_inside_a_line_stops_the_sink)
 	cr_assert_eq(sink_flush(s), -1);
 	cr_assert_eq(sink_health(s), SINK_STOPPED);
 	cr_assert_eq(sink_write(s, "{}", 2), -1, "nothing after a partial line");
+	sink_reopen(s);
+	cr_assert_eq(sink_health(s), SINK_STOPPED, "standard output cannot be opened afresh");
 	char msg[512];
 	cr_assert(sink_error_report(s, msg, sizeof msg));
 	cr_assert(strstr(msg, "writing stopped"), "%s", msg);
