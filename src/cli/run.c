@@ -118,6 +118,9 @@ static void install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	/* a reader gone from a pipe or a socket, a file over its size limit: errors to count, not deaths */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 static uint64_t wall_us(void)
@@ -202,17 +205,22 @@ static void reopen_and_reload(struct run *r, bool lock)
 		fprintf(stderr, "cmflow: SIGHUP: outputs reopened, signatures reloaded\n");
 }
 
-/* Live: what the outputs could not write, said once a minute with the count (the stats carry it too). */
+static void say(const char *msg)
+{
+	fprintf(stderr, "cmflow: %s; capture goes on, SIGHUP reopens the outputs\n", msg);
+}
+
+/* Live: what the outputs could not write, said at most once a minute each (the stats carry the count). */
 static void say_lost(struct run *r, uint64_t now)
 {
-	if (now < r->next_lost_us)
+	outputs_report(&r->outs, say);
+	if (!r->evlive || now < r->next_lost_us)
 		return;
 	r->next_lost_us = now + LOST_REPORT_EVERY_US;
-	uint64_t lost = outputs_lost(&r->outs) + (r->evlive ? evidence_live_lost(r->evlive) : 0);
+	uint64_t lost = evidence_live_lost(r->evlive);
 	if (lost > r->lost_said) {
-		fprintf(stderr, "cmflow: %llu events could not be written in the last minute (%llu in all); capture goes "
-				"on, SIGHUP reopens the outputs\n", (unsigned long long)(lost - r->lost_said),
-			(unsigned long long)lost);
+		fprintf(stderr, "cmflow: --evidence: %llu packets could not be written in the last minute (%llu in all)\n",
+			(unsigned long long)(lost - r->lost_said), (unsigned long long)lost);
 		r->lost_said = lost;
 	}
 }
@@ -419,6 +427,7 @@ static int run_live(struct run *r)
 			write_stats(r, wall_us(), true);
 			r->next_stats_us += (uint64_t)r->o->stats_interval * 1000000u;
 		}
+		outputs_flush(&r->outs); /* a network sink's queue, reconnection when due */
 		say_lost(r, wall_us());
 	}
 	live_stop(r->live);
@@ -501,7 +510,7 @@ static bool open_outputs(struct run *r)
 		return false;
 	unsigned workers = o->nifaces ? o->workers : 1;
 	if (o->eve_path) {
-		if (!(r->eve = eve_open(o->eve_path, workers, err, sizeof err)))
+		if (!(r->eve = eve_open(o->eve_path, workers, !o->nifaces, err, sizeof err)))
 			return fail(r, "--eve", err);
 		struct eve_run run = { .inputs = o->nifaces ? o->ifaces : o->files, .ninputs = o->nifaces ? o->nifaces : o->nfiles,
 				       .site_config = o->site_path, .version = PACKAGE_VERSION };

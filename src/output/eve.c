@@ -4,7 +4,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit/rules.h"
@@ -14,21 +13,19 @@
 #include "lib/json.h"
 #include "lib/util.h"
 #include "output/eve.h"
+#include "output/sink.h"
 #include "proto/dcerpc.h"
 #include "proto/payload.h"
 #include "proto/tls.h"
 #include "proto/wol.h"
 
 struct eve {
-	char *path;            /* NULL for stdout */
-	FILE *out;
-	pthread_mutex_t lock;  /* workers write whole lines; rotation swaps the stream */
+	struct sink *sink;     /* the file, stdout, socket or Redis the lines go to (sink.h) */
 	struct json *j;        /* one line buffer per capture worker */
 	unsigned workers;
 	struct json own;       /* for the events of the run's own thread: stats and host alerts */
-	uint64_t lines, lost;
-	bool broken;           /* a write failed where a partial line cannot be taken back: nothing more goes out */
-	char error[256];       /* the first write error, for the end of the run */
+	pthread_mutex_t own_lock;
+	uint64_t unformatted;  /* events that could not be formatted (memory) */
 	struct eve_run run;
 	bool has_run;
 };
@@ -39,22 +36,7 @@ void eve_set_run(struct eve *ev, const struct eve_run *run)
 	ev->has_run = true;
 }
 
-static FILE *open_append(const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: is a directory", path);
-		return NULL;
-	}
-	FILE *fp = fopen(path, "a");
-	if (!fp)
-		snprintf(err, errlen, "%s: cannot open for writing: %s", path, strerror(errno));
-	else
-		setvbuf(fp, NULL, _IOFBF, 1 << 16); /* full buffering: lines are written whole by emit */
-	return fp;
-}
-
-struct eve *eve_open(const char *path, unsigned workers, char *err, size_t errlen)
+struct eve *eve_open(const char *spec, unsigned workers, bool reading_files, char *err, size_t errlen)
 {
 	struct eve *ev = calloc(1, sizeof *ev);
 	if (ev)
@@ -68,107 +50,73 @@ struct eve *eve_open(const char *path, unsigned workers, char *err, size_t errle
 	for (unsigned i = 0; i < ev->workers; i++)
 		json_init(&ev->j[i]);
 	json_init(&ev->own);
-	pthread_mutex_init(&ev->lock, NULL);
-	if (strcmp(path, "-") == 0) {
-		ev->out = stdout;
-	} else if (!(ev->path = strdup(path)) || !(ev->out = open_append(path, err, errlen))) {
-		if (!ev->path)
-			snprintf(err, errlen, "out of memory");
+	pthread_mutex_init(&ev->own_lock, NULL);
+	/* reading files, a writer may wait for a network sink's queue to drain: nothing is lost for speed */
+	struct sink_options so = { .wait_full_ms = reading_files ? 10000 : 0 };
+	if (!(ev->sink = sink_open(spec, &so, err, errlen))) {
 		eve_close(ev, NULL, 0);
 		return NULL;
 	}
 	return ev;
 }
 
-/* A failed write: remembered once for the end of the run (locked by the caller). */
-static void write_failed(struct eve *ev)
-{
-	if (!ev->error[0])
-		snprintf(ev->error, sizeof ev->error, "%s: write error: %s", ev->path ? ev->path : "stdout", strerror(errno));
-	ev->broken = true;
-	ev->lost++;
-}
-
-/* Writes one finished line (j holds a complete object) and counts it; safe from several threads. */
+/* Writes one finished line (j holds a complete object); safe from several threads. */
 static void emit(struct eve *ev, struct json *j)
 {
 	if (json_failed(j)) {
-		pthread_mutex_lock(&ev->lock);
-		ev->lost++;
-		pthread_mutex_unlock(&ev->lock);
+		__atomic_add_fetch(&ev->unformatted, 1, __ATOMIC_RELAXED);
 		return;
 	}
-	pthread_mutex_lock(&ev->lock);
-	if (ev->broken) {
-		ev->lost++;
-	} else if (fwrite(j->buf, 1, j->len, ev->out) != j->len || fputc('\n', ev->out) == EOF) {
-		write_failed(ev);
-	} else {
-		ev->lines++;
-	}
-	pthread_mutex_unlock(&ev->lock);
+	sink_write(ev->sink, j->buf, j->len); /* a line it cannot take is counted there */
 }
 
 static void eve_flush_now(void *self)
 {
 	struct eve *ev = self;
-	pthread_mutex_lock(&ev->lock);
-	if (!ev->broken && fflush(ev->out) != 0)
-		write_failed(ev);
-	pthread_mutex_unlock(&ev->lock);
+	sink_flush(ev->sink);
 }
 
 static void eve_reopen(void *self)
 {
 	struct eve *ev = self;
-	char err[256];
-	if (!ev->path)
-		return;
-	FILE *n = open_append(ev->path, err, sizeof err);
-	if (!n) {
-		fprintf(stderr, "cmflow: SIGHUP: %s; still writing to the old file\n", err);
-		return;
-	}
-	pthread_mutex_lock(&ev->lock);
-	if (fflush(ev->out) != 0 || fclose(ev->out) != 0)
-		write_failed(ev);
-	ev->out = n;
-	ev->broken = false; /* a new file: lines go out again */
-	pthread_mutex_unlock(&ev->lock);
+	char err[512];
+	if (sink_reopen(ev->sink) != 0)
+		fprintf(stderr, "cmflow: SIGHUP: %s; still writing to the old file\n",
+			sink_last_error(ev->sink, err, sizeof err));
 }
 
 static uint64_t eve_lost(void *self)
 {
 	struct eve *ev = self;
-	pthread_mutex_lock(&ev->lock);
-	uint64_t n = ev->lost;
-	pthread_mutex_unlock(&ev->lock);
-	return n;
+	return sink_lost(ev->sink) + __atomic_load_n(&ev->unformatted, __ATOMIC_RELAXED);
+}
+
+static bool eve_report(void *self, char *buf, size_t len)
+{
+	struct eve *ev = self;
+	return sink_error_report(ev->sink, buf, len);
 }
 
 bool eve_close(struct eve *ev, char *err, size_t errlen)
 {
 	if (!ev)
 		return true;
-	bool ok = true;
-	if (ev->out) {
-		if (!ev->broken && fflush(ev->out) != 0)
-			write_failed(ev);
-		if (ev->path && fclose(ev->out) != 0 && !ev->broken)
-			write_failed(ev);
-	}
-	if (ev->lost) {
-		ok = false;
-		if (err)
-			snprintf(err, errlen, "%s (%llu events lost)", ev->error[0] ? ev->error : "events could not be formatted",
-				 (unsigned long long)ev->lost);
+	struct sink_stats st;
+	char why[512] = "";
+	/* a network sink gets a few seconds to deliver what it still holds */
+	bool ok = sink_close(ev->sink, 5000, &st, why, sizeof why) == 0 && !ev->unformatted;
+	if (!ok && err) {
+		if (why[0] && !ev->unformatted) /* the sink's message names the file, the reason and the count */
+			snprintf(err, errlen, "%s", why);
+		else
+			snprintf(err, errlen, "%s%s%llu events could not be formatted (memory)", why, why[0] ? "; " : "",
+				 (unsigned long long)ev->unformatted);
 	}
 	for (unsigned i = 0; i < ev->workers; i++)
 		json_free(&ev->j[i]);
 	free(ev->j);
 	json_free(&ev->own);
-	pthread_mutex_destroy(&ev->lock);
-	free(ev->path);
+	pthread_mutex_destroy(&ev->own_lock);
 	free(ev);
 	return ok;
 }
@@ -482,6 +430,7 @@ static void eve_host_alert(void *self, const struct host_alert *a)
 	struct eve *ev = self;
 	struct json *j = &ev->own;
 	char ts[TS_STR_MAX], ip[ADDR_STR_MAX];
+	pthread_mutex_lock(&ev->own_lock);
 	const struct finding_kind *kind = a->kind;
 	json_reset(j);
 	json_open_object(j, NULL);
@@ -507,6 +456,7 @@ static void eve_host_alert(void *self, const struct host_alert *a)
 	json_close_object(j);
 	json_close_object(j);
 	emit(ev, j);
+	pthread_mutex_unlock(&ev->own_lock);
 }
 
 /* Writes the counters whose path starts with prefix (the prefix left out), opening and closing the nested
@@ -558,6 +508,7 @@ static void eve_stats(void *self, const struct run_stats *rs, uint64_t ts_us)
 	struct eve *ev = self;
 	struct json *j = &ev->own;
 	char ts[TS_STR_MAX];
+	pthread_mutex_lock(&ev->own_lock);
 	json_reset(j);
 	json_open_object(j, NULL);
 	json_plain(j, "timestamp", ts_to_eve(ts_us, ts, sizeof ts));
@@ -581,6 +532,7 @@ static void eve_stats(void *self, const struct run_stats *rs, uint64_t ts_us)
 	json_close_object(j);
 	json_close_object(j);
 	emit(ev, j);
+	pthread_mutex_unlock(&ev->own_lock);
 }
 
 const struct output_ops eve_output_ops = {
@@ -593,4 +545,5 @@ const struct output_ops eve_output_ops = {
 	.flush = eve_flush_now,
 	.reopen = eve_reopen,
 	.lost = eve_lost,
+	.report = eve_report,
 };

@@ -3,9 +3,9 @@
  * and "cmflow" so that the rest validates against Suricata's schema. Lines are written whole, so that several
  * writers appending to one file do not interleave inside a line.
  *
- * Failures are never silent: a line that cannot be written is counted as lost (eve_output_ops.lost), a write
- * error stops the output until the file is reopened (a partial line is never followed by more lines), and
- * eve_close() returns false with the first error and the count. */
+ * Failures are never silent: a line that cannot be written is counted as lost (eve_output_ops.lost); a file
+ * cut by a failed write is truncated back to its last whole line, or stops until it is reopened, so a partial
+ * line is never followed by more lines (sink.h); eve_close() returns false with the last error and the count. */
 #ifndef CMFLOW_EVE_H
 #define CMFLOW_EVE_H
 
@@ -19,9 +19,11 @@ struct eve;
 /* The output's callbacks; self is the struct eve. */
 extern const struct output_ops eve_output_ops;
 
-/* Opens path for appending ('-' = stdout) with a line buffer for each of `workers` capture workers. Returns
- * NULL and writes "PATH: reason" into err on failure (a directory, no permission ...). */
-struct eve *eve_open(const char *path, unsigned workers, char *err, size_t errlen);
+/* Opens the EVE output spec (sink.h: a file, '-' for stdout, unix_stream:PATH, unix_dgram:PATH,
+ * redis://HOST[:PORT]/KEY[?mode=...]) with a line buffer for each of `workers` capture workers; reading_files lets
+ * a writer wait for a network sink's queue instead of losing lines. Returns NULL and writes "SPEC: reason" into
+ * err on failure (a directory, no permission, a malformed spec ...). */
+struct eve *eve_open(const char *spec, unsigned workers, bool reading_files, char *err, size_t errlen);
 
 /* What the run reads and with which configuration, written in every stats event (cmflow.run) so that a report
  * made from the EVE file alone can say it. The strings must outlive the eve. */

@@ -62,3 +62,11 @@ uint64_t outputs_lost(const struct outputs *o)
 			n += o->v[i].ops->lost(o->v[i].self);
 	return n;
 }
+
+void outputs_report(const struct outputs *o, void (*fn)(const char *msg))
+{
+	char buf[512];
+	for (unsigned i = 0; o && i < o->n; i++)
+		if (o->v[i].ops->report && o->v[i].ops->report(o->v[i].self, buf, sizeof buf))
+			fn(buf);
+}

@@ -23,6 +23,8 @@ struct output_ops {
 	void (*flush)(void *self);
 	void (*reopen)(void *self);                                   /* SIGHUP: after log rotation */
 	uint64_t (*lost)(void *self);                                 /* events it could not write so far */
+	/* live: a message on what was lost, at most once a minute (false: nothing new to say) */
+	bool (*report)(void *self, char *buf, size_t len);
 };
 
 struct output {
@@ -47,6 +49,9 @@ void outputs_host_alert(const struct outputs *o, const struct host_alert *a);
 void outputs_stats(const struct outputs *o, const struct run_stats *rs, uint64_t ts_us);
 void outputs_flush(const struct outputs *o);
 void outputs_reopen(const struct outputs *o);
+
+/* Calls fn with each output's message on what it lost, for those that have one to give now. */
+void outputs_report(const struct outputs *o, void (*fn)(const char *msg));
 
 /* Events lost so far by all outputs together (the one lost-events counter of the stats). */
 uint64_t outputs_lost(const struct outputs *o);

@@ -9,7 +9,7 @@ py=$SRCDIR/tests/e2e/trust.py
 
 # ---- outputs that cannot be written ----
 expect "--eve /dev/full: exit 2" 2 "$CMFLOW" -q -r "$demo" "${sig[@]}" --eve /dev/full
-err_has "--eve /dev/full: the file and the reason" "/dev/full: write error: No space left on device"
+err_has "--eve /dev/full: the file and the reason" "/dev/full: write: No space left on device"
 expect "--evidence /dev/full: exit 2" 2 "$CMFLOW" -q -r "$demo" "${sig[@]}" -c "$site" --evidence /dev/full
 err_has "--evidence /dev/full: says so" "/dev/full"
 expect "--report /dev/full: exit 2" 2 "$CMFLOW" -q -r "$demo" "${sig[@]}" --report /dev/full

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg.knowledge = k;
 		cfg.mcast = mcast_members_new();
 		cfg.expect = expect_new(32, 300);
-		struct eve *ev = eve_open("/dev/null", 1, err, sizeof err);
+		struct eve *ev = eve_open("/dev/null", 1, true, err, sizeof err);
 		struct agg *agg = agg_new();
 		if (!ev || !agg)
 			abort();
