@@ -8,6 +8,8 @@
 #   cm-smb-rpc.pcap   10.1.0.5 -> 10.2.0.22 over SMB3 named pipes: net rpc service list / create / start
 #                     (svcctl), rpcclient srvsvc netshareenumall, lsarpc lsaquery, samr enumdomusers
 #   cm-psexec.pcap    impacket psexec.py from the site server 10.1.0.5 (ADMIN$ upload, svcctl CreateServiceW)
+#   cm-smb3-encrypted.pcap  psexec.py again, Samba offering SMB 3 encryption: transform messages after the session
+#                     setup
 #   cm-lateral.pcap   the same steps from another host 10.7.0.99: impacket smbexec.py, services.py (list, create,
 #                     start), psexec.py, rpcdump.py (epmapper over TCP 135), wmiexec.py and dcomexec.py (DCOM on
 #                     135: Samba refuses, the requests are real)
@@ -71,8 +73,12 @@ withuser=(unshare -m --propagation private sh -c 'mount --bind "$1" /etc/passwd 
 	shift 2 && exec "$@"' withuser "$work/passwd" "$work/group")
 # the clients' own configuration: SMB1 allowed (Debian's default client minimum is SMB2)
 printf '[global]\n\tclient min protocol = NT1\n\tworkgroup = ABC\n' >"$work/client.conf"
+# encryption: off for the cleartext captures (impacket encrypts SMB 3 when the server offers it); desired for the
+# last one (cm-smb3-encrypted.pcap)
+smbconf() {
 cat >"$d/smb.conf" <<EOF
 [global]
+	server smb encrypt = $1
 	server role = standalone server
 	workgroup = ABC
 	netbios name = CLIENT22
@@ -106,10 +112,13 @@ cat >"$d/smb.conf" <<EOF
 	read only = no
 	valid users = cmpush
 EOF
+}
+smbconf off
 printf 'Push123!\nPush123!\n' | lab_exec client22 "${withuser[@]}" smbpasswd -c "$d/smb.conf" -s -a cmpush >/dev/null
 lab_bg client22 "${withuser[@]}" /usr/libexec/samba/samba-dcerpcd --libexec-rpcds --foreground -s "$d/smb.conf"
 sleep 1
 lab_bg client22 "${withuser[@]}" smbd --foreground --no-process-group -s "$d/smb.conf"
+smbd_pid=${LAB_PIDS[-1]}
 sleep 2
 
 cred='cmpush%Push123!'
@@ -169,3 +178,8 @@ record cm-smb3.pcap smb3
 record cm-smb-rpc.pcap pipes
 record cm-psexec.pcap psexec
 record cm-lateral.pcap lateral
+# the same push with encryption offered: SMB 3 transform messages from the session setup on
+smbconf desired
+kill -HUP "$smbd_pid"
+sleep 2
+record cm-smb3-encrypted.pcap psexec
