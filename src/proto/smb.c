@@ -394,6 +394,19 @@ static size_t part(size_t have, size_t off, size_t n)
 	return n < have - off ? n : have - off;
 }
 
+/* A file whose tree connect was not captured is a pipe when its first bytes written are a DCE/RPC bind, or when
+ * it is used as one (pipe transceive, TransactNmPipe). */
+static void pipe_by_use(struct smb_file *fl, const uint8_t *p, size_t avail, bool used_as_pipe)
+{
+	uint8_t ptype;
+	if (fl->pipe || fl->tree >= 0)
+		return;
+	if (used_as_pipe || (dcerpc_looks_like_co(p, avail) && bytes_u8(p, avail, 2, &ptype) && ptype == 11)) {
+		fl->pipe = true;
+		pipe_name_trim(fl->name);
+	}
+}
+
 /* ---- SMB2 ---- */
 
 static const char *smb2_dialect_name(uint16_t d)
@@ -629,6 +642,7 @@ static void smb2_message(struct smb_state *s, const struct sink *k, const uint8_
 		ev.offset = (uint64_t)hi << 32 | lo;
 		ev.length = len;
 		emit(s, k, &ev);
+		pipe_by_use(fl, at(m, have, off), part(have, off, len), false);
 		if (fl->pipe)
 			pipe_data(s, k, f, 0, at(m, have, off), part(have, off, len), len);
 		break;
@@ -678,6 +692,7 @@ static void smb2_message(struct smb_state *s, const struct sink *k, const uint8_
 		if (!resp)
 			pend_add(s, 2, cmd, mid)->file = (int8_t)f;
 		struct smb_file *fl = &s->files[f];
+		pipe_by_use(fl, NULL, 0, true);
 		if (resp) {
 			fl->reads++;
 			fl->bytes_read += len;
@@ -989,6 +1004,7 @@ static void smb1_block(struct smb_state *s, const struct sink *k, const struct s
 		ev.offset = (uint64_t)ohigh << 32 | olow;
 		ev.length = len;
 		emit(s, k, &ev);
+		pipe_by_use(fl, at(m, have, off), part(have, off, len), false);
 		if (fl->pipe) {
 			/* a raw-mode message start begins with the message's 2-byte length ([MS-CIFS] 2.2.4.43.1) */
 			size_t skip = (mode & 0x000c) == 0x000c && len >= 2 ? 2 : 0;
@@ -1053,6 +1069,7 @@ static void smb1_block(struct smb_state *s, const struct sink *k, const struct s
 				f = p->file;
 			}
 			struct smb_file *fl = &s->files[f];
+			pipe_by_use(fl, NULL, 0, true);
 			fl->writes++;
 			fl->bytes_written += dcount;
 			ev.kind = SMB_EV_TRANSACTION;

@@ -10,7 +10,7 @@ tests/unit/test_smb.c writes the same way from cmflow's parsers (src/proto/smb.c
   call CONN PIPE UUID OPNUM                                an opnum requested on a context (UUID ? if unknown)
 
 CONN is "client:port>server:port" (the client sent the SYN; without one, the end on 135/139/445, else the higher
-port). PIPE is the named pipe's name, or - for DCE/RPC over TCP. Names lose a leading "\\" and, for pipes,
+port). SHARE is ? when the tree connect was not captured. PIPE is the named pipe's name, or - for DCE/RPC over TCP. Names lose a leading "\\" and, for pipes,
 "PIPE\\". Read with tshark -T json --no-duplicate-keys; a frame's DCE/RPC belongs to the pipe of the SMB file id
 in the same frame."""
 import json
@@ -125,6 +125,10 @@ def main():
                 tree = first(m, "smb2.tree", "")
                 fid = first(m, "smb2.fid")
                 key = (stream, mid, cmd)
+                if cmd == 8 and not resp and fid:
+                    smb2_req[key] = fid  # a READ answer does not name its file: its request does
+                if cmd == 8 and resp and not fid:
+                    fid = smb2_req.get(key)
                 if cmd == 0 and resp and status == 0:
                     d = first(m, "smb2.dialect")
                     if d:
@@ -139,8 +143,9 @@ def main():
                 if cmd == 5 and not resp:
                     smb2_req[key] = first(m, "smb2.filename", "")
                 if cmd == 5 and resp and status == 0 and key in smb2_req:
-                    share = share_of(tree)
-                    is_pipe = share.upper() == "IPC$" or first(m, "smb2.share_type") == "0x02"
+                    share = share_of(tree) or "?"
+                    # a file whose tree connect was not captured may be a pipe (its DCE/RPC says so)
+                    is_pipe = share.upper() in ("IPC$", "?") or first(m, "smb2.share_type") == "0x02"
                     name = trim(smb2_req[key], is_pipe)
                     if fid:
                         fid_name[(stream, fid)] = (share, name, is_pipe)
@@ -148,7 +153,7 @@ def main():
                         facts.add(f"open {c} {share} {name}")
                 if cmd == 9 and not resp and fid and (stream, fid) in fid_name:
                     share, name, is_pipe = fid_name[(stream, fid)]
-                    if not is_pipe:
+                    if not is_pipe and share != "?":
                         k = (c, share, name)
                         writes[k] = writes.get(k, 0) + int(first(m, "smb2.write_length", "0"))
                 if fid and (stream, fid) in fid_name and fid_name[(stream, fid)][2]:
@@ -178,8 +183,8 @@ def main():
                     if cmd == 0xa2 and resp and status == 0:
                         fid = first(m, "smb.fid")
                         name = first(m, "smb.file", "")
-                        share = share_of(paths[-1]) if paths else ""
-                        is_pipe = share.upper() == "IPC$"
+                        share = share_of(paths[-1]) if paths else "?"
+                        is_pipe = share.upper() in ("IPC$", "?")
                         name = trim(name, is_pipe)
                         if fid:
                             fid_name[(stream, fid)] = (share, name, is_pipe)
@@ -187,7 +192,8 @@ def main():
                             facts.add(f"open {c} {share} {name}")
                     if cmd == 0x2f and not resp:
                         fid = first(m, "smb.fid")
-                        if fid and (stream, fid) in fid_name and not fid_name[(stream, fid)][2]:
+                        if fid and (stream, fid) in fid_name and not fid_name[(stream, fid)][2] and \
+                                fid_name[(stream, fid)][0] != "?":
                             share, name, _ = fid_name[(stream, fid)]
                             n = int(first(m, "smb.data_len_low", "0")) + (int(first(m, "smb.data_len_high", "0")) << 16)
                             k = (c, share, name)
