@@ -39,7 +39,7 @@ def frames(path):
 
 def main():
     pcaps, sigs, out = sys.argv[1:4]
-    for t in ("fuzz_packet", "fuzz_dcerpc", "fuzz_parsers", "fuzz_config", "fuzz_pcapng", "fuzz_json"):
+    for t in ("fuzz_packet", "fuzz_dcerpc", "fuzz_smb", "fuzz_parsers", "fuzz_config", "fuzz_pcapng", "fuzz_json"):
         os.makedirs(os.path.join(out, t), exist_ok=True)
     n = 0
     for path in sorted(glob.glob(os.path.join(pcaps, "*.pcap*")) + glob.glob(os.path.join(pcaps, "public", "*"))):
@@ -53,12 +53,20 @@ def main():
                     o.write(open(path, "rb").read())
                 n += 1
         for i, (dlt, data) in enumerate(frames(path)):
-            if i >= 40 or dlt not in DLT_INDEX:
+            if i >= 120 or dlt not in DLT_INDEX:
                 break
-            with open(os.path.join(out, "fuzz_packet", f"s{n}"), "wb") as o:
-                o.write(bytes([DLT_INDEX[dlt]]) + data)
+            early = i < 40  # the first 40 frames for every target, 120 for the stream parsers (SMB comes late)
+            if early:
+                with open(os.path.join(out, "fuzz_packet", f"s{n}"), "wb") as o:
+                    o.write(bytes([DLT_INDEX[dlt]]) + data)
             # payload-ish seeds: the frame minus a typical Ethernet + IPv4 + TCP/UDP header
-            for cut, target in ((54, "fuzz_parsers"), (42, "fuzz_parsers"), (54, "fuzz_dcerpc")):
+            # fuzz_smb: the SMB frames (NetBIOS header then 0xFF/0xFE/0xFD 'SMB'), Ethernet + IPv4 + TCP with
+            # timestamps (66 bytes) or without (54)
+            for cut, target in ((54, "fuzz_parsers"), (42, "fuzz_parsers"), (54, "fuzz_dcerpc"), (66, "fuzz_dcerpc"),
+                                (54, "fuzz_smb"), (66, "fuzz_smb")):
+                if (target == "fuzz_smb" and data[cut + 5:cut + 8] != b"SMB") or \
+                        (not early and target not in ("fuzz_smb", "fuzz_dcerpc")):
+                    continue
                 if len(data) > cut + 4 and (target != "fuzz_dcerpc" or data[cut] in (4, 5)):
                     with open(os.path.join(out, target, f"s{n}-{cut}"), "wb") as o:
                         o.write(data[cut:])

@@ -141,7 +141,11 @@ Test(dcerpc, not_rpc_is_given_up)
 {
 	struct dcerpc_state *s = dcerpc_state_new();
 	struct found f = { 0 };
-	cr_assert_not(dcerpc_tcp_segment(s, 0, 1, (const uint8_t *)"GET / HTTP/1.1\r\n\r\n", 18, collect, &f));
+	/* a stream caught in the middle of a PDU lines up at a later segment: given up after a few */
+	bool more = true;
+	for (uint32_t i = 0; i < 8 && more; i++)
+		more = dcerpc_tcp_segment(s, 0, 1 + 18 * i, (const uint8_t *)"GET / HTTP/1.1\r\n\r\n", 18, collect, &f);
+	cr_assert_not(more);
 	dcerpc_state_free(s);
 }
 
