@@ -244,7 +244,9 @@ static void message_end(struct tls_hs *s, int dir)
 {
 	struct tls_dir *d = &s->dir[dir];
 	struct tls_hs_info *r = &s->info;
-	struct cursor m = cursor_make(d->msg, d->msg_len);
+	static const uint8_t nothing[1];
+	/* a message whose body is not kept has no buffer (NULL + 0 is not a pointer sum C allows) */
+	struct cursor m = d->msg ? cursor_make(d->msg, d->msg_len) : cursor_make(nothing, 0);
 	if (dir == 0) {
 		switch (d->msg_type) {
 		case HS_CLIENT_HELLO: read_client_hello(s, m); break;
@@ -266,7 +268,7 @@ static void message_end(struct tls_hs *s, int dir)
 		case HS_SERVER_HELLO_DONE: s->server_hello_done = true; break;
 		}
 	}
-	d->msg_len = 0;
+	free_message(d); /* between messages a direction keeps no buffer */
 	d->in_msg = false;
 	evaluate(s, false);
 }
