@@ -273,40 +273,45 @@ static void message_end(struct tls_hs *s, int dir)
 	evaluate(s, false);
 }
 
-/* Room for need bytes of message body within the direction's budget. */
-static bool reserve(struct tls_hs *s, struct tls_dir *d, uint32_t need)
+/* Room for need bytes of message body (need <= the direction's budget); false when memory is short. */
+static bool reserve(struct tls_dir *d, uint32_t need)
 {
 	if (need <= d->msg_cap)
 		return true;
-	uint32_t room = TLS_HS_DIR_MAX - d->held_bytes;
 	uint32_t cap = d->msg_cap ? d->msg_cap * 2 : MSG_MIN_CAP;
 	cap = min32(cap < need ? need : cap, d->msg_keep);
-	cap = min32(cap, room);
-	if (cap < need)
-		return false;
-	uint8_t *p = realloc(d->msg, cap);
+	cap = min32(cap, TLS_HS_DIR_MAX - d->held_bytes);
+	uint8_t *p = cap >= need ? realloc(d->msg, cap) : NULL;
 	if (!p)
 		return false;
 	d->msg = p;
 	d->msg_cap = cap;
-	(void)s;
 	return true;
 }
 
-/* Keeps what the message's reader needs of part: a Certificate's first certificate only. */
+/* Keeps what the message's reader needs of part: a Certificate's first certificate only, and no more than the
+ * direction's budget (the bound is counted once per message). */
 static void keep_body(struct tls_hs *s, struct tls_dir *d, struct cursor part)
 {
 	while (cursor_left(&part) && d->msg_len < d->msg_keep) {
 		uint32_t n = min32((uint32_t)cursor_left(&part), d->msg_keep - d->msg_len);
+		uint32_t room = TLS_HS_DIR_MAX - d->held_bytes - d->msg_len;
 		if (d->msg_type == HS_CERTIFICATE && d->msg_len < CERT_HEAD)
 			n = min32(n, CERT_HEAD - d->msg_len);
-		if (!reserve(s, d, d->msg_len + n)) {
+		bool bound = n > room;
+		if (bound)
+			n = room;
+		if (n && !reserve(d, d->msg_len + n))
+			bound = true, n = 0; /* memory short: kept no further either */
+		if (n) {
+			cursor_copy(&part, d->msg + d->msg_len, n);
+			d->msg_len += n;
+		}
+		if (bound) {
 			s->info.bound_hits++;
 			d->msg_keep = d->msg_len; /* the rest goes unkept; the message is read from what there is */
 			return;
 		}
-		cursor_copy(&part, d->msg + d->msg_len, n);
-		d->msg_len += n;
 		if (d->msg_type == HS_CERTIFICATE && !d->cert_trimmed && d->msg_len == CERT_HEAD) {
 			struct cursor head = cursor_make(d->msg + 3, 3);
 			uint32_t first_len = 0;

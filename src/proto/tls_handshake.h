@@ -28,7 +28,11 @@
  *                      hole that could not be bridged), or not finished when the flow ended
  * mutual, server-only and requested-refused stay open to a renegotiation for TLS_HS_WATCH_RECORDS records after
  * they are reached; then, or when unprovable is reached, the posture is final (tls_hs_settled) and the reader
- * has freed its buffers: only struct tls_hs itself remains, to be read and freed by the caller. */
+ * has freed its buffers: only struct tls_hs itself remains, to be read and freed by the caller.
+ *
+ * Memory: struct tls_hs is about 1.5 KiB (four names of X509_NAME_MAX bytes are most of it); while a message is
+ * read, its kept body (a ClientHello's first 67 bytes, a ServerHello, one certificate) and held segments add at
+ * most TLS_HS_DIR_MAX per direction; between messages and once a posture is reached nothing is added. */
 #ifndef CMFLOW_TLS_HANDSHAKE_H
 #define CMFLOW_TLS_HANDSHAKE_H
 
@@ -92,7 +96,8 @@ void tls_hs_free(void *s);
 
 /* Where direction dir's stream starts (the SYN's sequence number + 1), when the caller knows it: a first segment
  * that arrives out of order is then held instead of being taken as the start, and bytes before seq are ignored
- * (what a protocol said before STARTTLS). Without it the first segment fed starts the stream. */
+ * (what a protocol said before STARTTLS). Without it the first segment fed starts the stream; once a direction
+ * has started, a call does nothing. */
 void tls_hs_stream_start(struct tls_hs *s, int dir, uint32_t seq);
 
 /* Feeds one TCP segment's payload of direction dir (0 from the client, the connection's initiator; 1 from the
