@@ -38,11 +38,12 @@ static int report_from_eve(const struct options *o)
 		return EXIT_BAD_INPUT;
 	}
 	struct agg *a = agg_new();
-	int status = a ? 0 : EXIT_BAD_INPUT;
-	for (size_t i = 0; a && i < o->nfrom_eve; i++) {
+	struct eve_reader *rd = a ? eve_reader_new(a) : NULL;
+	int status = rd ? 0 : EXIT_BAD_INPUT;
+	for (size_t i = 0; rd && i < o->nfrom_eve; i++) {
 		struct eve_read_result res;
 		const char *path = o->from_eve[i];
-		if (!eve_read_file(a, path, &res, err, sizeof err)) {
+		if (!eve_read_file(rd, path, &res, err, sizeof err)) {
 			fprintf(stderr, "cmflow: --from-eve: %s\n", err);
 			status = EXIT_BAD_INPUT;
 		} else if (!res.eve_lines) {
@@ -68,6 +69,7 @@ static int report_from_eve(const struct options *o)
 	} else {
 		outfile_abandon(&out);
 	}
+	eve_reader_free(rd);
 	agg_free(a);
 	return status;
 }

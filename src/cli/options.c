@@ -54,6 +54,8 @@ static const struct opt_def table[] = {
 	  "with --report: the report from EVE files of one or more sensors (more files may follow as words)", NULL },
 	{ "infer-site", 0, OK_STRING, AT(infer_site_path), "FILE", 0, 0,
 	  "write the roles learnt from the traffic as a site configuration (for -c)", NULL },
+	{ "community-id-seed", 0, OK_U32, AT(community_seed), "N", 0, 65535,
+	  "the seed of the Community ID of every flow and alert (default 0, as Suricata and Zeek)", NULL },
 	{ "fail-on", 0, OK_STRING, AT(fail_on_word), "noncompliant|unexpected", 0, 0, "exit 1 when such an alert was raised", NULL },
 	{ "syslog", 0, OK_FLAG, AT(syslog), NULL, 0, 0, "send alerts to the system logger as well (facility daemon)", NULL },
 	{ "stats-interval", 0, OK_U32, AT(stats_interval), "N", 1, 86400 * 7,
@@ -279,6 +281,7 @@ void options_parse(int argc, char **argv, struct options *o)
 	}
 	check_together(o, given);
 	o->ecfg.max_flows = o->max_flows;
+	o->ecfg.community_seed = (uint16_t)o->community_seed;
 	o->ecfg.all_protocols = o->all_protocols;
 	o->ecfg.verbose = o->verbose;
 	o->ecfg.workers = o->nifaces ? o->workers : 1;

@@ -39,6 +39,7 @@ struct options {
 	uint32_t snaplen, buffer_mb;
 	uint32_t spool_mb;          /* --spool-max: standard input spooled up to this size, 0 = never */
 	uint32_t max_flows;
+	uint32_t community_seed;    /* --community-id-seed */
 	bool all_protocols;
 	bool quiet;
 	int verbose;

@@ -79,6 +79,7 @@ struct run {
 	struct expect_table *expect;
 	struct alert_limiter *limiter;
 	struct infer_table *infer;
+	struct flowid_gen flowids;   /* the run's key of EVE flow ids: unique per run and sensor */
 	struct config_note notes[CONFIG_NOTES_MAX];
 	unsigned nnotes;
 	uint64_t start_us;        /* wall clock at the start: the time of events of a run without packets */
@@ -264,11 +265,11 @@ static void write_config_notes(struct run *r)
 /* ---- reading files ---- */
 
 /* offline: signals and stats intervals are handled between packets, by packet time */
-static void on_file_packet(void *ctx, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+static void on_file_packet(void *ctx, int linktype, unsigned iface, const struct pcap_pkthdr *h, const uint8_t *data)
 {
 	struct run *r = ctx;
 	struct engine *e = r->w[0].e;
-	engine_packet(e, linktype, h, data);
+	engine_packet(e, linktype, iface, h, data);
 	if (g_reopen) {
 		g_reopen = 0;
 		reopen_and_reload(r, false);
@@ -284,9 +285,9 @@ static void on_file_packet(void *ctx, int linktype, const struct pcap_pkthdr *h,
 	}
 }
 
-static void prepass_packet(void *ctx, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+static void prepass_packet(void *ctx, int linktype, unsigned iface, const struct pcap_pkthdr *h, const uint8_t *data)
 {
-	engine_packet(ctx, linktype, h, data);
+	engine_packet(ctx, linktype, iface, h, data);
 }
 
 /* Files without a site configuration (or --infer-site): a first pass that only learns the hosts' roles, so that
@@ -299,6 +300,7 @@ static void infer_prepass(struct run *r)
 	cfg.knowledge = r->know;
 	cfg.infer = r->infer;
 	cfg.infer_only = true;
+	cfg.flowids = &r->flowids; /* the evidence it keeps names the ids the real pass writes */
 	cfg.mcast = mcast_members_new();
 	cfg.expect = expect_new(DEFAULT_MAX_EXPECTATIONS, DEFAULT_EXPECT_TIMEOUT_S);
 	struct engine *e = cfg.mcast && cfg.expect ? engine_new(&cfg, err, sizeof err) : NULL;
@@ -355,10 +357,10 @@ static int run_files(struct run *r)
 
 /* ---- live capture ---- */
 
-static void worker_packet(void *ctx, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+static void worker_packet(void *ctx, int linktype, unsigned iface, const struct pcap_pkthdr *h, const uint8_t *data)
 {
 	struct worker *w = ctx;
-	engine_packet(w->e, linktype, h, data);
+	engine_packet(w->e, linktype, iface, h, data);
 }
 
 static void worker_tick(void *ctx, uint64_t now_us)
@@ -549,6 +551,8 @@ static bool start_engines(struct run *r)
 		r->limiter = alert_limiter_new(DEFAULT_ALERT_SLOTS, DEFAULT_ALERT_INTERVAL_S * 1000000ull);
 	if (!r->mcast || !r->expect || !r->infer || (o->nifaces && !r->limiter))
 		return fail(r, NULL, "out of memory");
+	if (!flowid_gen_init(&r->flowids))
+		fprintf(stderr, "cmflow: no random source: flow ids are made from the time and the process id\n");
 	r->nw = o->nifaces ? o->workers : 1;
 	if (!(r->w = calloc(r->nw, sizeof *r->w)))
 		return fail(r, NULL, "out of memory");
@@ -572,6 +576,9 @@ static bool start_engines(struct run *r)
 		cfg.limiter = r->limiter;
 		cfg.infer = r->infer;
 		cfg.evlive = r->evlive;
+		cfg.flowids = &r->flowids;
+		cfg.ifaces = o->nifaces ? o->ifaces : NULL;
+		cfg.count_packets = !o->nifaces;
 		cfg.worker = i;
 		cfg.workers = r->nw;
 		r->w[i].run = r;

@@ -131,6 +131,14 @@ static void write_vlan(struct json *j, const uint16_t vlan[2], unsigned n)
 	json_close_array(j);
 }
 
+/* Payload went by and was looked at: TCP data, or a UDP datagram. */
+static bool carried_payload(const struct flow *f)
+{
+	if (f->key.ip_proto == IP_PROTO_TCP)
+		return f->payload != PAYLOAD_UNSEEN;
+	return f->key.ip_proto == IP_PROTO_UDP && f->pkts[0] + f->pkts[1] > 0;
+}
+
 /* The common head of a flow's events: timestamp, flow_id, event_type, addresses, ports, proto, vlan,
  * app_proto; the top-level object is left open. */
 static void write_head(struct json *j, const struct flow_record *r, uint64_t ts_us, const char *event_type)
@@ -139,7 +147,11 @@ static void write_head(struct json *j, const struct flow_record *r, uint64_t ts_
 	char ts[TS_STR_MAX], pn[8];
 	json_open_object(j, NULL);
 	json_plain(j, "timestamp", ts_to_eve(ts_us, ts, sizeof ts));
-	json_uint(j, "flow_id", f->id);
+	json_uint(j, "flow_id", r->flow_id);
+	if (r->in_iface)
+		json_str(j, "in_iface", r->in_iface);
+	if (r->pcap_cnt)
+		json_uint(j, "pcap_cnt", r->pcap_cnt);
 	json_plain(j, "event_type", event_type);
 	json_plain(j, "src_ip", r->src);
 	bool ports = f->key.ip_proto == IP_PROTO_TCP || f->key.ip_proto == IP_PROTO_UDP || f->key.ip_proto == IP_PROTO_SCTP;
@@ -151,10 +163,16 @@ static void write_head(struct json *j, const struct flow_record *r, uint64_t ts_
 	json_plain(j, "proto", ip_proto_name(f->key.ip_proto, pn, sizeof pn));
 	if (f->key.vlan[0] || f->key.vlan[1])
 		write_vlan(j, f->key.vlan, f->key.vlan[1] ? 2 : 1);
-	if (f->key.ip_proto == IP_PROTO_ICMP || f->key.ip_proto == IP_PROTO_ICMPV6)
+	if (f->key.ip_proto == IP_PROTO_ICMP || f->key.ip_proto == IP_PROTO_ICMPV6) {
 		json_uint(j, "icmp_type", f->icmp_type);
+		json_uint(j, "icmp_code", f->icmp_code);
+	}
+	if (r->community_id[0])
+		json_plain(j, "community_id", r->community_id);
 	if (r->app_proto)
 		json_plain(j, "app_proto", r->app_proto);
+	else if (carried_payload(f))
+		json_plain(j, "app_proto", "failed"); /* Suricata's word: payload, and no protocol proven */
 }
 
 static const char *state_name(const struct flow *f)
@@ -280,8 +298,8 @@ static void write_configmgr_fields(struct json *j, const struct flow_record *r)
 	if (r->multicast)
 		write_multicast(j, r);
 	const struct flow_followup *fu = x ? x->followup : NULL;
-	if (fu && fu->via)
-		json_uint(j, "parent_flow_id", fu->parent_flow_id);
+	if (r->parent_flow_id)
+		json_uint(j, "parent_flow_id", r->parent_flow_id);
 	if (fu && (fu->has_rpc_uuid || fu->via)) {
 		char u[UUID_STR_LEN];
 		json_open_object(j, fu->has_rpc_uuid ? "rpc" : "followup");
@@ -298,20 +316,50 @@ static void write_configmgr_fields(struct json *j, const struct flow_record *r)
 		write_wol(j, x);
 	if (x && x->smb_share)
 		json_str(j, "smb_share", x->smb_share);
-	if (x && (x->http_method || x->http_url)) {
-		json_open_object(j, "http");
-		if (x->http_method)
-			json_str(j, "method", x->http_method);
-		if (x->http_url)
-			json_str(j, "url", x->http_url);
-		if (x->http_host)
-			json_str(j, "hostname", x->http_host);
-		if (x->http_user_agent)
-			json_str(j, "user_agent", x->http_user_agent);
-		if (x->http_status)
-			json_uint(j, "status", x->http_status);
-		json_close_object(j);
-	}
+}
+
+/* The Host header without its port ("mp01:443"), as Suricata's http.hostname. */
+static void write_hostname(struct json *j, const char *host)
+{
+	size_t n = strlen(host), cut = n;
+	while (cut > 0 && host[cut - 1] >= '0' && host[cut - 1] <= '9')
+		cut--;
+	bool ipv6_literal = host[0] == '[';
+	if (cut > 0 && cut < n && host[cut - 1] == ':' && (!ipv6_literal || (cut > 1 && host[cut - 2] == ']')))
+		n = cut - 1;
+	json_strn(j, "hostname", host, n);
+}
+
+/* Suricata's top-level http object (the first request of the flow, and its status). */
+static void write_http(struct json *j, const struct flow_ext *x)
+{
+	if (!x || (!x->http_method && !x->http_url))
+		return;
+	json_open_object(j, "http");
+	if (x->http_host)
+		write_hostname(j, x->http_host);
+	if (x->http_url)
+		json_str(j, "url", x->http_url);
+	if (x->http_method)
+		json_str(j, "http_method", x->http_method);
+	if (x->http_user_agent)
+		json_str(j, "http_user_agent", x->http_user_agent);
+	if (x->http_status)
+		json_uint(j, "status", x->http_status);
+	json_close_object(j);
+}
+
+/* Suricata's tls object: the server name asked for and the version chosen ("TLS 1.2"). */
+static void write_tls(struct json *j, const struct flow_ext *x)
+{
+	if (!x || (!x->tls_sni && !x->tls_version))
+		return;
+	json_open_object(j, "tls");
+	if (x->tls_sni)
+		json_str(j, "sni", x->tls_sni);
+	if (x->tls_version && tls_version_suricata(x->tls_version))
+		json_plain(j, "version", tls_version_suricata(x->tls_version));
+	json_close_object(j);
 }
 
 /* ---- events ---- */
@@ -340,6 +388,8 @@ static void eve_alerts(void *self, const struct flow_record *r)
 		json_open_object(j, "flow");
 		write_flow_counts(j, f);
 		json_close_object(j);
+		write_http(j, f->ext);
+		write_tls(j, f->ext);
 		json_open_object(j, "configmgr");
 		write_configmgr_fields(j, r);
 		json_str(j, "finding", k->id);
@@ -375,21 +425,17 @@ static void eve_flow(void *self, const struct flow_record *r)
 		json_bool(j, "proven", r->ndpi_proven);
 		json_close_object(j);
 	}
-	const struct flow_ext *x = f->ext;
-	if (x && (x->tls_sni || x->tls_version)) {
-		json_open_object(j, "tls");
-		if (x->tls_sni)
-			json_str(j, "sni", x->tls_sni);
-		if (x->tls_version)
-			json_plain(j, "version", tls_version_name(x->tls_version));
-		json_close_object(j);
-	}
+	write_http(j, f->ext);
+	write_tls(j, f->ext);
 	json_open_object(j, "configmgr");
 	write_configmgr_fields(j, r);
 	json_close_object(j);
-	if (f->flags & FLOW_F_MIDSTREAM) {
+	if ((f->flags & FLOW_F_MIDSTREAM) || ev->workers > 1) {
 		json_open_object(j, "cmflow");
-		json_bool(j, "midstream", true);
+		if (f->flags & FLOW_F_MIDSTREAM)
+			json_bool(j, "midstream", true);
+		if (ev->workers > 1) /* which capture worker ended it (several workers: live --workers) */
+			json_uint(j, "worker", r->worker);
 		json_close_object(j);
 	}
 	json_close_object(j);

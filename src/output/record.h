@@ -11,6 +11,7 @@
 
 #include "audit/finding.h"
 #include "audit/label.h"
+#include "flow/community_id.h"
 #include "flow/flow.h"
 #include "flow/mcast.h"
 #include "lib/util.h"
@@ -19,6 +20,11 @@
 
 struct flow_record {
 	const struct flow *f;
+	uint64_t flow_id;              /* the flow's id in EVE (flowid.h: unique per run and sensor) */
+	uint64_t parent_flow_id;       /* the announcing flow's, when the flow is a follow-up; else 0 */
+	char community_id[COMMUNITY_ID_SIZE]; /* Community ID v1 of the flow's first packet, "" when it has none */
+	uint64_t pcap_cnt;             /* the number of the packet that ended the flow (reading files), else 0 */
+	const char *in_iface;          /* live: the interface it was seen on, else NULL */
 	const struct flow_label *lab;  /* NULL without signatures */
 	const struct roles *roles;     /* the vocabulary of lab's role sets (NULL when lab is) */
 	unsigned worker;               /* the capture worker that ended the flow: outputs keep a buffer per worker */

@@ -67,7 +67,8 @@ def labels(path):
     for e in map(json.loads, open(path)):
         if e["event_type"] == "flow":
             c = e["configmgr"]
-            out[e["flow_id"]] = tuple(str(c.get(k)) for k in ("src_roles", "dest_roles", "rule", "verdict", "reasons"))
+            # flow ids differ from run to run: a flow is its Community ID and start
+            out[(e["community_id"], e["flow"]["start"])] = tuple(str(c.get(k)) for k in ("src_roles", "dest_roles", "rule", "verdict", "reasons"))
     return out
 a, b = labels(sys.argv[1]), labels(sys.argv[2])
 diff = [k for k in a if a[k] != b.get(k)]
