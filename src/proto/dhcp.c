@@ -88,14 +88,20 @@ static void read_area(struct cursor c, struct dhcp_msg *m)
 			continue;
 		if (code == OPT_END)
 			return;
-		if (!cursor_u8(&c, &olen) || !cursor_take(&c, olen, &v)) {
+		if (!cursor_u8(&c, &olen)) {
 			m->truncated = true;
 			return;
 		}
 		bool first_piece = !dhcp_has_option(m, code);
+		bool whole = cursor_take(&c, olen, &v);
+		/* an option cut by the end is still seen (its code counts), but its value is not read */
 		m->present[code / 8] |= (uint8_t)(1u << (code % 8));
 		if (m->option_count < UINT16_MAX)
 			m->option_count++;
+		if (!whole) {
+			m->truncated = true;
+			return;
+		}
 		if (code >= DHCP_PRIVATE_FIRST && code <= DHCP_PRIVATE_LAST) {
 			struct dhcp_private *p = &m->priv[code - DHCP_PRIVATE_FIRST];
 			p->len = (uint16_t)(p->len + olen > UINT16_MAX ? UINT16_MAX : p->len + olen);

@@ -54,7 +54,8 @@ struct dhcp_msg {
 	uint8_t ciaddr[4], yiaddr[4], siaddr[4], giaddr[4];
 	uint8_t chaddr[16];
 	bool is_dhcp;               /* the magic cookie 99.130.83.99 follows the fixed header */
-	bool truncated;             /* an option ran past the end of its area; later options were not seen */
+	bool truncated;             /* an option ran past the end of its area (its code counted, its value not read);
+				       later options were not seen */
 	bool has_server_id;
 	bool has_uuid;
 	uint8_t msg_type;           /* option 53, enum dhcp_msg_type */

@@ -197,10 +197,9 @@ static bool parse_negotiate(const uint8_t *msg, size_t len, struct ntlmssp_msg *
 	}
 	if ((m->flags & NTLMSSP_FLAG_VERSION) && payload >= 40)
 		read_version(msg, len, 32, m);
-	if (m->flags & NTLMSSP_FLAG_OEM_DOMAIN)
-		copy_name(msg, len, &dom, false, m->domain, sizeof m->domain, m);
-	if (m->flags & NTLMSSP_FLAG_OEM_WORKSTATION)
-		copy_name(msg, len, &ws, false, m->workstation, sizeof m->workstation, m);
+	/* read even when the "supplied" flags are clear: some clients fill the fields without them */
+	copy_name(msg, len, &dom, false, m->domain, sizeof m->domain, m);
+	copy_name(msg, len, &ws, false, m->workstation, sizeof m->workstation, m);
 	return true;
 }
 
@@ -389,11 +388,13 @@ static bool is_krb_mech(uint8_t mech)
 	return mech == GSS_MECH_KRB5 || mech == GSS_MECH_MS_KRB5 || mech == GSS_MECH_KRB5_U2U;
 }
 
-/* The Kerberos message a token starts with: its APPLICATION tag (RFC 4120 5.10). */
+/* The Kerberos message a token starts with: its APPLICATION tag (RFC 4120 5.10) around a SEQUENCE. */
 static uint8_t krb_msg_of(struct cursor c)
 {
-	uint8_t tag;
-	if (!cursor_u8(&c, &tag))
+	uint8_t tag, inner;
+	struct cursor content;
+	bool cut = false;
+	if (!der_element(&c, &tag, &content, &cut) || !cursor_u8(&content, &inner) || inner != DER_SEQUENCE)
 		return 0;
 	switch (tag) {
 	case DER_APP(KRB_AP_REQ): return KRB_AP_REQ;
@@ -415,9 +416,16 @@ static bool parse_mech_token(struct cursor body, uint8_t mech, struct ntlmssp_to
 	out->mech = mech;
 	out->has_token = true;
 	if (is_krb_mech(mech)) {
+		uint16_t tok_id;
 		out->wrap = out->wrap ? out->wrap : GSS_WRAP_KRB5;
-		if (cursor_skip(&body, 2))
-			out->krb_msg = krb_msg_of(body);
+		if (!cursor_be16(&body, &tok_id))
+			return true;
+		out->krb_msg = krb_msg_of(body);
+		/* user-to-user's TGT request and reply are bare SEQUENCEs: their token ids name them */
+		if (!out->krb_msg && tok_id == 0x0400)
+			out->krb_msg = KRB_TGT_REQ;
+		else if (!out->krb_msg && tok_id == 0x0401)
+			out->krb_msg = KRB_TGT_REP;
 		return true;
 	}
 	if (mech == GSS_MECH_NTLMSSP) {

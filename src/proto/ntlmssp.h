@@ -96,9 +96,11 @@ enum gss_wrap {
 	GSS_WRAP_KRB5,          /* a GSS-API initial token of a Kerberos mechanism, or a bare AP-REQ / AP-REP */
 };
 
-/* Kerberos message types (RFC 4120 section 5.10) that a GSS token starts with. */
+/* Kerberos message types (RFC 4120 section 5.10, user-to-user's TGT request and reply) a GSS token carries. */
 #define KRB_AP_REQ 14
 #define KRB_AP_REP 15
+#define KRB_TGT_REQ 16
+#define KRB_TGT_REP 17
 #define KRB_ERROR 30
 
 /* A security token as parsed: how it was wrapped, which mechanism its inner token belongs to, the mechanisms a
@@ -109,7 +111,7 @@ struct ntlmssp_token {
 	uint8_t mech;           /* enum gss_mech of the inner token; for a mechanism list alone, the first offered */
 	uint8_t neg_state;      /* negTokenResp negState: 0 accept-completed, 1 accept-incomplete, 2 reject,
 				   3 request-mic; 0xff when absent */
-	uint8_t krb_msg;        /* KRB_AP_REQ, KRB_AP_REP, KRB_ERROR of a Kerberos token; 0 when unknown */
+	uint8_t krb_msg;        /* KRB_AP_REQ, KRB_AP_REP, KRB_TGT_REQ/REP, KRB_ERROR of a Kerberos token; 0 unknown */
 	uint16_t mechs_offered; /* negTokenInit: bit (1 << enum gss_mech) for each mechanism listed */
 	bool has_token;         /* an inner token was present (not a bare mechanism list or a final negState) */
 	bool has_ntlmssp;
