@@ -82,7 +82,7 @@ static void read_option(uint8_t code, struct cursor v, struct dhcp_msg *m, bool 
 static void read_area(struct cursor c, struct dhcp_msg *m)
 {
 	uint8_t code, olen;
-	struct cursor v;
+	struct cursor v = { NULL, NULL };
 	while (cursor_u8(&c, &code)) {
 		if (code == OPT_PAD)
 			continue;
@@ -98,13 +98,16 @@ static void read_area(struct cursor c, struct dhcp_msg *m)
 		m->present[code / 8] |= (uint8_t)(1u << (code % 8));
 		if (m->option_count < UINT16_MAX)
 			m->option_count++;
+		if (code >= DHCP_PRIVATE_FIRST && code <= DHCP_PRIVATE_LAST) {
+			/* the length claimed, even when cut: what the sender meant to send */
+			struct dhcp_private *p = &m->priv[code - DHCP_PRIVATE_FIRST];
+			p->len = (uint16_t)(p->len + olen > UINT16_MAX ? UINT16_MAX : p->len + olen);
+			if (!whole && first_piece)
+				cursor_u8(&c, &p->first);
+		}
 		if (!whole) {
 			m->truncated = true;
 			return;
-		}
-		if (code >= DHCP_PRIVATE_FIRST && code <= DHCP_PRIVATE_LAST) {
-			struct dhcp_private *p = &m->priv[code - DHCP_PRIVATE_FIRST];
-			p->len = (uint16_t)(p->len + olen > UINT16_MAX ? UINT16_MAX : p->len + olen);
 		}
 		read_option(code, v, m, first_piece);
 	}

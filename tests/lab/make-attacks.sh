@@ -93,7 +93,7 @@ lab_users() {
 smb() {
 	local name=$1 addr=$2 signing=$3 d=$work/smb-$1 share
 	shift 3
-	mkdir -p "$d/private" "$d/lock" "$d/state" "$d/cache" "$d/pid"
+	mkdir -p "$d/private" "$d/lock" "$d/state" "$d/cache" "$d/pid" "$d/ncalrpc"
 	cat >"$d/smb.conf" <<EOF
 [global]
 	workgroup = ABC
@@ -111,6 +111,9 @@ smb() {
 	state directory = $d/state
 	cache directory = $d/cache
 	pid directory = $d/pid
+	# the RPC servers' sockets (srvsvc, lsarpc ...) of this instance only: by default every Samba on the
+	# machine shares /run/samba/ncalrpc, and a share listing would be answered by whichever started first
+	ncalrpc dir = $d/ncalrpc
 	log file = $d/log
 	server min protocol = SMB2
 EOF
