@@ -15,8 +15,9 @@
 #                     ClientToken headers, with the tools' user agent and multipart boundary
 #   client-reg        the negative: a configured client's registration and policy polling ("SMS CCM 5.0")
 #   attack-recon      RECON-3's HTTP(S) probes (sccmhunter's order), then RECON-2's share listings
-#   attack-pxe        CRED-1: PXEThief's request to UDP 4011, a blank-password answer (option 243 type 2), the
-#                     TFTP read of the .var file (dnsmasq), GET /SMS_MP/.sms_aut?MPKEYINFORMATIONMEDIA
+#   attack-pxe        CRED-1: PXEThief's request to UDP 4011 of the PXE service point, a blank-password answer
+#                     (option 243 type 2), the TFTP read of the .var file (dnsmasq), and
+#                     GET /SMS_MP/.sms_aut?MPKEYINFORMATIONMEDIA
 #   pxe-protected     the same against password-protected media (option 243 type 1), and an ordinary PXE client's
 #                     DHCP exchange with dnsmasq (no option 243 at all)
 #
@@ -142,7 +143,7 @@ web() {
 # certificate: one self-signed certificate for the lab's HTTPS servers
 certificate() {
 	openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=abc.example" \
-		-addext "subjectAltName=DNS:mp01.abc.example,DNS:siteserver.abc.example" \
+		-addext "subjectAltName=DNS:mp01.abc.example,DNS:provider01.abc.example" \
 		-keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
 }
 
@@ -333,18 +334,19 @@ cap_attack_recon() {
 	host mp 02:00:0a:01:00:0a 10.1.0.10
 	host dp 02:00:0a:01:00:0b 10.1.0.11
 	host sup 02:00:0a:01:00:0c 10.1.0.12
+	host provider 02:00:0a:01:00:13 10.1.0.19
 	host attacker 02:00:0a:07:00:63 10.7.0.99
 	lab_users
 	certificate
 	web mp 80 --windows-auth
 	web mp 443 --windows-auth --tls "$work/cert.pem" "$work/key.pem"
-	web siteserver 443 --windows-auth --tls "$work/cert.pem" "$work/key.pem"
+	web provider 443 --windows-auth --tls "$work/cert.pem" "$work/key.pem"
 	smb siteserver 10.1.0.5 default 'SMS_SITE' 'SMS_ABC'
 	smb dp 10.1.0.11 default 'SMS_DP$' 'REMINST' 'SMSPKGC$'
 	smb sup 10.1.0.12 default 'WsusContent'
 	wait_port mp tcp 80
 	wait_port mp tcp 443
-	wait_port siteserver tcp 443
+	wait_port provider tcp 443
 	wait_port siteserver tcp 445
 	wait_port dp tcp 445
 	wait_port sup tcp 445
@@ -355,7 +357,7 @@ cap_attack_recon() {
 	quiet lab_exec $a curl -sk -o /dev/null --max-time 5 -A "$ua" https://10.1.0.10/ccm_system_windowsauth/
 	quiet lab_exec $a curl -sk -o /dev/null --max-time 5 -A "$ua" https://10.1.0.10/ccm_system_altauth/
 	quiet lab_exec $a curl -sk -o /dev/null --max-time 5 -A "$ua" -X CCM_POST https://10.1.0.10/ccm_system_altauth/request
-	quiet lab_exec $a curl -sk -o /dev/null --max-time 5 -A "$ua" https://10.1.0.5/adminservice/wmi/
+	quiet lab_exec $a curl -sk -o /dev/null --max-time 5 -A "$ua" https://10.1.0.19/adminservice/wmi/
 	# the same probes in cleartext, so that their URLs and answers show on the wire
 	quiet lab_exec $a curl -s -o /dev/null --max-time 5 -A "$ua" http://10.1.0.10/ccm_system_altauth/
 	quiet lab_exec $a curl -s -o /dev/null --max-time 5 -A "$ua" -X CCM_POST http://10.1.0.10/ccm_system_altauth/request
@@ -368,33 +370,33 @@ cap_attack_recon() {
 	lab_capture_stop
 }
 
-# pxe_common OUT MEDIA: the PXE service point (DP 10.1.0.11) answering on 4011 with MEDIA (key or path), its
-# TFTP server (dnsmasq) holding the .var and .bcd files, and the management point
+# pxe_common OUT MEDIA: the PXE service point (10.1.0.15) answering on 4011 with MEDIA (key or path), its TFTP
+# server (dnsmasq) holding the .var and .bcd files, and the management point
 pxe_common() {
 	host mp 02:00:0a:01:00:0a 10.1.0.10
-	host dp 02:00:0a:01:00:0b 10.1.0.11
+	host psp 02:00:0a:01:00:0f 10.1.0.15
 	host attacker 02:00:0a:07:00:63 10.7.0.99
 	mkdir -p "$work/tftp/SMSTemp"
 	head -c 4096 /dev/urandom >"$work/tftp/SMSTemp/2024.05.14.10.31.52.0001.{5C1F8A3E-7D2B-4C6A-9E0F-1A2B3C4D5E6F}.boot.var"
 	head -c 2048 /dev/urandom >"$work/tftp/SMSTemp/2024.05.14.10.31.52.0003.{5C1F8A3E-7D2B-4C6A-9E0F-1A2B3C4D5E6F}.boot.bcd"
 	chmod -R a+rX "$work/tftp"
-	bg dp $PY "$here/pxe-lab.py" serve --address 10.1.0.11 --media "$2"
-	bg dp dnsmasq --no-daemon --port=0 --enable-tftp --tftp-root="$work/tftp" --listen-address=10.1.0.11 \
+	bg psp $PY "$here/pxe-lab.py" serve --address 10.1.0.15 --media "$2"
+	bg psp dnsmasq --no-daemon --port=0 --enable-tftp --tftp-root="$work/tftp" --listen-address=10.1.0.15 \
 		--bind-interfaces --user=root --pid-file="$work/dnsmasq.pid"
 	web mp 80
-	wait_port dp udp 4011
-	wait_port dp udp 69
+	wait_port psp udp 4011
+	wait_port psp udp 69
 	wait_port mp tcp 80
 }
 
 # pxe_steal: what PXEThief does from the attacker's host, each step's answer feeding the next
 pxe_steal() {
 	local paths var
-	paths=$(lab_exec attacker $PY "$here/pxe-lab.py" request --server 10.1.0.11 --client 10.7.0.99 \
+	paths=$(lab_exec attacker $PY "$here/pxe-lab.py" request --server 10.1.0.15 --client 10.7.0.99 \
 		--mac 02:00:0a:07:00:63) || { echo "make-attacks.sh: no PXE answer" >&2; return 0; }
 	var=$(echo "$paths" | sed -n 1p)
 	# TFTP read of the variables file (curl sends the name as given, backslashes and all)
-	quiet lab_exec attacker curl -s -g --max-time 10 -o /dev/null "tftp://10.1.0.11/$(echo "$var" | sed 's/\\/%5C/g')"
+	quiet lab_exec attacker curl -s -g --max-time 10 -o /dev/null "tftp://10.1.0.15/$(echo "$var" | sed 's/\\/%5C/g')"
 	quiet lab_exec attacker curl -s --max-time 5 -A "$TOOL_UA" 'http://10.1.0.10/SMS_MP/.sms_aut?MPKEYINFORMATIONMEDIA'
 }
 
@@ -408,13 +410,14 @@ cap_attack_pxe() {
 cap_pxe_protected() {
 	pxe_common "$1" path
 	host pxeclient 02:00:0a:02:00:33 10.2.0.51
-	# an ordinary DHCP server with a PXE boot menu for the clients' subnet (no ConfigMgr options)
-	lab_exec mp ip addr add 10.2.0.1/8 dev eth0
-	bg mp dnsmasq --no-daemon --port=0 --listen-address=10.2.0.1 --bind-interfaces --user=root \
+	# an ordinary DHCP server (infrastructure, 10.9.0.2) with a PXE boot menu pointing at the PXE service point,
+	# for the clients' addresses (no ConfigMgr options)
+	host dhcp 02:00:0a:09:00:02 10.9.0.2
+	bg dhcp dnsmasq --no-daemon --port=0 --listen-address=10.9.0.2 --bind-interfaces --user=root \
 		--pid-file="$work/dnsmasq-dhcp.pid" --no-ping --dhcp-range=10.2.0.50,10.2.0.60,255.0.0.0,1h \
-		--dhcp-boot=boot/x64/wdsmgfw.efi,dp01,10.1.0.11 --pxe-service=x86-64_EFI,"Boot from the network",boot/x64/wdsmgfw.efi,10.1.0.11 \
+		--dhcp-boot=boot/x64/wdsmgfw.efi,psp01,10.1.0.15 --pxe-service=x86-64_EFI,"Boot from the network",boot/x64/wdsmgfw.efi,10.1.0.15 \
 		--dhcp-leasefile="$work/leases"
-	wait_port mp udp 67
+	wait_port dhcp udp 67
 	lab_capture_start "$1"
 	pxe_steal
 	# the ordinary PXE client (unconfigured address: it has none yet) asks the DHCP server
