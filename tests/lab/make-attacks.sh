@@ -352,12 +352,15 @@ cap_attack_recon() {
 	wait_port sup tcp 445
 	lab_capture_start "$1"
 	local ua='python-requests/2.28.1' a=attacker
-	# sccmhunter's probe order (HTTP first, then HTTPS; requests' own user agent)
+	# sccmhunter's probe order (HTTP first, then HTTPS; requests' own user agent); the HTTPS probes by name, as
+	# the tool is given names, so that the TLS ClientHello names the server
+	local mp=(--resolve mp01.abc.example:443:10.1.0.10) prov=(--resolve provider01.abc.example:443:10.1.0.19)
 	quiet lab_exec $a curl -s -o /dev/null --max-time 5 -A "$ua" http://10.1.0.10/ccm_system_windowsauth/
-	quiet lab_exec $a curl -sk -o /dev/null --max-time 5 -A "$ua" https://10.1.0.10/ccm_system_windowsauth/
-	quiet lab_exec $a curl -sk -o /dev/null --max-time 5 -A "$ua" https://10.1.0.10/ccm_system_altauth/
-	quiet lab_exec $a curl -sk -o /dev/null --max-time 5 -A "$ua" -X CCM_POST https://10.1.0.10/ccm_system_altauth/request
-	quiet lab_exec $a curl -sk -o /dev/null --max-time 5 -A "$ua" https://10.1.0.19/adminservice/wmi/
+	quiet lab_exec $a curl -sk -o /dev/null --max-time 5 -A "$ua" "${mp[@]}" https://mp01.abc.example/ccm_system_windowsauth/
+	quiet lab_exec $a curl -sk -o /dev/null --max-time 5 -A "$ua" "${mp[@]}" https://mp01.abc.example/ccm_system_altauth/
+	quiet lab_exec $a curl -sk -o /dev/null --max-time 5 -A "$ua" "${mp[@]}" -X CCM_POST \
+		https://mp01.abc.example/ccm_system_altauth/request
+	quiet lab_exec $a curl -sk -o /dev/null --max-time 5 -A "$ua" "${prov[@]}" https://provider01.abc.example/adminservice/wmi/
 	# the same probes in cleartext, so that their URLs and answers show on the wire
 	quiet lab_exec $a curl -s -o /dev/null --max-time 5 -A "$ua" http://10.1.0.10/ccm_system_altauth/
 	quiet lab_exec $a curl -s -o /dev/null --max-time 5 -A "$ua" -X CCM_POST http://10.1.0.10/ccm_system_altauth/request
