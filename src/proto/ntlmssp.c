@@ -399,7 +399,7 @@ static uint8_t krb_msg_of(struct cursor c)
 	switch (tag) {
 	case DER_APP(KRB_AP_REQ): return KRB_AP_REQ;
 	case DER_APP(KRB_AP_REP): return KRB_AP_REP;
-	case 0x7e: return KRB_ERROR; /* [APPLICATION 30] */
+	case DER_APP(KRB_ERROR): return KRB_ERROR;
 	default: return 0;
 	}
 }
