@@ -6,8 +6,8 @@
 #          chromium, fonts-liberation and python3-pil (the HTML report rendered headless, its screenshot checked)
 set -eu
 what=${1:-all}
-build_pkgs="build-essential pkg-config autoconf automake libtool libpcap-dev libndpi-dev libcriterion-dev"
-test_pkgs="tshark python3 python3-jsonschema clang tcpreplay iproute2 chromium fonts-liberation python3-pil"
+build_pkgs="build-essential pkg-config autoconf automake libtool libpcap-dev libndpi-dev libcriterion-dev libhiredis-dev"
+test_pkgs="tshark python3 python3-jsonschema clang tcpreplay iproute2 chromium fonts-liberation python3-pil redis-server socat"
 case $what in
 build) pkgs=$build_pkgs ;;
 test) pkgs=$test_pkgs ;;

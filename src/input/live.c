@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "decode/decode.h"
 #include "input/live.h"
 
 #define LIVE_BATCH 256        /* packets per pcap_dispatch: bounds the time a batch holds the worker's lock */
@@ -83,6 +84,12 @@ static bool open_handle(struct live_handle *h, const char *iface, const struct l
 	}
 	h->fd = pcap_get_selectable_fd(h->p);
 	h->linktype = pcap_datalink(h->p);
+	if (!decode_linktype_supported(h->linktype)) {
+		snprintf(err, errlen, "%s: link type %d (%s) is not one cmflow decodes: it reads Ethernet, Linux cooked "
+			 "and raw IP interfaces", iface, h->linktype,
+			 pcap_datalink_val_to_name(h->linktype) ? pcap_datalink_val_to_name(h->linktype) : "unnamed");
+		return false;
+	}
 	if (fanout_id >= 0) {
 		/* group id in the low 16 bits, mode and flags in the high ones */
 		int val = (fanout_id & 0xffff) | (PACKET_FANOUT_HASH << 16);

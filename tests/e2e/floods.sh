@@ -27,8 +27,8 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024, round(time
 sys.exit(r.returncode)
 PY
 read -r rss secs <"$tmp/rss"
-evicted=$(sed -n 's/^  flows ended .* \([0-9]*\) evicted at the cap.*/\1/p' "$tmp/mixed.txt")
-created=$(sed -n 's/^  flows  *\([0-9]*\) (.*/\1/p' "$tmp/mixed.txt")
+evicted=$(sed -n 's/^  flows evicted at the cap  *\([0-9]*\)$/\1/p' "$tmp/mixed.txt")
+created=$(sed -n 's/^  flows  *\([0-9]*\)$/\1/p' "$tmp/mixed.txt")
 echo "   1,200,333 packets in ${secs} s, peak RSS ${rss} MiB, ${created} flows, ${evicted} evicted at the cap of $cap"
 [ "${evicted:-0}" -gt 1000000 ] && ok "evictions counted ($evicted)" || bad "evictions: '$evicted'"
 if [ "${SANITIZED:-no}" = yes ]; then

@@ -181,7 +181,7 @@ with open(sys.argv[1], "w") as out:
         pass
 PY
 	unshare -m sh -c "mount --make-rprivate / && mount -t tmpfs tmpfs /dev && touch /dev/null && \
-		{ python3 '$tmp/listen.py' '$tmp/syslog.txt' & sleep 0.5; \
+		{ python3 '$tmp/listen.py' '$tmp/syslog.txt' & for i in \$(seq 100); do [ -S /dev/log ] && break; sleep 0.1; done; \
 		'$CMFLOW' -q --syslog -r '$PCAPS/cm-demo.pcap' -c '$SRCDIR/signatures/example-site.conf'; wait; }"
 	n=$(grep -c 'cmflow\[[0-9]*\]: \[1:90000' "$tmp/syslog.txt" 2>/dev/null)
 	grep -q 'unknown-host.*10.7.0.99:51134 -> 10.1.0.20:1433' "$tmp/syslog.txt" && [ "$n" -eq 8 ] &&

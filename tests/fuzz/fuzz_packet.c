@@ -1,5 +1,6 @@
 /* fuzz_packet: the whole packet path. The first byte picks the link type; the rest is the frame. One engine
- * (small flow table, the real signatures and the example site, EVE output to /dev/null) lives across inputs, so
+ * (small flow table, the real signatures and the example site, EVE output to /dev/null and the aggregates of the
+ * summary and the report) lives across inputs, so
  * that flows, fragments, expectations and parsers' states carry over as they do on a wire; every 4096 inputs it
  * ends all flows (labels, verdicts, alerts). */
 #include <pcap/dlt.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "engine/engine.h"
+#include "output/aggregate.h"
 #include "output/eve.h"
 #include "flow/expect.h"
 #include "audit/knowledge.h"
@@ -15,6 +17,7 @@
 
 static struct engine *e;
 static struct knowledge *k;
+static struct outputs outs;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,8 +36,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg.knowledge = k;
 		cfg.mcast = mcast_members_new();
 		cfg.expect = expect_new(32, 300);
-		struct eve *ev = eve_open("/dev/null", err, sizeof err);
-		e = engine_new(&cfg, ev, NULL, err, sizeof err);
+		struct eve *ev = eve_open("/dev/null", 1, true, err, sizeof err);
+		struct agg *agg = agg_new();
+		if (!ev || !agg)
+			abort();
+		outputs_add(&outs, &eve_output_ops, ev);
+		outputs_add(&outs, &aggregate_output_ops, agg);
+		cfg.outputs = &outs;
+		e = engine_new(&cfg, err, sizeof err);
 		if (!e)
 			abort();
 	}

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output/eve.h"
+#include "output/display_filter.h"
 #include "flow/flow.h"
 #include "lib/json.h"
 #include "lib/jsonread.h"

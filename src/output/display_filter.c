@@ -1,0 +1,95 @@
+/* display_filter.c: the display filter of a flow (display_filter.h). */
+#include <string.h>
+
+#include "lib/util.h"
+#include "output/display_filter.h"
+
+/* Text assembled piece by piece into a fixed buffer (cut, still NUL-terminated, when it is too small): the
+ * display filter of every alert, where snprintf's format parsing showed in profiles. */
+struct text {
+	char *buf;
+	size_t len, cap;
+};
+
+static void text_add(struct text *t, const char *s)
+{
+	size_t n = strlen(s);
+	if (t->len + n >= t->cap)
+		n = t->cap - 1 - t->len;
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+	t->buf[t->len] = '\0';
+}
+
+static void text_uint(struct text *t, uint64_t v, int min_digits)
+{
+	char d[24];
+	int i = sizeof d - 1;
+	d[i] = '\0';
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while ((v || (int)sizeof d - 1 - i < min_digits) && i > 0);
+	text_add(t, d + i);
+}
+
+/* "ip.src==A && tcp.srcport==P && ip.dst==B && tcp.dstport==Q" */
+static void text_direction(struct text *t, const char *ip, const char *l4, const char *a, unsigned pa,
+			   const char *b, unsigned pb)
+{
+	const char *parts[] = { ip, ".src==", a, " && ", l4, ".srcport==" };
+	for (size_t i = 0; i < 6; i++)
+		text_add(t, parts[i]);
+	text_uint(t, pa, 1);
+	const char *parts2[] = { " && ", ip, ".dst==", b, " && ", l4, ".dstport==" };
+	for (size_t i = 0; i < 7; i++)
+		text_add(t, parts2[i]);
+	text_uint(t, pb, 1);
+}
+
+static void text_time(struct text *t, uint64_t us)
+{
+	text_uint(t, us / 1000000u, 1);
+	text_add(t, ".");
+	text_uint(t, us % 1000000u, 6);
+}
+
+const char *flow_display_filter(const struct flow *f, char *buf, size_t len)
+{
+	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
+	struct text t = { buf, 0, len };
+	const char *ip = f->key.family == 4 ? "ip" : "ipv6";
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	addr_to_str(f->key.family, flow_src_addr(f), a, sizeof a);
+	addr_to_str(f->key.family, flow_dst_addr(f), b, sizeof b);
+	if (f->key.ip_proto == 6 || f->key.ip_proto == 17) {
+		const char *l4 = f->key.ip_proto == 6 ? "tcp" : "udp";
+		unsigned sp = flow_src_port(f), dp = flow_dst_port(f);
+		text_add(&t, "((");
+		text_direction(&t, ip, l4, a, sp, b, dp);
+		text_add(&t, ") || (");
+		text_direction(&t, ip, l4, b, dp, a, sp);
+		text_add(&t, "))");
+	} else {
+		/* IPv6's next header field is ipv6.nxt (the display filter "ipv6.nxt.proto" of earlier versions matched
+		 * nothing) */
+		const char *parts[] = { ip, ".addr==", a, " && ", ip, ".addr==", b, " && ",
+					f->key.family == 4 ? "ip.proto==" : "ipv6.nxt==" };
+		for (size_t i = 0; i < 9; i++)
+			text_add(&t, parts[i]);
+		text_uint(&t, f->key.ip_proto, 1);
+	}
+	if (f->key.vlan[0]) {
+		text_add(&t, " && vlan.id==");
+		text_uint(&t, f->key.vlan[f->key.vlan[1] ? 1 : 0], 1);
+	}
+	/* the time window keeps an earlier or later conversation on the same ports out */
+	text_add(&t, " && frame.time_epoch >= ");
+	text_time(&t, f->ts_first);
+	text_add(&t, " && frame.time_epoch < ");
+	text_time(&t, f->ts_last + 1);
+	return buf;
+}
+
