@@ -29,28 +29,35 @@ static inline void walk_open(struct walk *w, const char *capture)
 	cr_assert_not_null(w->p, "%s: %s", path, ebuf);
 }
 
-/* Reads frames up to number frame; true when it was decoded to a transport payload (left in w->copy). */
-static inline bool walk_to(struct walk *w, int frame)
+/* Reads the next frame: 1 when it was decoded to a transport payload (left in w->copy, w->pkt), 0 when it was
+ * not (w->copy NULL), -1 at the end of the capture. */
+static inline int walk_next(struct walk *w)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	while (w->frame < frame) {
-		if (pcap_next_ex(w->p, &h, &data) != 1)
-			return false;
-		w->frame++;
-		if (w->frame < frame)
-			continue;
-		struct decode_stats st = { 0 };
-		int dlt = pcap_datalink(w->p);
-		if (decode_packet(dlt, data, h->caplen, h->len, 0, &w->pkt, &st) != DECODE_OK || !w->pkt.has_ports)
-			return false;
-		free(w->copy);
-		w->copy_len = w->pkt.payload_len;
-		w->copy = malloc(w->copy_len ? w->copy_len : 1);
-		memcpy(w->copy, w->pkt.payload, w->copy_len);
-		return true;
-	}
-	return false;
+	free(w->copy);
+	w->copy = NULL;
+	w->copy_len = 0;
+	if (pcap_next_ex(w->p, &h, &data) != 1)
+		return -1;
+	w->frame++;
+	struct decode_stats st = { 0 };
+	if (decode_packet(pcap_datalink(w->p), data, h->caplen, h->len, 0, &w->pkt, &st) != DECODE_OK ||
+	    !w->pkt.has_ports)
+		return 0;
+	w->copy_len = w->pkt.payload_len;
+	w->copy = malloc(w->copy_len ? w->copy_len : 1);
+	memcpy(w->copy, w->pkt.payload, w->copy_len);
+	return 1;
+}
+
+/* Reads frames up to number frame; true when that one was decoded to a transport payload. */
+static inline bool walk_to(struct walk *w, int frame)
+{
+	int r = 0;
+	while (w->frame < frame && (r = walk_next(w)) >= 0)
+		;
+	return w->frame == frame && r == 1;
 }
 
 static inline void walk_close(struct walk *w)

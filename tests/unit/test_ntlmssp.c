@@ -13,6 +13,7 @@
 #include "capture_walk.h"
 #include "lib/bytes.h"
 #include "proto/ntlmssp.h"
+#include "proto/smb.h"
 
 /* ---- finding the token in a frame, by its carrier ---- */
 
@@ -564,4 +565,102 @@ Test(ntlmssp, not_tokens)
 	cr_assert_str_eq(ntlmssp_type_name(NTLMSSP_AUTHENTICATE), "AUTHENTICATE");
 	cr_assert_str_eq(ntlm_response_name(NTLM_RESPONSE_V1), "NTLMv1");
 	cr_assert_str_eq(gss_mech_name(GSS_MECH_MS_KRB5), "MS-Kerberos");
+}
+
+/* ---- the SMB walker's SESSION_SETUP blobs (src/proto/smb.c), as the engine will hand them over ---- */
+
+struct walker_seen {
+	int frame;
+	int found;              /* NTLMSSP messages found in the walker's blobs */
+	int frames[64];
+	struct ntlmssp_msg msgs[64];
+};
+
+static void on_smb_event(void *ctx, const struct smb_event *ev)
+{
+	struct walker_seen *w = ctx;
+	struct ntlmssp_token t;
+	if (ev->kind != SMB_EV_SESSION_SETUP || !ev->blob_len || !ntlmssp_parse_token(ev->blob, ev->blob_len, &t) ||
+	    !t.has_ntlmssp || w->found == 64)
+		return;
+	w->frames[w->found] = w->frame;
+	w->msgs[w->found++] = t.ntlmssp;
+}
+
+/* Every TCP/445 segment of the capture through one walker per connection (the side of the SYN is direction 0). */
+static void walk_smb(const char *capture, struct walker_seen *seen)
+{
+	struct walk w;
+	struct conn {
+		uint8_t client[16], server[16];
+		uint16_t cport, sport;
+		struct smb_state *st;
+	} conns[16];
+	int nconn = 0;
+	memset(seen, 0, sizeof *seen);
+	walk_open(&w, capture);
+	int r;
+	while ((r = walk_next(&w)) >= 0) {
+		const struct packet *p = &w.pkt;
+		if (r == 0 || p->ip_proto != 6 || (p->sport != 445 && p->dport != 445))
+			continue;
+		bool to_server = p->dport == 445;
+		struct conn *c = NULL;
+		for (int i = 0; i < nconn && !c; i++)
+			if (to_server ? (memcmp(conns[i].client, p->src, 16) == 0 && conns[i].cport == p->sport)
+				      : (memcmp(conns[i].client, p->dst, 16) == 0 && conns[i].cport == p->dport))
+				c = &conns[i];
+		if (!c) {
+			cr_assert_lt(nconn, 16);
+			c = &conns[nconn++];
+			memcpy(c->client, to_server ? p->src : p->dst, 16);
+			c->cport = to_server ? p->sport : p->dport;
+			c->st = smb_state_new();
+		}
+		seen->frame = w.frame;
+		if (w.copy_len)
+			smb_tcp_feed(c->st, to_server ? 0 : 1, p->tcp_seq, w.copy, w.copy_len, on_smb_event, seen);
+	}
+	for (int i = 0; i < nconn; i++)
+		smb_state_free(conns[i].st);
+	walk_close(&w);
+}
+
+Test(ntlmssp, the_smb_walkers_blobs_parse_as_tshark_reads_them)
+{
+	static const char *const captures[] = { "cm-attack-relay.pcap", "cm-ntlm-normal.pcap", "cm-smb-signing.pcap",
+						"public/zeek__smb311.pcap", "public/suricata-verify__smb1_osx.pcap" };
+	int total = 0;
+	for (size_t k = 0; k < sizeof captures / sizeof captures[0]; k++) {
+		struct walker_seen seen;
+		walk_smb(captures[k], &seen);
+		/* each message the walker gave is tshark's message of that frame */
+		FILE *fp = ref_open("ntlmssp.tsv");
+		struct ref_line r;
+		int matched = 0, in_ref = 0;
+		while (ref_next(fp, &r)) {
+			if (strcmp(r.f[F_CAPTURE], captures[k]) != 0 || !r.f[F_TYPE][0])
+				continue;
+			in_ref++;
+			for (int i = 0; i < seen.found; i++)
+				if (seen.frames[i] == atoi(r.f[F_FRAME])) {
+					cr_assert_eq(seen.msgs[i].type, atoi(r.f[F_TYPE]), "%s frame %d", captures[k], seen.frames[i]);
+					cr_assert_str_eq(seen.msgs[i].user, r.f[F_USER], "%s frame %d", captures[k], seen.frames[i]);
+					char ch[17] = "";
+					if (seen.msgs[i].has_challenge)
+						hex(seen.msgs[i].challenge, 8, ch);
+					cr_assert_str_eq(ch, r.f[F_CHALLENGE], "%s frame %d", captures[k], seen.frames[i]);
+					matched++;
+				}
+		}
+		fclose(fp);
+		cr_assert_eq(matched, seen.found, "%s: %d of the walker's %d messages in tshark's reading", captures[k],
+			     matched, seen.found);
+		cr_assert_geq(seen.found, 3, "%s", captures[k]);
+		/* where all NTLMSSP travels in SMB, the walker gave every message */
+		if (k >= 2)
+			cr_assert_eq(seen.found, in_ref, "%s: walker %d, tshark %d", captures[k], seen.found, in_ref);
+		total += seen.found;
+	}
+	cr_log_info("ntlmssp: %d NTLMSSP messages from the SMB walker's SESSION_SETUP blobs", total);
 }
