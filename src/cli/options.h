@@ -26,6 +26,8 @@ struct options {
 	const char *evidence_path;  /* --evidence */
 	const char *infer_site_path; /* --infer-site */
 	const char *report_path;    /* --report */
+	const char *csv_path;       /* --findings-csv */
+	uint32_t top;               /* --top: rows of each summary table */
 	const char **from_eve;      /* --from-eve FILE [FILE ...] */
 	size_t nfrom_eve;
 	const char *fail_on_word;   /* --fail-on */

@@ -66,8 +66,8 @@ struct run {
 	struct agg *agg;
 	struct evidence *evidence;
 	struct evidence_live *evlive;
-	struct outfile report_out, infer_out, evidence_out;
-	bool report_reserved, infer_reserved, evidence_reserved;
+	struct outfile report_out, infer_out, evidence_out, csv_out;
+	bool report_reserved, infer_reserved, evidence_reserved, csv_reserved;
 	struct spool spool;
 	bool spooled, one_pass;   /* standard input was spooled; it did not fit: one pass only */
 	const char **inputs;      /* the files to read ('-' replaced by the spool's path) and their names */
@@ -507,6 +507,7 @@ static bool open_outputs(struct run *r)
 	char err[1024];
 	struct options *o = r->o;
 	if (!reserve(r, &r->report_out, &r->report_reserved, "--report", o->report_path) ||
+	    !reserve(r, &r->csv_out, &r->csv_reserved, "--findings-csv", o->csv_path) ||
 	    !reserve(r, &r->infer_out, &r->infer_reserved, "--infer-site", o->infer_site_path) ||
 	    (!o->nifaces && !reserve(r, &r->evidence_out, &r->evidence_reserved, "--evidence", o->evidence_path)))
 		return false;
@@ -519,7 +520,7 @@ static bool open_outputs(struct run *r)
 		eve_set_run(r->eve, &run);
 		outputs_add(&r->outs, &eve_output_ops, r->eve);
 	}
-	if (!o->quiet || o->report_path) {
+	if (!o->quiet || o->report_path || o->csv_path) {
 		if (!(r->agg = agg_new()))
 			return fail(r, NULL, "out of memory");
 		outputs_add(&r->outs, &aggregate_output_ops, r->agg);
@@ -690,6 +691,10 @@ static void finish(struct run *r)
 		report_write(r->agg, r->report_out.fp, now_text(now, sizeof now)); /* a write error: the commit says it */
 		commit(r, &r->report_out, &r->report_reserved, "--report", !r->input_failed);
 	}
+	if (r->csv_reserved) {
+		agg_write_csv(r->agg, r->csv_out.fp); /* a write error: the commit says it */
+		commit(r, &r->csv_out, &r->csv_reserved, "--findings-csv", !r->input_failed);
+	}
 	if (r->eve) {
 		bool ok = eve_close(r->eve, err, sizeof err);
 		r->eve = NULL;
@@ -700,7 +705,7 @@ static void finish(struct run *r)
 		}
 	}
 	if (!o->quiet && r->agg && !r->input_failed) {
-		summary_print(r->agg, &rs, r->infer, &r->know->rules->roles, stdout);
+		summary_print(r->agg, &rs, r->infer, &r->know->rules->roles, o->top, stdout);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			fprintf(stderr, "cmflow: the summary could not be written to standard output: %s\n", strerror(errno));
 			r->status = EXIT_BAD_INPUT;
@@ -735,6 +740,8 @@ static void cleanup(struct run *r)
 		outfile_abandon(&r->infer_out);
 	if (r->evidence_reserved)
 		outfile_abandon(&r->evidence_out);
+	if (r->csv_reserved)
+		outfile_abandon(&r->csv_out);
 	if (r->spooled)
 		spool_close(&r->spool);
 	free(r->inputs);

@@ -10,6 +10,7 @@
 #include "audit/infer.h"
 #include "audit/knowledge.h"
 #include "audit/label.h"
+#include "audit/policy.h"
 #include "audit/rules.h"
 #include "audit/site.h"
 #include "audit/verdict.h"
@@ -211,9 +212,11 @@ static void resolve(struct engine *e, const struct flow *f, const struct flow_la
 	r->rpc_interface = fu && fu->has_rpc_uuid ? knowledge_rpc_name(k, fu->rpc_uuid) : NULL;
 	r->src_role = r->dst_role = NULL;
 	r->site = NULL;
+	r->http_by_design = false;
 	if (lab) {
 		path_roles(r->roles, lab, r);
 		r->site = lab->site ? lab->site->code : NULL;
+		r->http_by_design = k->policy && (lab->dst_roles & k->policy->http_only);
 	}
 	r->multicast = f->key.ip_proto == IP_PROTO_UDP && mcast_is_group(f->key.family, flow_dst_addr(f));
 	r->nreceivers = r->receivers_seen = 0;

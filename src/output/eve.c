@@ -194,7 +194,8 @@ static const char *reason_name(const struct flow *f)
 	}
 }
 
-/* Packets and bytes by direction, and the start (the flow event adds its end, state and reason). */
+/* Packets and bytes by direction, the start and the end (alerts are written when their flow ends: their end
+ * is known too; the flow event adds state and reason). */
 static void write_flow_counts(struct json *j, const struct flow *f)
 {
 	char ts[TS_STR_MAX];
@@ -203,6 +204,7 @@ static void write_flow_counts(struct json *j, const struct flow *f)
 	json_uint(j, "bytes_toserver", f->bytes[DIR_TO_SERVER]);
 	json_uint(j, "bytes_toclient", f->bytes[DIR_TO_CLIENT]);
 	json_plain(j, "start", ts_to_eve(f->ts_first, ts, sizeof ts));
+	json_plain(j, "end", ts_to_eve(f->ts_last, ts, sizeof ts));
 }
 
 static void write_wol(struct json *j, const struct flow_ext *x)
@@ -316,6 +318,8 @@ static void write_configmgr_fields(struct json *j, const struct flow_record *r)
 		write_wol(j, x);
 	if (x && x->smb_share)
 		json_str(j, "smb_share", x->smb_share);
+	if (r->http_by_design && x && (x->http_method || x->http_url))
+		json_bool(j, "http_by_design", true);
 }
 
 /* The Host header without its port ("mp01:443"), as Suricata's http.hostname. */
@@ -393,6 +397,8 @@ static void eve_alerts(void *self, const struct flow_record *r)
 		json_open_object(j, "configmgr");
 		write_configmgr_fields(j, r);
 		json_str(j, "finding", k->id);
+		json_str(j, "advice", k->advice);
+		json_str(j, "advice_source", k->advice_source);
 		json_plain(j, "wireshark_filter", r->filter);
 		if (v->held_back[i])
 			json_uint(j, "repeats_held_back", v->held_back[i]);
@@ -407,12 +413,10 @@ static void eve_flow(void *self, const struct flow_record *r)
 	struct eve *ev = self;
 	struct json *j = &ev->j[r->worker % ev->workers];
 	const struct flow *f = r->f;
-	char ts[TS_STR_MAX];
 	json_reset(j);
 	write_head(j, r, f->ts_first, "flow");
 	json_open_object(j, "flow");
 	write_flow_counts(j, f);
-	json_plain(j, "end", ts_to_eve(f->ts_last, ts, sizeof ts));
 	json_uint(j, "age", (f->ts_last - f->ts_first) / 1000000u);
 	json_plain(j, "state", state_name(f));
 	json_plain(j, "reason", reason_name(f));
@@ -499,6 +503,8 @@ static void eve_host_alert(void *self, const struct host_alert *a)
 	json_str(j, NULL, kind->id);
 	json_close_array(j);
 	json_str(j, "detail", a->detail);
+	json_str(j, "advice", kind->advice);
+	json_str(j, "advice_source", kind->advice_source);
 	json_close_object(j);
 	json_close_object(j);
 	emit(ev, j);

@@ -40,6 +40,7 @@ struct flow_record {
 	const char *src_role, *dst_role; /* each end's role on this path (the matched rule's side), else its most
 					  * specific role; NULL for none */
 	const char *site;              /* the site code of the flow (lab->site), or NULL */
+	bool http_by_design;           /* the responder's role serves HTTP by design (policy.txt's http-only) */
 	bool multicast;                /* UDP to a multicast group: receivers below */
 	size_t receivers_seen;         /* may exceed nreceivers */
 	size_t nreceivers;

@@ -104,6 +104,7 @@ static void on_flow(struct eve_reader *rd, const struct jv *e, uint64_t *dup)
 		.src_inferred = jv_get(cm, "src_roles_inferred") != NULL,
 		.dst_inferred = jv_get(cm, "dest_roles_inferred") != NULL,
 		.src_client = array_has(jv_get(cm, "src_roles"), "client"),
+		.http_by_design = jv_get(cm, "http_by_design") && jv_get(cm, "http_by_design")->b,
 		.verdict = verdict_parse(jv_str(cm, "verdict")),
 		.rule = jv_str(cm, "rule"),
 		.row = jv_str(cm, "source_row"),
@@ -139,8 +140,9 @@ static void on_alert(struct eve_reader *rd, const struct jv *e, uint64_t *dup)
 	if (!id) { /* about the configuration or the whole run: no flow */
 		const struct jv *reasons = jv_get(cm, "reasons");
 		const char *rid = reasons && reasons->child && reasons->child->type == JV_STRING ? reasons->child->str : "?";
-		struct agg_note n = { rid, jv_str(cm, "detail"), verdict_parse(jv_str(cm, "verdict")),
-				      (int)jv_u64(e, "alert.severity", 3) };
+		struct agg_note n = { .id = rid, .detail = jv_str(cm, "detail"), .advice = jv_str(cm, "advice"),
+				      .verdict = verdict_parse(jv_str(cm, "verdict")),
+				      .severity = (int)jv_u64(e, "alert.severity", 3) };
 		agg_add_note(a, &n);
 		return;
 	}
@@ -148,6 +150,8 @@ static void on_alert(struct eve_reader *rd, const struct jv *e, uint64_t *dup)
 		.id = id,
 		.category = jv_str(e, "alert.category"),
 		.message = jv_str(e, "alert.signature"),
+		.advice = jv_str(cm, "advice"),
+		.advice_source = jv_str(cm, "advice_source"),
 		.severity = (int)jv_u64(e, "alert.severity", 3),
 		.verdict = verdict_parse(jv_str(cm, "verdict")),
 		.src = jv_str(e, "src_ip"),
@@ -156,8 +160,10 @@ static void on_alert(struct eve_reader *rd, const struct jv *e, uint64_t *dup)
 		.dst_role = jv_str(cm, "dest_role"),
 		.service = jv_str(cm, "service"),
 		.rule = jv_str(cm, "rule"),
-		.filter = jv_str(cm, "wireshark_filter"),
+		.ip_proto = ip_proto_parse(jv_str(e, "proto")),
+		.dport = (unsigned)jv_u64(e, "dest_port", 0),
 		.ts_us = ts_of(e, "timestamp"),
+		.end_us = ts_of(e, "flow.end"),
 		.count = 1 + jv_u64(cm, "repeats_held_back", 0),
 	};
 	agg_add_alert(a, &al);
