@@ -6,8 +6,10 @@
 #include <strings.h>
 
 #include "flow/dpi.h"
+#include "flow/inspect.h"
 #include "flow/flow_ext.h"
 #include "lib/hash.h"
+#include "audit/fingerprints.h"
 #include "audit/infer.h"
 #include "audit/knowledge.h"
 #include "lib/lineparse.h"
@@ -16,146 +18,6 @@
 #include "audit/site.h"
 #include "lib/util.h"
 #include "proto/wol.h"
-
-/* ---- fingerprints ---- */
-
-enum fp_kind { FP_URL, FP_METHOD, FP_USER_AGENT, FP_PORT, FP_APP, FP_MULTICAST, FP_WOL, FP_SMB_SHARE, FP_RPC,
-	       FP_FOLLOWUP };
-
-static const char *const kind_names[] = { "url", "method", "user-agent", "port", "app", "multicast", "wol",
-					  "smb-share", "rpc", "followup" };
-
-#define FP_MAX 64
-#define FP_MAX_VALUES 8
-#define FP_VALUE_MAX 48
-#define FP_MAX_GROUPS 16
-
-struct fingerprint {
-	int role;
-	bool server;            /* names the responder (else the initiator) */
-	uint8_t kind;           /* enum fp_kind */
-	char values[FP_MAX_VALUES][FP_VALUE_MAX];
-	unsigned nvalues;
-	struct rule_port ports[16];
-	unsigned nports;
-	int group;              /* index into groups, -1 for none */
-};
-
-struct fingerprints {
-	struct fingerprint fp[FP_MAX];
-	unsigned n;
-	char group_name[FP_MAX_GROUPS][32];
-	uint64_t group_mask[FP_MAX_GROUPS]; /* the fingerprints of each group */
-	unsigned ngroups;
-	role_set roles;
-};
-
-static bool split_values(struct fingerprint *f, const char *list)
-{
-	for (const char *p = list; *p;) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (f->nvalues == FP_MAX_VALUES || len == 0 || len >= FP_VALUE_MAX)
-			return false;
-		memcpy(f->values[f->nvalues], p, len);
-		f->values[f->nvalues++][len] = '\0';
-		p += len + (end ? 1 : 0);
-	}
-	return f->nvalues > 0;
-}
-
-static bool parse_fingerprint(struct line_parse *ps, struct fingerprints *fps, const struct roles *roles, char **w,
-			      int n)
-{
-	if (n < 5 || n > 6 || strcmp(w[0], "infer") != 0)
-		return line_fail(ps, w[0], "a line is: infer ROLE server|client KIND VALUE [group=NAME], not");
-	if (fps->n == FP_MAX)
-		return line_fail(ps, w[1], "too many fingerprints at");
-	struct fingerprint *f = &fps->fp[fps->n];
-	memset(f, 0, sizeof *f);
-	f->group = -1;
-	f->role = roles_find(roles, w[1], strlen(w[1]));
-	if (f->role < 0)
-		return line_fail(ps, w[1], "unknown role");
-	if (strcmp(w[2], "server") && strcmp(w[2], "client"))
-		return line_fail(ps, w[2], "the side is server or client, not");
-	f->server = w[2][0] == 's';
-	unsigned k;
-	for (k = 0; k < sizeof kind_names / sizeof kind_names[0]; k++)
-		if (strcmp(w[3], kind_names[k]) == 0)
-			break;
-	if (k == sizeof kind_names / sizeof kind_names[0])
-		return line_fail(ps, w[3], "unknown fingerprint kind");
-	f->kind = (uint8_t)k;
-	if (k == FP_PORT || k == FP_MULTICAST) {
-		if (!rules_parse_ports(w[4], f->ports, 16, &f->nports, ps->path, ps->line, ps->err, ps->errlen))
-			return false;
-	} else if (k == FP_WOL) {
-		if (strcmp(w[4], "-"))
-			return line_fail(ps, w[4], "wol takes no value: '-', not");
-	} else if (!split_values(f, w[4])) {
-		return line_fail(ps, w[4], "too many, empty or too long values in");
-	}
-	if (n == 6) {
-		const char *g = word_value(w[5], "group");
-		if (!g || !*g || strlen(g) >= sizeof fps->group_name[0])
-			return line_fail(ps, w[5], "unknown option");
-		unsigned i;
-		for (i = 0; i < fps->ngroups; i++)
-			if (strcmp(fps->group_name[i], g) == 0)
-				break;
-		if (i == fps->ngroups) {
-			if (fps->ngroups == FP_MAX_GROUPS)
-				return line_fail(ps, g, "too many groups at");
-			snprintf(fps->group_name[fps->ngroups++], sizeof fps->group_name[0], "%s", g);
-		}
-		f->group = (int)i;
-		fps->group_mask[i] |= (uint64_t)1 << fps->n;
-	}
-	fps->roles |= ROLE_BIT(f->role);
-	fps->n++;
-	return true;
-}
-
-struct fingerprints *fingerprints_load(const char *path, const struct roles *roles, char *err, size_t errlen)
-{
-	FILE *fp = fopen(path, "r");
-	if (!fp) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	struct fingerprints *fps = calloc(1, sizeof *fps);
-	char line[1024];
-	struct line_parse ps = { path, 0, err, errlen };
-	bool ok = fps != NULL;
-	if (!ok)
-		snprintf(err, errlen, "out of memory");
-	while (ok && fgets(line, sizeof line, fp)) {
-		ps.line++;
-		char *w[LINE_MAX_WORDS];
-		int n = line_words(line, w, LINE_MAX_WORDS);
-		if (n < 0)
-			ok = line_fail(&ps, NULL, "unclosed quote or too many words");
-		else if (n > 0)
-			ok = parse_fingerprint(&ps, fps, roles, w, n);
-	}
-	fclose(fp);
-	if (!ok) {
-		free(fps);
-		return NULL;
-	}
-	return fps;
-}
-
-void fingerprints_free(struct fingerprints *fp)
-{
-	free(fp);
-}
-
-role_set fingerprints_roles(const struct fingerprints *fp)
-{
-	return fp ? fp->roles : 0;
-}
 
 /* ---- the host table ---- */
 
@@ -372,7 +234,7 @@ static void fp_describe(const struct fingerprint *fp, const struct knowledge *k,
 	}
 }
 
-void infer_observe(struct infer_table *t, const struct knowledge *k, const struct flow *f)
+void infer_observe(struct infer_table *t, const struct knowledge *k, const struct flow *f, uint64_t flow_id)
 {
 	const struct fingerprints *fps = k ? k->fingerprints : NULL;
 	if (!t || !fps || t->frozen)
@@ -401,7 +263,7 @@ void infer_observe(struct infer_table *t, const struct knowledge *k, const struc
 			ends[side] = host_find(t, f->key.family, side ? flow_dst_addr(f) : flow_src_addr(f), true);
 			looked[side] = true;
 		}
-		struct role_record *r = ends[side] ? record(t, ends[side], i, fp->role, f->id) : NULL;
+		struct role_record *r = ends[side] ? record(t, ends[side], i, fp->role, flow_id) : NULL;
 		if (r) {
 			char ev[160];
 			fp_describe(fp, k, f, ev, sizeof ev);
@@ -564,7 +426,7 @@ void infer_write_site(struct infer_table *t, const struct roles *roles, FILE *ou
 struct drift_ctx {
 	struct infer_table *t;
 	const struct knowledge *k;
-	void (*fn)(void *ctx, bool shown, const char *sentence);
+	infer_drift_fn fn;
 	void *ctx;
 };
 
@@ -584,11 +446,10 @@ static void drift_role(void *ctx, const struct inferred_role *r)
 	else
 		snprintf(sentence, sizeof sentence, "%s: traffic shows %s (%s); no host line names it", a,
 			 roles->name[r->role], evidence_text(r, ev, sizeof ev));
-	d->fn(d->ctx, true, sentence);
+	d->fn(d->ctx, true, r->family, r->addr, sentence);
 }
 
-void infer_drift(struct infer_table *t, const struct knowledge *k,
-		 void (*fn)(void *ctx, bool shown, const char *sentence), void *ctx)
+void infer_drift(struct infer_table *t, const struct knowledge *k, infer_drift_fn fn, void *ctx)
 {
 	if (!t || !k || !k->rules || !k->site || !site_host_count(k->site))
 		return;
@@ -615,7 +476,7 @@ void infer_drift(struct infer_table *t, const struct knowledge *k,
 			snprintf(sentence, sizeof sentence,
 				 "%s: its host line (line %u) gives %s, which no traffic of this run showed",
 				 addr_to_str(h->family, h->addr, a, sizeof a), h->line, roles->name[role]);
-			fn(ctx, false, sentence);
+			fn(ctx, false, h->family, h->addr, sentence);
 		}
 	}
 }

@@ -21,21 +21,15 @@ struct knowledge;
 struct fingerprints;
 struct infer_table;
 
-/* Loads signatures/fingerprints.txt; NULL and "FILE:LINE: message 'word'" in err on error. */
-struct fingerprints *fingerprints_load(const char *path, const struct roles *roles, char *err, size_t errlen);
-void fingerprints_free(struct fingerprints *fp);
-
-/* The roles some fingerprint can show (drift reports only those as "never shown"). */
-role_set fingerprints_roles(const struct fingerprints *fp);
-
 #define INFER_MAX_HOSTS 65536
 #define INFER_FIRST_FLOWS 3
 
 struct infer_table *infer_new(uint32_t max_hosts);
 void infer_free(struct infer_table *t);
 
-/* Checks a finished flow against the fingerprints and records what it shows (unless the table is frozen). */
-void infer_observe(struct infer_table *t, const struct knowledge *k, const struct flow *f);
+/* Checks a finished flow against the fingerprints and records what it shows (unless the table is frozen);
+ * flow_id is the flow's id in the EVE output (the evidence names it). */
+void infer_observe(struct infer_table *t, const struct knowledge *k, const struct flow *f, uint64_t flow_id);
 
 /* No more observations: the roles are final (the second pass over files). */
 void infer_freeze(struct infer_table *t);
@@ -64,10 +58,10 @@ uint64_t infer_dropped(struct infer_table *t);
  * and a comment naming the evidence. */
 void infer_write_site(struct infer_table *t, const struct roles *roles, FILE *out, const char *inputs);
 
-/* Drift between the site configuration and the inferred roles: calls fn with a sentence for each host whose
- * traffic shows a role its host line does not give (shown = true), and each role of a single-host line that
- * some fingerprint could show but none did (shown = false). */
-void infer_drift(struct infer_table *t, const struct knowledge *k,
-		 void (*fn)(void *ctx, bool shown, const char *sentence), void *ctx);
+/* Drift between the site configuration and the inferred roles: calls fn with the host and a sentence for each
+ * host whose traffic shows a role its host line does not give (shown = true), and each role of a single-host
+ * line that some fingerprint could show but none did (shown = false). */
+typedef void (*infer_drift_fn)(void *ctx, bool shown, uint8_t family, const uint8_t addr[16], const char *sentence);
+void infer_drift(struct infer_table *t, const struct knowledge *k, infer_drift_fn fn, void *ctx);
 
 #endif

@@ -2,29 +2,54 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #include "proto/dcerpc.h"
 #include "proto/http.h"
 #include "lib/lineparse.h"
-#include "audit/infer.h"
+#include "audit/fingerprints.h"
 #include "audit/knowledge.h"
 #include "audit/rules.h"
 #include "audit/site.h"
-#include "audit/verdict.h"
+#include "audit/policy.h"
 
 #ifndef CMFLOW_SIGDIR
 #define CMFLOW_SIGDIR "/usr/local/share/cmflow/signatures"
 #endif
-#ifndef CMFLOW_SRC_SIGDIR
-#define CMFLOW_SRC_SIGDIR "signatures"
-#endif
+static bool has_signatures(const char *dir)
+{
+	char p[PATH_MAX + 32];
+	snprintf(p, sizeof p, "%s/configmgr2007.rules", dir);
+	return access(p, R_OK) == 0;
+}
 
 const char *knowledge_default_dir(void)
 {
-	if (access(CMFLOW_SIGDIR "/http-methods.txt", R_OK) == 0)
+	static char found[PATH_MAX];
+	const char *env = getenv("CMFLOW_SIGDIR");
+	if (env && *env)
+		return env;
+	if (has_signatures(CMFLOW_SIGDIR))
 		return CMFLOW_SIGDIR;
-	return CMFLOW_SRC_SIGDIR;
+	/* not installed: the source tree's, beside the build directory of the program (build/src/cmflow), so that no
+	 * build path is compiled in */
+	char exe[PATH_MAX - 32];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		static const char *const up[] = { "/../signatures", "/../../signatures", "/../../../signatures" };
+		for (size_t i = 0; i < sizeof up / sizeof up[0]; i++) {
+			snprintf(found, sizeof found, "%s%s", exe, up[i]);
+			if (has_signatures(found))
+				return found;
+		}
+	}
+	return CMFLOW_SIGDIR; /* the error names where they were looked for */
 }
 
 static char *path_in(const char *dir, const char *file)
@@ -36,34 +61,35 @@ static char *path_in(const char *dir, const char *file)
 	return p;
 }
 
+static bool rpc_name_line(void *ctx, struct line_parse *ps, char **w, int n)
+{
+	struct knowledge *k = ctx;
+	(void)n;
+	if (k->nrpc_names == RPC_NAMES_MAX)
+		return line_fail(ps, w[0], "more than %d interfaces at", RPC_NAMES_MAX);
+	struct rpc_name *r = &k->rpc_names[k->nrpc_names];
+	if (!uuid_parse(w[0], r->uuid))
+		return line_fail(ps, w[0], "not a UUID:");
+	if (strlen(w[1]) >= sizeof r->name)
+		return line_fail(ps, w[1], "an interface name longer than %zu bytes:", sizeof r->name - 1);
+	snprintf(r->name, sizeof r->name, "%s", w[1]);
+	k->nrpc_names++;
+	return true;
+}
+
+/* signatures/rpc-interfaces.txt: UUID NAME */
+static const struct line_keyword rpc_name_keywords[] = {
+	{ NULL, 2, 2, rpc_name_line },
+};
+
 static bool load_rpc_names(struct knowledge *k, const char *path, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "r");
-	if (!fp) {
-		snprintf(err, errlen, "%s: cannot open", path);
+	k->rpc_names = calloc(RPC_NAMES_MAX, sizeof *k->rpc_names);
+	if (!k->rpc_names) {
+		snprintf(err, errlen, "out of memory");
 		return false;
 	}
-	k->rpc_names = calloc(RPC_NAMES_MAX, sizeof *k->rpc_names);
-	char line[256];
-	unsigned lineno = 0;
-	bool ok = k->rpc_names != NULL;
-	while (ok && fgets(line, sizeof line, fp)) {
-		lineno++;
-		char *w[4];
-		int n = line_words(line, w, 4);
-		if (n == 0)
-			continue;
-		struct rpc_name *r = &k->rpc_names[k->nrpc_names];
-		if (n != 2 || k->nrpc_names == RPC_NAMES_MAX || !uuid_parse(w[0], r->uuid) || strlen(w[1]) >= sizeof r->name) {
-			snprintf(err, errlen, "%s:%u: expected 'UUID NAME', got '%s'", path, lineno, n > 0 ? w[0] : "");
-			ok = false;
-			break;
-		}
-		snprintf(r->name, sizeof r->name, "%s", w[1]);
-		k->nrpc_names++;
-	}
-	fclose(fp);
-	return ok;
+	return line_file_read(path, rpc_name_keywords, 1, k, err, errlen);
 }
 
 const char *knowledge_rpc_name(const struct knowledge *k, const uint8_t uuid[16])
@@ -74,9 +100,13 @@ const char *knowledge_rpc_name(const struct knowledge *k, const uint8_t uuid[16]
 	return NULL;
 }
 
+static void knowledge_free(struct knowledge *k);
+
 struct knowledge *knowledge_load(const char *dir, const char *site_path, char *err, size_t errlen)
 {
 	struct knowledge *k = calloc(1, sizeof *k);
+	if (k)
+		k->refs = 1;
 	if (!k || !(k->sigdir = strdup(dir))) {
 		snprintf(err, errlen, "out of memory");
 		free(k);
@@ -125,10 +155,15 @@ struct knowledge *knowledge_load(const char *dir, const char *site_path, char *e
 	return k;
 }
 
-void knowledge_free(struct knowledge *k)
+struct knowledge *knowledge_hold(struct knowledge *k)
 {
-	if (!k)
-		return;
+	if (k)
+		__atomic_add_fetch(&k->refs, 1, __ATOMIC_RELAXED);
+	return k;
+}
+
+static void knowledge_free(struct knowledge *k)
+{
 	http_methods_free(k->http_methods);
 	rules_free(k->rules);
 	site_free(k->site);
@@ -137,4 +172,10 @@ void knowledge_free(struct knowledge *k)
 	free(k->rpc_names);
 	free(k->sigdir);
 	free(k);
+}
+
+void knowledge_release(struct knowledge *k)
+{
+	if (k && __atomic_sub_fetch(&k->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		knowledge_free(k);
 }

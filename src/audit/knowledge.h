@@ -1,6 +1,11 @@
-/* knowledge.h: everything cmflow knows about ConfigMgr that is data, loaded once from the signatures
- * directory (signatures/ in the source tree, $(pkgdatadir)/signatures when installed) and shared read-only by
- * every engine. */
+/* knowledge.h: everything cmflow knows about ConfigMgr that is data, loaded from the signatures directory
+ * (signatures/ in the source tree, $(pkgdatadir)/signatures when installed) and the site configuration, and
+ * shared read-only by every engine.
+ *
+ * Ownership: a loaded set is reference-counted. Whoever keeps a pointer into it past the call that gave it (an
+ * engine between packets, the run) holds a reference; a reload (SIGHUP) loads a new set, hands it to the holders
+ * one by one and releases the old one, which is freed when its last holder lets go. Outputs never keep pointers
+ * into it: what they keep they copy. */
 #ifndef CMFLOW_KNOWLEDGE_H
 #define CMFLOW_KNOWLEDGE_H
 
@@ -21,6 +26,7 @@ struct rpc_name {
 };
 
 struct knowledge {
+	unsigned refs;                  /* holders; atomic */
 	struct rpc_name *rpc_names;     /* signatures/rpc-interfaces.txt */
 	unsigned nrpc_names;
 	char *sigdir;
@@ -35,10 +41,15 @@ struct knowledge {
  * tree's. */
 const char *knowledge_default_dir(void);
 
-/* Loads the signatures in dir and the site configuration site_path (NULL: none). Returns NULL and writes
- * "FILE:LINE: ..." into err on any error. */
+/* Loads the signatures in dir and the site configuration site_path (NULL: none), with one reference held by the
+ * caller. Returns NULL and writes "FILE:LINE: ..." into err on any error. */
 struct knowledge *knowledge_load(const char *dir, const char *site_path, char *err, size_t errlen);
-void knowledge_free(struct knowledge *k);
+
+/* Takes one more reference to k (NULL allowed); returns k. Safe from any thread. */
+struct knowledge *knowledge_hold(struct knowledge *k);
+
+/* Gives one reference back (NULL allowed); the last one frees the set. Safe from any thread. */
+void knowledge_release(struct knowledge *k);
 
 /* The name of an RPC interface ("IWbemLevel1Login"), or NULL. */
 const char *knowledge_rpc_name(const struct knowledge *k, const uint8_t uuid[16]);

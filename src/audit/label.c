@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "flow/dpi.h"
+#include "flow/inspect.h"
 #include "flow/flow_ext.h"
 #include "audit/infer.h"
 #include "audit/knowledge.h"

@@ -231,37 +231,29 @@ static bool parse_role(struct line_parse *ps, struct ruleset *rs, char **w, int 
 	return true;
 }
 
+static bool rules_role_line(void *ctx, struct line_parse *ps, char **w, int n)
+{
+	return parse_role(ps, ctx, w, n);
+}
+
+static bool rules_rule_line(void *ctx, struct line_parse *ps, char **w, int n)
+{
+	return parse_rule(ps, ctx, w, n);
+}
+
+static const struct line_keyword rules_keywords[] = {
+	{ "role", 1, LINE_MAX_WORDS, rules_role_line },
+	{ "rule", 1, LINE_MAX_WORDS, rules_rule_line },
+};
+
 struct ruleset *rules_load(const char *path, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "r");
-	if (!fp) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
 	struct ruleset *rs = calloc(1, sizeof *rs);
 	struct line_parse ps = { path, 0, err, errlen };
-	char line[1024];
 	bool ok = rs && (rs->path = strdup(path));
-	while (ok && fgets(line, sizeof line, fp)) {
-		ps.line++;
-		if (!strchr(line, '\n') && !feof(fp)) {
-			ok = line_fail(&ps, NULL, "line longer than %zu bytes", sizeof line - 1);
-			break;
-		}
-		char *w[LINE_MAX_WORDS];
-		int n = line_words(line, w, LINE_MAX_WORDS);
-		if (n < 0)
-			ok = line_fail(&ps, NULL, "unclosed quote or too many words");
-		else if (n == 0)
-			continue;
-		else if (strcmp(w[0], "role") == 0)
-			ok = parse_role(&ps, rs, w, n);
-		else if (strcmp(w[0], "rule") == 0)
-			ok = parse_rule(&ps, rs, w, n);
-		else
-			ok = line_fail(&ps, w[0], "a line starts with 'role' or 'rule', not");
-	}
-	fclose(fp);
+	if (!ok)
+		snprintf(err, errlen, "out of memory");
+	ok = ok && line_file_read(path, rules_keywords, sizeof rules_keywords / sizeof rules_keywords[0], rs, err, errlen);
 	for (unsigned i = 0; ok && i < rs->n; i++) {
 		struct rule *r = &rs->rules[i];
 		if (!r->after_row[0])

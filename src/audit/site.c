@@ -279,41 +279,43 @@ static bool build_trees(struct site_config *sc)
 	return true;
 }
 
+struct site_parse {
+	struct site_config *sc;
+	const struct roles *roles;
+};
+
+static bool site_site_line(void *ctx, struct line_parse *ps, char **w, int n)
+{
+	struct site_parse *sp = ctx;
+	return parse_site(ps, sp->sc, w, n);
+}
+
+static bool site_host_line(void *ctx, struct line_parse *ps, char **w, int n)
+{
+	struct site_parse *sp = ctx;
+	return parse_host(ps, sp->sc, sp->roles, w, n);
+}
+
+static bool site_tunnel_line(void *ctx, struct line_parse *ps, char **w, int n)
+{
+	struct site_parse *sp = ctx;
+	return parse_tunnel(ps, sp->sc, w, n);
+}
+
+static const struct line_keyword site_keywords[] = {
+	{ "site", 1, LINE_MAX_WORDS, site_site_line },
+	{ "host", 1, LINE_MAX_WORDS, site_host_line },
+	{ "tunnel", 1, LINE_MAX_WORDS, site_tunnel_line },
+};
+
 struct site_config *site_load(const char *path, const struct roles *roles, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "r");
-	if (!fp) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
 	struct site_config *sc = config_new();
-	struct line_parse ps = { path, 0, err, errlen };
-	char line[1024];
 	bool ok = sc && (sc->path = strdup(path));
 	if (!ok)
 		snprintf(err, errlen, "out of memory");
-	while (ok && fgets(line, sizeof line, fp)) {
-		ps.line++;
-		if (!strchr(line, '\n') && !feof(fp)) {
-			ok = line_fail(&ps, NULL, "line longer than %zu bytes", sizeof line - 1);
-			break;
-		}
-		char *w[LINE_MAX_WORDS];
-		int n = line_words(line, w, LINE_MAX_WORDS);
-		if (n < 0)
-			ok = line_fail(&ps, NULL, "unclosed quote or too many words");
-		else if (n == 0)
-			continue;
-		else if (strcmp(w[0], "site") == 0)
-			ok = parse_site(&ps, sc, w, n);
-		else if (strcmp(w[0], "host") == 0)
-			ok = parse_host(&ps, sc, roles, w, n);
-		else if (strcmp(w[0], "tunnel") == 0)
-			ok = parse_tunnel(&ps, sc, w, n);
-		else
-			ok = line_fail(&ps, w[0], "a line starts with 'site', 'host' or 'tunnel', not");
-	}
-	fclose(fp);
+	struct site_parse sp = { sc, roles };
+	ok = ok && line_file_read(path, site_keywords, sizeof site_keywords / sizeof site_keywords[0], &sp, err, errlen);
 	if (ok && !build_trees(sc)) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		ok = false;

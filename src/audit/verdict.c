@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "flow/dpi.h"
+#include "flow/inspect.h"
 #include "flow/flow_ext.h"
 #include "audit/knowledge.h"
 #include "audit/label.h"
@@ -13,160 +14,6 @@
 #include "audit/rules.h"
 #include "audit/site.h"
 #include "audit/verdict.h"
-
-/* ---- policy data ---- */
-
-static bool role_list(const struct roles *roles, const char *list, role_set *out, const char *path, unsigned line,
-		      char *err, size_t errlen)
-{
-	const char *bad = NULL;
-	size_t badlen = 0;
-	*out = roles_parse_list(roles, list, &bad, &badlen);
-	if (!*out) {
-		snprintf(err, errlen, "%s:%u: unknown role '%.*s'", path, line, (int)(badlen < 60 ? badlen : 60),
-			 bad ? bad : list);
-		return false;
-	}
-	return true;
-}
-
-static bool parse_finding(struct policy *p, char **w, int n, const char *path, unsigned line, char *err,
-			  size_t errlen)
-{
-	if (n != 7) {
-		snprintf(err, errlen, "%s:%u: a finding needs: finding ID SID SEVERITY VERDICT \"CATEGORY\" \"MESSAGE\"",
-			 path, line);
-		return false;
-	}
-	if (p->nkinds == POLICY_MAX_FINDINGS || strlen(w[1]) >= sizeof p->kinds[0].id ||
-	    strlen(w[5]) >= sizeof p->kinds[0].category || strlen(w[6]) >= sizeof p->kinds[0].message) {
-		snprintf(err, errlen, "%s:%u: too many findings or a field too long at '%s'", path, line, w[1]);
-		return false;
-	}
-	struct finding_kind *k = &p->kinds[p->nkinds];
-	char *end;
-	unsigned long sid = strtoul(w[2], &end, 10);
-	if (*end || sid == 0 || sid > 0xffffffffUL) {
-		snprintf(err, errlen, "%s:%u: bad signature id '%s'", path, line, w[2]);
-		return false;
-	}
-	if (strlen(w[3]) != 1 || w[3][0] < '1' || w[3][0] > '3') {
-		snprintf(err, errlen, "%s:%u: severity is 1, 2 or 3, not '%s'", path, line, w[3]);
-		return false;
-	}
-	if (strcmp(w[4], "noncompliant") == 0)
-		k->verdict = VERDICT_NONCOMPLIANT;
-	else if (strcmp(w[4], "unexpected") == 0)
-		k->verdict = VERDICT_UNEXPECTED;
-	else if (strcmp(w[4], "informational") == 0)
-		k->verdict = VERDICT_INFORMATIONAL;
-	else {
-		snprintf(err, errlen, "%s:%u: a finding's verdict is noncompliant, unexpected or informational, not '%s'",
-			 path, line, w[4]);
-		return false;
-	}
-	snprintf(k->id, sizeof k->id, "%s", w[1]);
-	k->sid = (uint32_t)sid;
-	k->severity = (uint8_t)(w[3][0] - '0');
-	snprintf(k->category, sizeof k->category, "%s", w[5]);
-	snprintf(k->message, sizeof k->message, "%s", w[6]);
-	p->nkinds++;
-	return true;
-}
-
-struct policy *policy_load(const char *path, const struct roles *roles, char *err, size_t errlen)
-{
-	FILE *fp = fopen(path, "r");
-	if (!fp) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	struct policy *p = calloc(1, sizeof *p);
-	char line[1024];
-	unsigned lineno = 0;
-	bool ok = p != NULL;
-	while (ok && fgets(line, sizeof line, fp)) {
-		lineno++;
-		char *w[LINE_MAX_WORDS];
-		int n = line_words(line, w, LINE_MAX_WORDS);
-		if (n == 0)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "%s:%u: unclosed quote or too many words", path, lineno);
-			ok = false;
-		} else if (strcmp(w[0], "finding") == 0) {
-			ok = parse_finding(p, w, n, path, lineno, err, errlen);
-		} else if (n == 2 && strcmp(w[0], "native-https") == 0) {
-			ok = role_list(roles, w[1], &p->native_https, path, lineno, err, errlen);
-		} else if (n == 2 && strcmp(w[0], "http-only") == 0) {
-			ok = role_list(roles, w[1], &p->http_only, path, lineno, err, errlen);
-		} else if (n == 2 && strcmp(w[0], "fallback-http") == 0) {
-			ok = role_list(roles, w[1], &p->fallback_http, path, lineno, err, errlen);
-		} else if (n == 2 && strcmp(w[0], "site-system-exclude") == 0) {
-			ok = role_list(roles, w[1], &p->not_site_system, path, lineno, err, errlen);
-		} else if (n == 2 && strcmp(w[0], "tls-only") == 0) {
-			ok = rules_parse_ports(w[1], p->tls_only, POLICY_MAX_PORTS, &p->ntls_only, path, lineno, err, errlen);
-		} else if (n == 2 && strcmp(w[0], "exclusive") == 0) {
-			ok = rules_parse_ports(w[1], p->exclusive, POLICY_MAX_PORTS, &p->nexclusive, path, lineno, err, errlen);
-		} else {
-			snprintf(err, errlen, "%s:%u: unknown statement '%s'", path, lineno, w[0]);
-			ok = false;
-		}
-	}
-	fclose(fp);
-	/* every finding the checks raise must be described */
-	static const char *const needed[] = {
-		"http-in-native-mode", "cleartext-on-https-port", "tls-on-http-port", "wrong-direction",
-		"site-initiated-only", "protocol-mismatch", "wol-not-magic", "wol-not-from-site-server",
-		"no-rule-between-site-systems", "no-rule-to-configmgr-port", "unknown-host", "wsus-port-pair",
-		"client-ports-differ", "cleartext-on-tls-port", "unexpected-on-exclusive-port", "role-not-configured",
-		"role-not-shown",
-	};
-	for (size_t i = 0; ok && i < sizeof needed / sizeof needed[0]; i++)
-		if (!policy_kind(p, needed[i])) {
-			snprintf(err, errlen, "%s: no finding '%s'", path, needed[i]);
-			ok = false;
-		}
-	if (!ok) {
-		if (!p)
-			snprintf(err, errlen, "out of memory");
-		free(p);
-		return NULL;
-	}
-	return p;
-}
-
-void policy_free(struct policy *p)
-{
-	free(p);
-}
-
-const struct finding_kind *policy_kind(const struct policy *p, const char *id)
-{
-	for (unsigned i = 0; p && i < p->nkinds; i++)
-		if (strcmp(p->kinds[i].id, id) == 0)
-			return &p->kinds[i];
-	return NULL;
-}
-
-enum verdict verdict_parse(const char *name)
-{
-	for (int v = VERDICT_EXPECTED; v <= VERDICT_INFORMATIONAL; v++)
-		if (name && strcmp(name, verdict_name((enum verdict)v)) == 0)
-			return (enum verdict)v;
-	return VERDICT_UNKNOWN;
-}
-
-const char *verdict_name(enum verdict v)
-{
-	switch (v) {
-	case VERDICT_EXPECTED: return "expected";
-	case VERDICT_NONCOMPLIANT: return "noncompliant";
-	case VERDICT_UNEXPECTED: return "unexpected";
-	case VERDICT_INFORMATIONAL: return "informational";
-	default: return "unknown";
-	}
-}
 
 /* ---- checks ---- */
 
@@ -226,6 +73,14 @@ void verdict_flow(const struct knowledge *k, const struct flow *f, const struct 
 	const struct policy *p = k ? k->policy : NULL;
 	if (!p || !k->rules)
 		return;
+	/* Inferred roles label a host; they never vouch for one the site configuration does not name: a stranger
+	 * that behaves like a client is what a fake client looks like. With host lines, the flow is judged on the
+	 * roles the configuration gives (and a host it does not name has none). */
+	struct flow_label vouched;
+	if (site_host_count(k->site) && (lab->src_inferred || lab->dst_inferred)) {
+		label_flow(k, NULL, f, &vouched);
+		lab = &vouched;
+	}
 	const char *app = flow_app_proto(f);
 	const struct site_ports *sp = site_ports_of(k->site, lab->site);
 	uint16_t dport = flow_dst_port(f);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/bytes.h"
+#include "lib/ipproto.h"
 #include "decode/decode.h"
 #include "decode/decode_int.h"
 
@@ -48,6 +49,7 @@ static const char *const malformed_names[MAL_COUNT] = {
 	[MAL_GRE_V0_HDR_TOO_BIG] = "gre.version0_hdr_too_big",
 	[MAL_GRE_V0_MALFORMED_SRE] = "gre.version0_malformed_sre_hdr",
 	[MAL_ESP_TOO_SMALL] = "esp.pkt_too_small",
+	[MAL_SCTP_TOO_SMALL] = "sctp.pkt_too_small",
 	[MAL_ERSPAN_TOO_SMALL] = "erspan.header_too_small",
 	[MAL_ERSPAN_UNSUPPORTED_VERSION] = "erspan.unsupported_version",
 	[MAL_GENEVE_UNKNOWN_PAYLOAD] = "geneve.unknown_payload_type",
@@ -70,26 +72,6 @@ static const char *const malformed_names[MAL_COUNT] = {
 	[MAL_TZSP_UNKNOWN_PAYLOAD] = "tzsp.unknown_payload_type",
 	[MAL_VXLAN_GPE_UNKNOWN_PAYLOAD] = "vxlan_gpe.unknown_payload_type",
 };
-
-uint64_t decode_tunnels_left_closed(const struct decode_stats *st)
-{
-	/* the reasons that leave a tunnel closed (the GRE recursion and flag anomalies do not: counted, opened) */
-	static const enum malformed_reason closed[] = {
-		MAL_IPV6_IPV4_IN_IPV6_TOO_SMALL, MAL_IPV6_IPV4_IN_IPV6_WRONG_VERSION, MAL_IPV6_IPV6_IN_IPV6_TOO_SMALL,
-		MAL_IPV6_IPV6_IN_IPV6_WRONG_VERSION, MAL_GRE_WRONG_VERSION, MAL_GRE_V0_HDR_TOO_BIG,
-		MAL_GRE_V0_MALFORMED_SRE, MAL_ERSPAN_TOO_SMALL, MAL_ERSPAN_UNSUPPORTED_VERSION, MAL_GENEVE_UNKNOWN_PAYLOAD,
-		MAL_NSH_TOO_SMALL, MAL_NSH_UNSUPPORTED_VERSION, MAL_NSH_BAD_HEADER_LENGTH, MAL_NSH_RESERVED_TYPE,
-		MAL_NSH_UNSUPPORTED_TYPE, MAL_NSH_UNKNOWN_PAYLOAD, MAL_ERSPAN_UNKNOWN_FRAME_TYPE, MAL_GENEVE_TOO_SMALL,
-		MAL_GRE_UNKNOWN_PAYLOAD, MAL_IPV4_IPV4_IN_IPV4_TOO_SMALL, MAL_IPV4_IPV4_IN_IPV4_WRONG_VERSION,
-		MAL_IPV4_IPV6_IN_IPV4_TOO_SMALL, MAL_IPV4_IPV6_IN_IPV4_WRONG_VERSION, MAL_TUNNEL_OUTER_FRAGMENT,
-		MAL_TZSP_TOO_SMALL, MAL_TZSP_UNKNOWN_PAYLOAD, MAL_VXLAN_GPE_UNKNOWN_PAYLOAD,
-	};
-
-	uint64_t n = st->too_many_layers;
-	for (size_t i = 0; i < sizeof closed / sizeof closed[0]; i++)
-		n += st->by_reason[closed[i]];
-	return n;
-}
 
 const char *malformed_reason_name(enum malformed_reason r)
 {
@@ -192,6 +174,21 @@ static inline __attribute__((always_inline)) enum decode_result decode_transport
 			decode_anomaly(d, MAL_UDP_LEN_INVALID);
 		d->udp_len = ulen;
 		return tunnel_udp_candidate(d) ? tunnel_udp(d) : DECODE_OK;
+	}
+	case IP_PROTO_SCTP: { /* RFC 9260 3.1: the common header's ports and checksum, then chunks */
+		d->st->sctp++;
+		if (!cursor_be16(&c, &pkt->sport) || !cursor_be16(&c, &pkt->dport) || !cursor_skip(&c, 8)) {
+			if (pkt->is_fragment && cursor_left(&c) == 0 && len >= 4) {
+				pkt->has_ports = 1; /* a first fragment cut after the ports still names them */
+				pkt->payload_len = 0;
+				return DECODE_OK;
+			}
+			return malformed(d, MAL_SCTP_TOO_SMALL);
+		}
+		pkt->has_ports = 1;
+		pkt->payload = c.p;
+		pkt->payload_len = (uint32_t)cursor_left(&c);
+		return DECODE_OK;
 	}
 	case IPPROTO_ICMP_:
 	case IPPROTO_ICMPV6_: {

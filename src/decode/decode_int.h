@@ -44,11 +44,19 @@ static inline void packet_clear_inner(struct packet *pkt)
 /* Counts reason r and returns DECODE_MALFORMED. */
 enum decode_result decode_malformed(struct dstate *d, enum malformed_reason r);
 
-/* Counts reason r for a packet that is still decoded (an anomaly, or a tunnel left closed). */
+/* Counts reason r for a packet that is still decoded (an anomaly). */
 static inline void decode_anomaly(struct dstate *d, enum malformed_reason r)
 {
 	d->st->malformed++;
 	d->st->by_reason[r]++;
+}
+
+/* Counts reason r for a tunnel left closed (the packet stays the outer one): by reason, and in
+ * tunnel_left_closed. */
+static inline void tunnel_closed(struct dstate *d, enum malformed_reason r)
+{
+	decode_anomaly(d, r);
+	d->st->tunnel_left_closed++;
 }
 
 /* The layers a tunnel's payload starts with: p .. p + len are the captured bytes from there, d->wire_left

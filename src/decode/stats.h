@@ -60,6 +60,7 @@ enum malformed_reason {
 	MAL_GRE_V0_HDR_TOO_BIG,
 	MAL_GRE_V0_MALFORMED_SRE,
 	MAL_ESP_TOO_SMALL,
+	MAL_SCTP_TOO_SMALL,
 	MAL_ERSPAN_TOO_SMALL,
 	MAL_ERSPAN_UNSUPPORTED_VERSION,
 	MAL_GENEVE_UNKNOWN_PAYLOAD,
@@ -88,7 +89,7 @@ enum malformed_reason {
 struct decode_stats {
 	uint64_t pkts, bytes;
 	uint64_t ethernet, vlan, vlan_qinq, sll, sll2, null, raw;
-	uint64_t ipv4, ipv6, tcp, udp, icmpv4, icmpv6, gre, esp, other_ip;
+	uint64_t ipv4, ipv6, tcp, udp, sctp, icmpv4, icmpv6, gre, esp, other_ip;
 	uint64_t arp, not_ip, unknown_ethertype;
 	uint64_t ipv4_frags, ipv6_frags;
 	uint64_t malformed;              /* sum of by_reason */
@@ -97,15 +98,20 @@ struct decode_stats {
 	/* tunnels (tunnel.c) */
 	uint64_t decapsulated;           /* packets read from inside at least one tunnel */
 	uint64_t tunnel[TUNNEL_KINDS];   /* tunnel headers opened, by enum tunnel_kind (TUNNEL_NONE unused) */
+	uint64_t erspan;                 /* ERSPAN headers opened, types I, II and III together (Suricata's) */
 	uint64_t ipv4_in_ipv4, ipv6_in_ipv4, ipv4_in_ipv6, ipv6_in_ipv6; /* TUNNEL_IP_IP by its two families */
 	uint64_t nsh;                    /* NSH headers read (inside VXLAN-GPE) */
 	uint64_t too_many_layers;        /* a tunnel beyond DECODE_MAX_TUNNELS, left closed */
 	uint64_t vxlan_unopened;         /* UDP to another port that looks like VXLAN (a port to configure) */
+	uint64_t tunnel_left_closed;     /* tunnels cut, malformed, of an unknown payload, of an outer fragment, or
+					  * one level too deep: each counted by its reason too, the packet the outer one */
 };
 
-/* The packets whose tunnel was left closed: cut, malformed, of an unknown payload, an outer fragment, or one
- * level too deep (each counted by its reason too). */
-uint64_t decode_tunnels_left_closed(const struct decode_stats *st);
+/* The packets whose tunnel was left closed (st->tunnel_left_closed). */
+static inline uint64_t decode_tunnels_left_closed(const struct decode_stats *st)
+{
+	return st->tunnel_left_closed;
+}
 
 /* Suricata-style dotted name of a malformed reason ("ipv4.trunc_pkt"); the stats event writes it under
  * decoder.event (cmflow.decoder.event from MAL_CMFLOW_FIRST on). */

@@ -61,6 +61,7 @@ static inline __attribute__((always_inline)) bool tunnel_enter(struct dstate *d,
 	struct packet_tunnel *t = &pkt->tunnel;
 	if (t->depth >= DECODE_MAX_TUNNELS) {
 		d->st->too_many_layers++;
+		d->st->tunnel_left_closed++;
 		return false;
 	}
 	bool udp = pkt->ip_proto == IPPROTO_UDP_, v4 = pkt->l3 == L3_IPV4;
@@ -88,6 +89,7 @@ static inline __attribute__((always_inline)) bool tunnel_enter(struct dstate *d,
 	t->depth++;
 	t->kind = (uint8_t)kind;
 	d->st->tunnel[kind]++;
+	d->st->erspan += (unsigned)kind - TUNNEL_ERSPAN_I <= TUNNEL_ERSPAN_III - TUNNEL_ERSPAN_I;
 	/* the inner frame's wire bytes: what the IP header claimed, from the inner frame on */
 	uint32_t off = (uint32_t)(inner - pkt->ip);
 	d->wire_left = d->ip_total > off ? d->ip_total - off : 0;
@@ -100,7 +102,7 @@ static bool tunnel_open(struct dstate *d, const struct opening *o, enum decode_r
 {
 	/* the outer datagram is not reassembled: its first fragment stays the outer packet, as its later ones do */
 	if (d->pkt->is_fragment) {
-		decode_anomaly(d, MAL_TUNNEL_OUTER_FRAGMENT);
+		tunnel_closed(d, MAL_TUNNEL_OUTER_FRAGMENT);
 		return false;
 	}
 	if (!tunnel_enter(d, o->kind, o->inner))
@@ -147,11 +149,11 @@ static bool erspan_parse(struct dstate *d, struct cursor *c, bool type3, struct 
 {
 	uint16_t ver_vlan, session;
 	if (!cursor_be16(c, &ver_vlan) || !cursor_be16(c, &session)) {
-		decode_anomaly(d, MAL_ERSPAN_TOO_SMALL);
+		tunnel_closed(d, MAL_ERSPAN_TOO_SMALL);
 		return false;
 	}
 	if ((ver_vlan >> 12) != (type3 ? 2 : 1)) {
-		decode_anomaly(d, MAL_ERSPAN_UNSUPPORTED_VERSION);
+		tunnel_closed(d, MAL_ERSPAN_UNSUPPORTED_VERSION);
 		return false;
 	}
 	o->kind = type3 ? TUNNEL_ERSPAN_III : TUNNEL_ERSPAN_II;
@@ -159,7 +161,7 @@ static bool erspan_parse(struct dstate *d, struct cursor *c, bool type3, struct 
 	o->id = session & 0x03ff;
 	if (!type3) {
 		if (!cursor_skip(c, 4)) {
-			decode_anomaly(d, MAL_ERSPAN_TOO_SMALL);
+			tunnel_closed(d, MAL_ERSPAN_TOO_SMALL);
 			return false;
 		}
 		inner_rest(o, c, INNER_ETHERNET);
@@ -167,12 +169,12 @@ static bool erspan_parse(struct dstate *d, struct cursor *c, bool type3, struct 
 	}
 	uint16_t bits;
 	if (!cursor_skip(c, 6) || !cursor_be16(c, &bits) || ((bits & 1) && !cursor_skip(c, 8))) {
-		decode_anomaly(d, MAL_ERSPAN_TOO_SMALL);
+		tunnel_closed(d, MAL_ERSPAN_TOO_SMALL);
 		return false;
 	}
 	unsigned frame_type = (bits >> 10) & 0x1f;
 	if (frame_type != 0 && frame_type != 2) { /* 0: Ethernet, 2: IP */
-		decode_anomaly(d, MAL_ERSPAN_UNKNOWN_FRAME_TYPE);
+		tunnel_closed(d, MAL_ERSPAN_UNKNOWN_FRAME_TYPE);
 		return false;
 	}
 	inner_rest(o, c, frame_type == 0 ? INNER_ETHERNET : INNER_IP);
@@ -193,7 +195,7 @@ static bool gre_parse(struct dstate *d, const uint8_t *p, uint32_t len, enum tun
 	if (version == 1)
 		return false;
 	if (version != 0) {
-		decode_anomaly(d, MAL_GRE_WRONG_VERSION);
+		tunnel_closed(d, MAL_GRE_WRONG_VERSION);
 		return false;
 	}
 	/* RFC 1701's recursion and strict source route, and RFC 2784's reserved bits, are anomalies that receivers
@@ -219,7 +221,7 @@ static bool gre_parse(struct dstate *d, const uint8_t *p, uint32_t len, enum tun
 			uint8_t sre_offset, sre_len;
 			if (i == 32 || !cursor_be16(&c, &family) || !cursor_u8(&c, &sre_offset) || !cursor_u8(&c, &sre_len) ||
 			    !cursor_skip(&c, sre_len)) {
-				decode_anomaly(d, MAL_GRE_V0_MALFORMED_SRE);
+				tunnel_closed(d, MAL_GRE_V0_MALFORMED_SRE);
 				return false;
 			}
 			if (family == 0 && sre_len == 0)
@@ -250,11 +252,11 @@ static bool gre_parse(struct dstate *d, const uint8_t *p, uint32_t len, enum tun
 	case 0x0000: /* a keepalive (Cisco's: the reply a GRE peer sends back inside the tunnel): nothing to open */
 		return false;
 	default:
-		decode_anomaly(d, MAL_GRE_UNKNOWN_PAYLOAD);
+		tunnel_closed(d, MAL_GRE_UNKNOWN_PAYLOAD);
 		return false;
 	}
 too_big:
-	decode_anomaly(d, MAL_GRE_V0_HDR_TOO_BIG);
+	tunnel_closed(d, MAL_GRE_V0_HDR_TOO_BIG);
 	return false;
 }
 
@@ -279,11 +281,11 @@ static bool ip_in_ip(struct dstate *d, const uint8_t *p, uint32_t len, enum deco
 		{ MAL_IPV4_IPV6_IN_IPV4_WRONG_VERSION, MAL_IPV4_IPV4_IN_IPV4_WRONG_VERSION } };
 	uint8_t v;
 	if (len < (inner4 ? 20u : 40u) || !bytes_u8(p, len, 0, &v)) {
-		decode_anomaly(d, too_small[outer4][inner4]);
+		tunnel_closed(d, too_small[outer4][inner4]);
 		return false;
 	}
 	if ((v >> 4) != (inner4 ? 4 : 6)) {
-		decode_anomaly(d, wrong_version[outer4][inner4]);
+		tunnel_closed(d, wrong_version[outer4][inner4]);
 		return false;
 	}
 	struct opening o = { TUNNEL_IP_IP, inner4 ? INNER_IPV4 : INNER_IPV6, p, len, TUNNEL_ID_NONE, 0 };
@@ -320,7 +322,7 @@ static bool vxlan(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_
 		return false;
 	/* tunnel_open's steps without its dispatch: VXLAN is the mirror of most packets that come in tunnels */
 	if (d->pkt->is_fragment) {
-		decode_anomaly(d, MAL_TUNNEL_OUTER_FRAGMENT);
+		tunnel_closed(d, MAL_TUNNEL_OUTER_FRAGMENT);
 		return false;
 	}
 	if (!tunnel_enter(d, TUNNEL_VXLAN, p + 8))
@@ -348,7 +350,7 @@ static bool geneve(struct dstate *d, const uint8_t *p, uint32_t len, enum decode
 		return false;
 	uint32_t hlen = 8 + (uint32_t)(ver_optlen & 0x3f) * 4;
 	if (hlen > len) {
-		decode_anomaly(d, MAL_GENEVE_TOO_SMALL);
+		tunnel_closed(d, MAL_GENEVE_TOO_SMALL);
 		return false;
 	}
 	struct opening o = { TUNNEL_GENEVE, INNER_ETHERNET, p + hlen, len - hlen, TUNNEL_ID_VNI, vni >> 8 };
@@ -362,7 +364,7 @@ static bool geneve(struct dstate *d, const uint8_t *p, uint32_t len, enum decode
 		o.type = INNER_IPV6;
 		break;
 	default:
-		decode_anomaly(d, MAL_GENEVE_UNKNOWN_PAYLOAD);
+		tunnel_closed(d, MAL_GENEVE_UNKNOWN_PAYLOAD);
 		return false;
 	}
 	return tunnel_open(d, &o, r);
@@ -389,31 +391,31 @@ static bool nsh_parse(struct dstate *d, struct cursor *c, struct opening *o)
 	uint16_t base;
 	uint8_t md, next;
 	if (!cursor_be16(c, &base) || !cursor_u8(c, &md) || !cursor_u8(c, &next) || !cursor_skip(c, 4)) {
-		decode_anomaly(d, MAL_NSH_TOO_SMALL);
+		tunnel_closed(d, MAL_NSH_TOO_SMALL);
 		return false;
 	}
 	d->st->nsh++;
 	uint32_t words = base & 0x3f;
 	md &= 0x0f;
 	if (base >> 14) {
-		decode_anomaly(d, MAL_NSH_UNSUPPORTED_VERSION);
+		tunnel_closed(d, MAL_NSH_UNSUPPORTED_VERSION);
 		return false;
 	}
 	if (md == 0 || md == 0x0f) {
-		decode_anomaly(d, MAL_NSH_RESERVED_TYPE);
+		tunnel_closed(d, MAL_NSH_RESERVED_TYPE);
 		return false;
 	}
 	if (md != 1 && md != 2) {
-		decode_anomaly(d, MAL_NSH_UNSUPPORTED_TYPE);
+		tunnel_closed(d, MAL_NSH_UNSUPPORTED_TYPE);
 		return false;
 	}
 	if ((md == 1 && words != 6) || words < 2 || !cursor_skip(c, words * 4 - 8)) {
-		decode_anomaly(d, MAL_NSH_BAD_HEADER_LENGTH);
+		tunnel_closed(d, MAL_NSH_BAD_HEADER_LENGTH);
 		return false;
 	}
 	enum inner_type t;
 	if (!next_protocol_type(next, &t)) {
-		decode_anomaly(d, MAL_NSH_UNKNOWN_PAYLOAD);
+		tunnel_closed(d, MAL_NSH_UNKNOWN_PAYLOAD);
 		return false;
 	}
 	inner_rest(o, c, t);
@@ -445,7 +447,7 @@ static bool vxlan_gpe(struct dstate *d, const uint8_t *p, uint32_t len, enum dec
 	} else if (next_protocol_type(next, &o.type)) {
 		inner_rest(&o, &c, o.type);
 	} else {
-		decode_anomaly(d, MAL_VXLAN_GPE_UNKNOWN_PAYLOAD);
+		tunnel_closed(d, MAL_VXLAN_GPE_UNKNOWN_PAYLOAD);
 		return false;
 	}
 	return tunnel_open(d, &o, r);
@@ -464,12 +466,12 @@ static bool tzsp(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_r
 		return false;
 	while (tag != 1) {
 		if (!cursor_u8(&c, &tag) || (tag > 1 && (!cursor_u8(&c, &tlen) || !cursor_skip(&c, tlen)))) {
-			decode_anomaly(d, MAL_TZSP_TOO_SMALL);
+			tunnel_closed(d, MAL_TZSP_TOO_SMALL);
 			return false;
 		}
 	}
 	if (encap != 1) {
-		decode_anomaly(d, MAL_TZSP_UNKNOWN_PAYLOAD);
+		tunnel_closed(d, MAL_TZSP_UNKNOWN_PAYLOAD);
 		return false;
 	}
 	struct opening o = { TUNNEL_TZSP, INNER_ETHERNET, NULL, 0, TUNNEL_ID_NONE, 0 };

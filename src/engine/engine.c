@@ -4,31 +4,30 @@
  * parsers on the first packets -> incremental expiry by packet time. When a flow ends: nDPI's last word, then
  * the outputs. */
 #include <stdio.h>
-#include <syslog.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/defaults.h"
-#include "output/alertlimit.h"
-#include "proto/dns.h"
-#include "flow/dpi.h"
-#include "output/evidence.h"
-#include "engine/engine.h"
-#include "output/eve.h"
-#include "flow/flow_ext.h"
-#include "flow/followup.h"
-#include "lib/hash.h"
-#include "proto/http.h"
 #include "audit/infer.h"
-#include "proto/payload.h"
-#include "proto/smb.h"
-#include "proto/tls.h"
 #include "audit/knowledge.h"
 #include "audit/label.h"
+#include "audit/policy.h"
+#include "audit/rules.h"
+#include "audit/site.h"
 #include "audit/verdict.h"
+#include "engine/engine.h"
+#include "flow/dpi.h"
+#include "flow/flow_ext.h"
+#include "flow/followup.h"
+#include "flow/inspect.h"
 #include "flow/mcast.h"
-#include "output/summary.h"
+#include "lib/defaults.h"
+#include "lib/hash.h"
+#include "lib/ipproto.h"
 #include "lib/util.h"
+#include "output/aggregate.h"
+#include "output/alertlimit.h"
+#include "output/display_filter.h"
+#include "output/evidence.h"
 #include "proto/wol.h"
 
 /* ---- fragments: the first fragment's ports, found again by (addresses, protocol, id) ---- */
@@ -95,24 +94,6 @@ void engine_config_defaults(struct engine_config *cfg)
 	cfg->timeouts[TMO_OTHER] = DEFAULT_TMO_OTHER;
 }
 
-/* One line per finding, for the system logger (it adds the RFC 5424 header). */
-static void syslog_alerts(const struct flow *f, const struct flow_label *lab)
-{
-	char a[ADDR_STR_MAX], b[ADDR_STR_MAX], pn[8];
-	addr_to_str(f->key.family, flow_src_addr(f), a, sizeof a);
-	addr_to_str(f->key.family, flow_dst_addr(f), b, sizeof b);
-	for (unsigned i = 0; i < lab->verdict.nfindings; i++) {
-		if (lab->verdict.muted[i])
-			continue;
-		const struct finding_kind *k = lab->verdict.findings[i];
-		int prio = k->severity == 1 ? LOG_ERR : k->severity == 2 ? LOG_WARNING : LOG_NOTICE;
-		syslog(prio, "[1:%u:1] %s: %s [Classification: %s] [Priority: %u] {%s} %s:%u -> %s:%u flow_id=%llu rule=%s",
-		       k->sid, k->id, k->message, k->category, k->severity, ip_proto_name(f->key.ip_proto, pn, sizeof pn), a,
-		       flow_src_port(f), b, flow_dst_port(f), (unsigned long long)f->id,
-		       lab->matched ? lab->match.best->id : "-");
-	}
-}
-
 /* Live --evidence: keep a new flow's first packets; when its parsers are done, a finding already visible sends
  * them (and every later packet) to the evidence file. */
 static void evidence_step(struct engine *e, struct flow *f, int linktype, const struct pcap_pkthdr *h,
@@ -146,6 +127,109 @@ static void evidence_step(struct engine *e, struct flow *f, int linktype, const 
 	flow_ext_set_parser(f, PARSER_EVIDENCE, NULL, NULL);
 }
 
+static const char *role_name_of(const struct roles *r, role_set s)
+{
+	int i = roles_primary(r, s);
+	return i >= 0 ? r->name[i] : NULL;
+}
+
+/* Each end's role on the flow's path: the side of the rule it matched (a host of several roles talks to a
+ * distribution point as a distribution point), else its most specific role. */
+static void path_roles(const struct roles *roles, const struct flow_label *lab, struct flow_record *r)
+{
+	const struct rule *rule = lab->matched ? lab->match.best : NULL;
+	if (rule && rule->multicast) { /* the sender is the rule's TO role, the destination a group */
+		r->src_role = role_name_of(roles, lab->src_roles & rule->to);
+		r->dst_role = "multicast-group";
+		return;
+	}
+	bool rev = rule && lab->match.reversed;
+	r->src_role = role_name_of(roles, lab->src_roles & (rule ? (rev ? rule->to : rule->from) : ~(role_set)0));
+	if (lab->dst_broadcast && !lab->dst_roles)
+		r->dst_role = "broadcast";
+	else
+		r->dst_role = role_name_of(roles, lab->dst_roles & (rule ? (rev ? rule->from : rule->to) : ~(role_set)0));
+}
+
+uint64_t engine_flow_id(const struct engine *e, uint64_t seq)
+{
+	return e->cfg.flowids ? flowid_of(e->cfg.flowids, seq) : seq;
+}
+
+/* Community ID v1 of the flow's first packet: the initiator's side first (the hash orders the ends itself, but
+ * for one-way ICMP messages), ICMP by the first message's type and code. */
+static void community_id_of(const struct engine *e, const struct flow *f, char out[COMMUNITY_ID_SIZE])
+{
+	struct community_id_tuple t = { .family = f->key.family, .proto = f->key.ip_proto };
+	memcpy(t.src, flow_src_addr(f), 16);
+	memcpy(t.dst, flow_dst_addr(f), 16);
+	switch (f->key.ip_proto) {
+	case IP_PROTO_TCP:
+	case IP_PROTO_UDP:
+	case IP_PROTO_SCTP:
+		t.sport = flow_src_port(f);
+		t.dport = flow_dst_port(f);
+		t.has_ports = true;
+		break;
+	case IP_PROTO_ICMP:
+	case IP_PROTO_ICMPV6:
+		t.sport = f->icmp_type;
+		t.dport = f->icmp_code;
+		t.has_ports = true;
+		break;
+	}
+	community_id_v1(&t, e->cfg.community_seed, out);
+}
+
+/* The ended flow, resolved once for every output (record.h). */
+static void resolve(struct engine *e, const struct flow *f, const struct flow_label *lab, struct flow_record *r)
+{
+	const struct knowledge *k = e->cfg.knowledge;
+	r->f = f;
+	r->flow_id = engine_flow_id(e, f->id);
+	const struct flow_followup *parent = f->ext ? f->ext->followup : NULL;
+	r->parent_flow_id = parent && parent->via ? engine_flow_id(e, parent->parent_flow_id) : 0;
+	community_id_of(e, f, r->community_id);
+	r->pcap_cnt = e->cfg.count_packets ? e->dstats.pkts : 0;
+	r->in_iface = e->cfg.ifaces ? e->cfg.ifaces[f->iface] : NULL;
+	r->lab = lab;
+	r->roles = lab ? &k->rules->roles : NULL;
+	r->worker = e->cfg.worker;
+	addr_to_str(f->key.family, flow_src_addr(f), r->src, sizeof r->src);
+	addr_to_str(f->key.family, flow_dst_addr(f), r->dst, sizeof r->dst);
+	r->app_proto = flow_app_proto(f);
+	r->has_ndpi = f->ndpi_master || f->ndpi_app || f->ndpi_confidence;
+	r->ndpi_proven = dpi_proven(f);
+	r->ndpi_name[0] = '\0';
+	if (r->has_ndpi) {
+		dpi_name(e->dpi, f, r->ndpi_name, sizeof r->ndpi_name);
+		r->ndpi_confidence = dpi_confidence_name(f);
+	}
+	r->proto_label = agg_proto_label(r->app_proto, f->ndpi_master || f->ndpi_app ? r->ndpi_name : NULL, r->ndpi_proven,
+					 e->proto_label, sizeof e->proto_label);
+	r->proven = r->ndpi_proven || f->app_proof;
+	const struct flow_followup *fu = f->ext ? f->ext->followup : NULL;
+	r->rpc_interface = fu && fu->has_rpc_uuid ? knowledge_rpc_name(k, fu->rpc_uuid) : NULL;
+	r->src_role = r->dst_role = NULL;
+	r->site = NULL;
+	r->http_by_design = false;
+	if (lab) {
+		path_roles(r->roles, lab, r);
+		r->site = lab->site ? lab->site->code : NULL;
+		r->http_by_design = k->policy && (lab->dst_roles & k->policy->http_only);
+	}
+	r->multicast = f->key.ip_proto == IP_PROTO_UDP && mcast_is_group(f->key.family, flow_dst_addr(f));
+	r->nreceivers = r->receivers_seen = 0;
+	if (r->multicast && e->cfg.mcast) {
+		r->receivers_seen = mcast_receivers(e->cfg.mcast, f->key.family, flow_dst_addr(f), r->receivers,
+						    MCAST_MAX_RECEIVERS);
+		r->nreceivers = r->receivers_seen < MCAST_MAX_RECEIVERS ? r->receivers_seen : MCAST_MAX_RECEIVERS;
+	}
+	r->filter[0] = '\0';
+	if (lab && lab->verdict.nfindings)
+		flow_display_filter(f, r->filter, sizeof r->filter);
+}
+
 static void on_flow_end(void *ctx, struct flow *f)
 {
 	struct engine *e = ctx;
@@ -153,47 +237,130 @@ static void on_flow_end(void *ctx, struct flow *f)
 		e->last = NULL; /* its record is about to be recycled */
 	if (!(f->flags & FLOW_F_DPI_DONE))
 		dpi_finish(e->dpi, f); /* nDPI's answer so far, or its guess by ports */
-	followup_late(e, f); /* another worker may have read the announcement after this flow began */
-	infer_observe(e->cfg.infer, e->cfg.knowledge, f);
+	followup_late(e->cfg.expect, f); /* another worker may have read the announcement after this flow began */
+	infer_observe(e->cfg.infer, e->cfg.knowledge, f, engine_flow_id(e, f->id));
 	if (e->cfg.infer_only) {
 		flow_ext_free(f);
 		return;
 	}
 	struct flow_label lab;
-	label_flow(e->cfg.knowledge, e->cfg.infer, f, &lab);
-	verdict_flow(e->cfg.knowledge, f, &lab, &lab.verdict);
-	e->verdicts[lab.verdict.verdict]++;
-	if (lab.verdict.nfindings && e->cfg.limiter) {
+	bool labelled = e->cfg.knowledge && e->cfg.knowledge->rules;
+	if (labelled) {
+		label_flow(e->cfg.knowledge, e->cfg.infer, f, &lab);
+		verdict_flow(e->cfg.knowledge, f, &lab, &lab.verdict);
+		e->verdicts[lab.verdict.verdict]++;
+	}
+	unsigned nfindings = labelled ? lab.verdict.nfindings : 0;
+	if (nfindings && e->cfg.limiter) {
 		const char *rule = lab.matched ? lab.match.best->id : "-";
-		for (unsigned i = 0; i < lab.verdict.nfindings; i++)
+		for (unsigned i = 0; i < nfindings; i++)
 			lab.verdict.muted[i] = !alert_limiter_pass(e->cfg.limiter, lab.verdict.findings[i]->sid, f->key.family,
 								   flow_src_addr(f), flow_dst_addr(f), rule, e->now_us,
 								   &lab.verdict.held_back[i]);
 	}
 	struct evidence_buf *kept = flow_ext_parser(f, PARSER_EVIDENCE);
-	if (lab.verdict.nfindings && kept && !(f->flags & FLOW_F_EVIDENCE))
+	if (nfindings && kept && !(f->flags & FLOW_F_EVIDENCE))
 		evidence_live_flush(kept); /* a short flow: its kept packets */
-	if (lab.verdict.nfindings) {
+	resolve(e, f, labelled ? &lab : NULL, &e->record);
+	if (nfindings) {
 		f->flags |= FLOW_F_ALERTED;
-		for (unsigned i = 0; i < lab.verdict.nfindings; i++)
+		for (unsigned i = 0; i < nfindings; i++)
 			if (!lab.verdict.muted[i])
 				e->alerts[lab.verdict.findings[i]->verdict]++;
-		if (e->eve)
-			eve_alerts(e->eve, &e->json, e, f, &lab);
-		if (e->cfg.syslog)
-			syslog_alerts(f, &lab);
-		if (e->cfg.on_alerted)
-			e->cfg.on_alerted(e->cfg.alerted_ctx, f, &lab);
+		outputs_alerts(e->cfg.outputs, &e->record);
 	}
-	if (e->eve)
-		eve_flow(e->eve, &e->json, e, f, &lab);
-	if (e->summary)
-		summary_flow(e->summary, e, f, &lab);
+	outputs_flow(e->cfg.outputs, &e->record);
 	flow_ext_free(f);
 }
 
-struct engine *engine_new(const struct engine_config *cfg, struct eve *eve, struct summary *summary, char *err,
-			  size_t errlen)
+static void mark_port(struct engine *e, uint16_t port)
+{
+	e->server_ports[port / 64] |= (uint64_t)1 << (port % 64);
+}
+
+/* The TCP ports a responder listens on, for the orientation of connections seen from their middle: the
+ * well-known ports (below 1024), the inspectors' ports, and every TCP port the rules name, site variables
+ * resolved for every site. */
+static void mark_server_ports(struct engine *e, const struct ruleset *rs, const struct knowledge *k)
+{
+	memset(e->server_ports, 0, sizeof e->server_ports);
+	for (unsigned p = 1; p < 1024; p++)
+		mark_port(e, (uint16_t)p);
+	unsigned n;
+	const struct inspector *ins = inspectors(&n);
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = 0; j < INSPECT_MAX_PORTS && ins[i].ports[j]; j++)
+			if (ins[i].transport == IP_PROTO_TCP)
+				mark_port(e, ins[i].ports[j]);
+	unsigned nsites = site_count(k->site);
+	for (unsigned i = 0; rs && i < rs->n; i++) {
+		const struct rule *r = &rs->rules[i];
+		for (unsigned j = 0; j < r->nports; j++) {
+			const struct rule_port *rp = &r->ports[j];
+			if (rp->proto != IP_PROTO_TCP)
+				continue;
+			if (rp->kind == PK_FIXED || rp->kind == PK_RANGE)
+				for (unsigned p = rp->lo; p <= (rp->kind == PK_RANGE ? rp->hi : rp->lo); p++)
+					mark_port(e, (uint16_t)p);
+			if (rp->kind == PK_VAR) {
+				struct site_ports defaults;
+				site_ports_default(&defaults);
+				mark_port(e, defaults.v[rp->var]);
+				for (unsigned s = 0; s < nsites; s++)
+					mark_port(e, site_at(k->site, s)->ports.v[rp->var]);
+			}
+		}
+	}
+}
+
+/* Data for the inspectors and the follow-ups that comes from the signatures and the site: HTTP methods, the
+ * Wake On LAN ports (7, 9 and each site's), the data channels of sessions (rules with after=). */
+static void derive(struct engine *e)
+{
+	const struct knowledge *k = e->cfg.knowledge;
+	struct inspect_env *env = &e->inspect;
+	memset(env, 0, sizeof *env);
+	memset(&e->sessions, 0, sizeof e->sessions);
+	env->expect = e->cfg.expect;
+	env->wol_ports[env->nwol_ports++] = 7;
+	env->wol_ports[env->nwol_ports++] = 9;
+	if (!k) {
+		memset(e->server_ports, 0, sizeof e->server_ports);
+		for (unsigned p = 1; p < 1024; p++)
+			mark_port(e, (uint16_t)p);
+		return;
+	}
+	env->methods = k->http_methods;
+	for (unsigned i = 0; i < site_count(k->site) && env->nwol_ports < INSPECT_MAX_WOL_PORTS; i++) {
+		uint16_t port = site_at(k->site, i)->ports.v[VAR_WOL];
+		bool known = false;
+		for (unsigned j = 0; j < env->nwol_ports; j++)
+			known |= env->wol_ports[j] == port;
+		if (!known && port)
+			env->wol_ports[env->nwol_ports++] = port;
+	}
+	const struct ruleset *rs = k->rules;
+	mark_server_ports(e, rs, k);
+	for (unsigned i = 0; rs && i < rs->n; i++) {
+		const struct rule *data = &rs->rules[i];
+		if (data->after < 0)
+			continue;
+		const struct rule *control = &rs->rules[data->after];
+		for (unsigned c = 0; c < control->nports; c++) {
+			const struct rule_port *cp = &control->ports[c];
+			if (cp->kind != PK_FIXED && cp->kind != PK_RANGE)
+				continue;
+			for (unsigned d = 0; d < data->nports && e->sessions.n < SESSION_CHANNELS_MAX; d++) {
+				const struct rule_port *dp = &data->ports[d];
+				if (dp->kind == PK_FIXED)
+					e->sessions.v[e->sessions.n++] = (struct session_channel){
+						cp->proto, cp->lo, cp->kind == PK_RANGE ? cp->hi : cp->lo, dp->proto, dp->lo };
+			}
+		}
+	}
+}
+
+struct engine *engine_new(const struct engine_config *cfg, char *err, size_t errlen)
 {
 	struct engine *e = calloc(1, sizeof *e);
 	struct hash_key key;
@@ -202,15 +369,14 @@ struct engine *engine_new(const struct engine_config *cfg, struct eve *eve, stru
 		return NULL;
 	}
 	e->cfg = *cfg;
-	e->eve = eve;
-	e->summary = summary;
+	knowledge_hold(e->cfg.knowledge);
+	derive(e);
 	hash_key_random(&key);
 	e->frags = calloc(1, sizeof *e->frags);
 	if (e->frags)
 		hash_key_random(&e->frags->key);
 	e->flows = flow_table_new(cfg->max_flows, cfg->timeouts, &key, on_flow_end, e);
 	e->dpi = dpi_new(cfg->all_protocols);
-	json_init(&e->json);
 	if (e->flows && cfg->workers > 1)
 		flow_table_set_ids(e->flows, cfg->worker + 1, cfg->workers);
 	if (!e->frags || !e->flows || !e->dpi) {
@@ -221,6 +387,14 @@ struct engine *engine_new(const struct engine_config *cfg, struct eve *eve, stru
 	return e;
 }
 
+void engine_set_knowledge(struct engine *e, struct knowledge *k)
+{
+	struct knowledge *old = e->cfg.knowledge;
+	e->cfg.knowledge = knowledge_hold(k);
+	derive(e);
+	knowledge_release(old);
+}
+
 void engine_free(struct engine *e)
 {
 	if (!e)
@@ -228,7 +402,7 @@ void engine_free(struct engine *e)
 	flow_table_free(e->flows);
 	dpi_free(e->dpi);
 	free(e->frags);
-	json_free(&e->json);
+	knowledge_release(e->cfg.knowledge);
 	free(e);
 }
 
@@ -281,6 +455,23 @@ static enum tmo_class class_update(struct flow *f, const struct packet *p, enum 
 	}
 }
 
+static bool is_server_port(const struct engine *e, uint16_t port)
+{
+	return (e->server_ports[port / 64] >> (port % 64)) & 1;
+}
+
+/* A TCP connection seen from its middle (no SYN, no SYN-ACK: a capture or a live start cut into it): which end
+ * started it? The one whose peer is on a port that a rule of the port matrix, a site's port or a well-known
+ * service names for the responder; when both or neither are, the lower port is the server's. True when the
+ * packet's source is the responder. */
+static bool midstream_reversed(const struct engine *e, uint16_t sport, uint16_t dport)
+{
+	bool s = is_server_port(e, sport), d = is_server_port(e, dport);
+	if (s != d)
+		return s;
+	return sport < dport;
+}
+
 /* Looks up (or creates) the flow of a decoded packet; sets *dir. A new SYN on a closed TCP flow ends the old
  * flow (port reuse) and starts a new one. */
 static struct flow *flow_of(struct engine *e, const struct packet *p, uint16_t sport, uint16_t dport,
@@ -307,17 +498,24 @@ static struct flow *flow_of(struct engine *e, const struct packet *p, uint16_t s
 	e->last = f;
 	if (created) {
 		f->init_is_lo = from_lo;
-		if (p->ip_proto == 6 && !syn_only) {
-			if ((p->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
+		if (p->ip_proto == IP_PROTO_TCP && !syn_only) {
+			if ((p->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
 				f->init_is_lo = !from_lo; /* the SYN was missed: its answerer's peer started it */
-			else
+			} else {
+				/* seen from its middle: the side on a server port is the responder */
 				f->flags |= FLOW_F_MIDSTREAM;
+				if (midstream_reversed(e, sport, dport))
+					f->init_is_lo = !from_lo;
+			}
 		}
-		if (p->has_icmp)
+		if (p->has_icmp) {
 			f->icmp_type = p->icmp_type;
+			f->icmp_code = p->icmp_code;
+		}
+		f->iface = e->cur_iface;
 		if (p->tunnel.depth)
 			flow_ext_set_tunnel(f, &p->tunnel);
-		followup_new_flow(e, f);
+		followup_new_flow(e->cfg.expect, &e->sessions, f);
 	}
 	*dir = from_lo == (bool)f->init_is_lo ? DIR_TO_SERVER : DIR_TO_CLIENT;
 	return f;
@@ -355,106 +553,16 @@ static void later_fragment(struct engine *e, const struct packet *p)
 	e->frag_untracked++;
 }
 
-/* UDP 9 (discard) and 7 (echo) are where WOL tools send; a site may set its own port (site configuration). */
-static bool engine_is_wol_port(const struct engine *e, uint16_t port)
-{
-	(void)e;
-	return port == 9 || port == 7;
-}
-
-/* Wake On LAN: the payload decides, on any UDP port; the WOL ports also report what is not a magic packet. */
-static void wol_inspect(struct engine *e, struct flow *f, const struct packet *p)
-{
-	struct wol_magic m;
-	if (wol_parse(p->payload, p->payload_len, &m)) {
-		struct flow_ext *x = flow_ext_get(f);
-		f->app_proof = APP_WOL;
-		if (x && !x->has_wol) {
-			x->has_wol = true;
-			memcpy(x->wol_mac, m.target_mac, 6);
-			x->wol_cast = (uint8_t)wol_cast_of(p);
-			x->wol_password = m.password_len != 0;
-		}
-	} else if (f->app_proof != APP_WOL && engine_is_wol_port(e, p->dport)) {
-		struct flow_ext *x = flow_ext_get(f);
-		if (x)
-			x->wol_not_magic = true;
-	}
-}
-
-#define SMB_MAX_PACKETS 250 /* f->inspected saturates at 255 */
-
-/* SMB2 TREE_CONNECT: the share (client push connects to ADMIN$); IPC$, which every client opens first, gives
- * way to the next one */
-static void smb_inspect(struct flow *f, const struct packet *p)
-{
-	char share[80];
-	struct flow_ext *x;
-	if (smb2_tree_connect_share(p->payload, p->payload_len, share, sizeof share) && (x = flow_ext_get(f)))
-		flow_ext_set_str(&x->smb_share, share, strlen(share)); /* replaces an IPC$ kept before */
-}
-
-/* TLS: the client's hello proves it and names the server; the server's hello says the version chosen. */
-static void tls_inspect(struct flow *f, const struct packet *p, enum flow_dir dir)
-{
-	struct tls_hello h;
-	struct flow_ext *x;
-	if (dir == DIR_TO_SERVER) {
-		if (f->app_proof != APP_NONE || !tls_parse_client_hello(p->payload, p->payload_len, &h))
-			return;
-		f->app_proof = APP_TLS;
-		if (h.sni[0] && (x = flow_ext_get(f)))
-			flow_ext_set_str(&x->tls_sni, h.sni, strlen(h.sni));
-	} else if (f->app_proof == APP_TLS && tls_parse_server_hello(p->payload, p->payload_len, &h) &&
-		   tls_version_name(h.version) && (x = flow_ext_get(f)) && !x->tls_version) {
-		x->tls_version = h.version;
-	}
-}
-
-/* cmflow's own parsers on a flow's first packets: what they prove, and what ConfigMgr audits need */
-static void inspect_own(struct engine *e, struct flow *f, const struct packet *p, enum flow_dir dir)
-{
-	bool tcp = f->key.ip_proto == 6;
-	if (tcp && p->payload_len) {
-		/* TLS and SMB are proven by the first payload only: TLS after STARTTLS is the other protocol's flow */
-		bool first = f->payload == PAYLOAD_UNSEEN;
-		if (first)
-			f->payload = (uint8_t)payload_classify(p->payload, p->payload_len);
-		if ((first && dir == DIR_TO_SERVER) || f->app_proof == APP_TLS)
-			tls_inspect(f, p, dir);
-		if (first && dir == DIR_TO_SERVER && f->app_proof == APP_NONE && smb_looks_like(p->payload, p->payload_len))
-			f->app_proof = APP_SMB;
-		if (first && dir == DIR_TO_SERVER && f->app_proof == APP_NONE && flow_dst_port(f) == 53 &&
-		    dns_is_tcp_query(p->payload, p->payload_len))
-			f->app_proof = APP_DNS;
-	}
-	/* DNS's own port: a query is DNS (the other DNS-shaped protocols, mDNS, LLMNR and NetBIOS, have theirs) */
-	if (f->key.ip_proto == 17 && dir == DIR_TO_SERVER && f->pkts[DIR_TO_SERVER] == 1 && !f->pkts[DIR_TO_CLIENT] &&
-	    flow_dst_port(f) == 53 && dns_is_query(p->payload, p->payload_len))
-		f->app_proof = APP_DNS;
-	if (e->cfg.knowledge && f->app_proof != APP_TLS && f->inspected <= INSPECT_MAX_PACKETS)
-		http_inspect(e->cfg.knowledge->http_methods, f, p, dir);
-	if (f->key.ip_proto == 17 && dir == DIR_TO_SERVER && p->payload_len && f->inspected <= INSPECT_MAX_PACKETS)
-		wol_inspect(e, f, p);
-	/* psexec and client push open ADMIN$ after a long IPC$ conversation: SMB is watched longer */
-	bool smb_more = tcp && (flow_dst_port(f) == 445 || flow_dst_port(f) == 139) && f->inspected < SMB_MAX_PACKETS &&
-			!(f->ext && f->ext->smb_share && strcmp(f->ext->smb_share, "IPC$"));
-	if (smb_more && dir == DIR_TO_SERVER && p->payload_len)
-		smb_inspect(f, p);
-	/* the follow-up parsers may want more than the first packets (a long endpoint mapper conversation) */
-	bool more = followup_inspect(e, f, p, dir) || smb_more;
-	if (f->inspected >= INSPECT_MAX_PACKETS && !more) {
-		f->flags |= FLOW_F_INSPECT_DONE;
-		flow_ext_free_parsers(f); /* reassembly buffers go now, not when the flow ends */
-	}
-}
-
 static void inspect(struct engine *e, struct flow *f, const struct packet *p, enum flow_dir dir)
 {
 	if (f->inspected < 255)
 		f->inspected++;
-	if (!(f->flags & FLOW_F_INSPECT_DONE))
-		inspect_own(e, f, p, dir);
+	/* cmflow's own inspectors on the first packets (inspect.h); some want a long conversation */
+	if (!(f->flags & FLOW_F_INSPECT_DONE) && !inspect_packet(&e->inspect, f, p, dir) &&
+	    f->inspected >= INSPECT_MAX_PACKETS) {
+		f->flags |= FLOW_F_INSPECT_DONE;
+		flow_ext_free_parsers(f); /* reassembly buffers go now, not when the flow ends */
+	}
 	if (f->flags & FLOW_F_DPI_DONE)
 		return;
 	/* what cmflow proved itself needs no nDPI (its state, its dissectors, its host-name automata): the
@@ -465,7 +573,7 @@ static void inspect(struct engine *e, struct flow *f, const struct packet *p, en
 		dpi_packet(e->dpi, f, p, dir);
 }
 
-void engine_packet(struct engine *e, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+void engine_packet(struct engine *e, int linktype, unsigned iface, const struct pcap_pkthdr *h, const uint8_t *data)
 {
 	struct packet p;
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
@@ -473,6 +581,9 @@ void engine_packet(struct engine *e, int linktype, const struct pcap_pkthdr *h, 
 
 	if (ts > e->now_us)
 		e->now_us = ts;
+	if (!e->first_us)
+		e->first_us = ts;
+	e->cur_iface = (uint8_t)(iface < 255 ? iface : 255);
 	if (r == DECODE_OK) {
 		if (e->cfg.mcast && (p.ip_proto == 2 || p.ip_proto == 58) && !p.is_fragment)
 			mcast_observe(e->cfg.mcast, &p);
@@ -518,10 +629,15 @@ void engine_packet(struct engine *e, int linktype, const struct pcap_pkthdr *h, 
 		struct wol_magic m;
 		if (wol_parse(p.l2_payload, p.l2_payload_len, &m)) {
 			e->wol_frames++;
-			if (e->eve)
-				eve_wol_frame(e->eve, &e->json, &p, &m);
-			if (e->summary)
-				summary_wol_frame(e->summary, m.target_mac, p.eth_src, wol_cast_name(wol_cast_of(&p)));
+			struct wol_frame_event w = {
+				.ts_us = p.ts_us, .worker = e->cfg.worker, .ethertype = p.ethertype, .vlan_count = p.vlan_count,
+				.addressing = wol_cast_name(wol_cast_of(&p)), .password = m.password_len != 0,
+			};
+			memcpy(w.src_mac, p.eth_src, 6);
+			memcpy(w.dst_mac, p.eth_dst, 6);
+			memcpy(w.target_mac, m.target_mac, 6);
+			memcpy(w.vlan, p.vlan, sizeof w.vlan);
+			outputs_wol_frame(e->cfg.outputs, &w);
 		}
 	}
 	engine_tick(e, e->now_us);
@@ -540,39 +656,20 @@ void engine_tick(struct engine *e, uint64_t now_us)
 void engine_finish(struct engine *e)
 {
 	flow_table_flush(e->flows, FLOW_END_SHUTDOWN);
-	if (e->eve)
-		eve_flush(e->eve);
-}
-
-static void add_u64(uint64_t *dst, const uint64_t *src, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		dst[i] += src[i];
 }
 
 void engine_stats_add(const struct engine *e, struct run_stats *s)
 {
 	const struct flow_table_stats *fs = flow_table_stats(e->flows);
-	/* both are plain structs of uint64_t counters (checked below) */
-	_Static_assert(sizeof(struct decode_stats) % sizeof(uint64_t) == 0, "decode_stats: counters only");
-	add_u64((uint64_t *)&s->decoder, (const uint64_t *)&e->dstats, sizeof e->dstats / sizeof(uint64_t));
-	s->flows.created += fs->created;
-	s->flows.timed_out += fs->timed_out;
-	s->flows.evicted += fs->evicted;
-	s->flows.flushed += fs->flushed;
-	s->flows.reused += fs->reused;
-	s->flows.tcp += fs->tcp;
-	s->flows.udp += fs->udp;
-	s->flows.icmpv4 += fs->icmpv4;
-	s->flows.icmpv6 += fs->icmpv6;
-	s->flows.other += fs->other;
-	s->flows.active += fs->active;
-	s->flows.max_active += fs->max_active;
-	s->frag_untracked += e->frag_untracked;
-	s->capacity += flow_table_capacity(e->flows);
-	for (int v = 0; v < 4; v++) {
-		s->verdicts[v] += e->verdicts[v];
-		s->alerts[v] += e->alerts[v];
-	}
-	s->workers++;
+	struct run_stats mine = {
+		.decoder = e->dstats,
+		.flows_created = fs->created, .flows_timed_out = fs->timed_out, .flows_evicted = fs->evicted,
+		.flows_flushed = fs->flushed, .flows_reused = fs->reused, .flows_tcp = fs->tcp, .flows_udp = fs->udp,
+		.flows_icmpv4 = fs->icmpv4, .flows_icmpv6 = fs->icmpv6, .flows_other = fs->other,
+		.flows_active = fs->active, .flows_max_active = fs->max_active,
+		.capacity = flow_table_capacity(e->flows), .frag_untracked = e->frag_untracked, .workers = 1,
+	};
+	memcpy(mine.verdicts, e->verdicts, sizeof mine.verdicts);
+	memcpy(mine.alerts, e->alerts, sizeof mine.alerts);
+	run_stats_add(s, &mine);
 }

@@ -275,16 +275,3 @@ uint32_t dpi_active(const struct dpi *d)
 {
 	return d->active;
 }
-
-const char *flow_app_proto(const struct flow *f)
-{
-	switch (f->app_proof) {
-	case APP_HTTP: return "http";
-	case APP_TLS: return "tls";
-	case APP_SMB: return "smb";
-	case APP_DCERPC: return "dcerpc";
-	case APP_WOL: return "wol";
-	case APP_DNS: return "dns";
-	default: return dpi_app_proto(f);
-	}
-}

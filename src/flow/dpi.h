@@ -42,9 +42,6 @@ const char *dpi_name(const struct dpi *d, const struct flow *f, char *buf, size_
  * NULL when unproven or without a Suricata name. */
 const char *dpi_app_proto(const struct flow *f);
 
-/* The application protocol proven from the payload, by cmflow's own parsers first (HTTP request line, Wake On
- * LAN magic packet ...) else by nDPI; Suricata's names; NULL when nothing was proven. */
-const char *flow_app_proto(const struct flow *f);
 
 /* nDPI's confidence as a word ("dpi", "match-by-port", ...). */
 const char *dpi_confidence_name(const struct flow *f);

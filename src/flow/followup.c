@@ -1,80 +1,22 @@
 /* followup.c: announcements (EPM, DCOM, TFTP, PPTP, SQL Browser) -> expectations -> follow-up flows. */
 #include <string.h>
 
-#include "lib/bytes.h"
-#include "proto/dcerpc.h"
-#include "engine/engine.h"
 #include "flow/expect.h"
+#include "lib/bytes.h"
 #include "flow/flow_ext.h"
-#include "audit/knowledge.h"
-#include "audit/rules.h"
 #include "flow/followup.h"
+#include "lib/ipproto.h"
+#include "proto/dcerpc.h"
+#include "proto/pptp.h"
+#include "proto/ssrp.h"
+#include "proto/tftp.h"
 
 #define DCERPC_MAX_PACKETS 250   /* endpoint mapper conversations can be long (f->inspected saturates at 255) */
 
-bool tftp_parse_request(const uint8_t *p, size_t len, bool *write, char *filename, size_t fnlen)
-{
-	if (len < 6 || p[0] != 0 || (p[1] != 1 && p[1] != 2))
-		return false;
-	const uint8_t *name = p + 2, *end = memchr(name, 0, len - 2);
-	if (!end || end == name)
-		return false;
-	const uint8_t *mode = end + 1, *mend = mode < p + len ? memchr(mode, 0, (size_t)(p + len - mode)) : NULL;
-	if (!mend || mend == mode)
-		return false;
-	for (const uint8_t *c = name; c < end; c++)
-		if (*c < 0x20 || *c > 0x7e)
-			return false;
-	/* modes: netascii, octet, mail (any case) */
-	size_t ml = (size_t)(mend - mode);
-	if (!((ml == 5 && !strncasecmp((const char *)mode, "octet", 5)) ||
-	      (ml == 8 && !strncasecmp((const char *)mode, "netascii", 8)) ||
-	      (ml == 4 && !strncasecmp((const char *)mode, "mail", 4))))
-		return false;
-	*write = p[1] == 2;
-	size_t n = (size_t)(end - name) < fnlen - 1 ? (size_t)(end - name) : fnlen - 1;
-	memcpy(filename, name, n);
-	filename[n] = '\0';
-	return true;
-}
-
-bool pptp_parse_control(const uint8_t *p, size_t len, uint16_t *ctrl_type)
-{
-	uint16_t length, msg_type;
-	uint32_t cookie;
-	if (!bytes_be16(p, len, 0, &length) || !bytes_be16(p, len, 2, &msg_type) || !bytes_be32(p, len, 4, &cookie) ||
-	    !bytes_be16(p, len, 8, ctrl_type))
-		return false;
-	return cookie == 0x1A2B3C4D && msg_type == 1 && length >= 12 && *ctrl_type >= 1 && *ctrl_type <= 15;
-}
-
-size_t sqlbrowser_parse_ports(const uint8_t *p, size_t len, uint16_t *ports, size_t max)
-{
-	uint16_t size;
-	if (len < 3 || p[0] != 0x05 || !bytes_le16(p, len, 1, &size) || size == 0)
-		return 0;
-	size_t n = 0, end = 3 + (size < len - 3 ? size : len - 3);
-	/* the answer is text: ";tcp;1433;" after each instance's description */
-	for (size_t i = 3; i + 5 <= end; i++) {
-		if (memcmp(p + i, "tcp;", 4) != 0 || (i > 3 && p[i - 1] != ';'))
-			continue;
-		unsigned port = 0;
-		size_t k = i + 4;
-		while (k < end && p[k] >= '0' && p[k] <= '9' && port <= 65535)
-			port = port * 10 + (unsigned)(p[k++] - '0');
-		if (k < end && p[k] == ';' && port > 0 && port <= 65535) {
-			if (n < max)
-				ports[n] = (uint16_t)port;
-			n++;
-		}
-	}
-	return n;
-}
-
-/* ---- engine glue ---- */
+/* ---- announcements ---- */
 
 struct announce_ctx {
-	struct engine *e;
+	struct expect_table *expect;
 	struct flow *f;
 	uint64_t now_us;
 };
@@ -98,7 +40,7 @@ static void expect_from(struct announce_ctx *a, uint8_t kind, uint8_t proto, con
 		memcpy(x.uuid, uuid, 16);
 	}
 	x.parent_flow_id = a->f->id;
-	expect_add(a->e->cfg.expect, &x, a->now_us);
+	expect_add(a->expect, &x, a->now_us);
 }
 
 /* An endpoint announced in an answer of the flow's responder: the initiator may now connect to it. */
@@ -123,7 +65,9 @@ static bool dcerpc_inspect(struct announce_ctx *a, const struct packet *p, enum 
 	if (!s) {
 		/* start on the endpoint mapper's port, or where the first bytes are a DCE/RPC bind */
 		bool epm = flow_dst_port(f) == 135;
-		bool bind = p->payload_len >= 16 && p->payload[2] == 11 && dcerpc_looks_like_co(p->payload, p->payload_len);
+		uint8_t ptype;
+		bool bind = p->payload_len >= 16 && bytes_u8(p->payload, p->payload_len, 2, &ptype) && ptype == 11 &&
+			    dcerpc_looks_like_co(p->payload, p->payload_len);
 		if (!epm && !bind)
 			return false;
 		if (!(s = dcerpc_state_new()))
@@ -146,88 +90,85 @@ static bool dcerpc_inspect(struct announce_ctx *a, const struct packet *p, enum 
 	return more && f->inspected < DCERPC_MAX_PACKETS;
 }
 
-bool followup_inspect(struct engine *e, struct flow *f, const struct packet *p, enum flow_dir dir)
+bool followup_dcerpc(struct expect_table *expect, struct flow *f, const struct packet *p, enum flow_dir dir)
 {
-	if (!e->cfg.expect)
-		return false;
-	struct announce_ctx a = { e, f, p->ts_us };
-	uint16_t sport = flow_src_port(f), dport = flow_dst_port(f);
-	if (f->key.ip_proto == 6) {
-		if (!p->payload_len)
-			return dport == 135 || flow_ext_parser(f, PARSER_DCERPC) || dport == 1723;
-		if (dport == 1723) {
-			uint16_t type;
-			if (pptp_parse_control(p->payload, p->payload_len, &type) && type == 8 /* Outgoing-Call-Reply */) {
-				/* GRE both ways between the two hosts is this call's data */
-				expect_from(&a, EXPECT_PPTP, 47, flow_dst_addr(f), 0, flow_src_addr(f), NULL);
-				expect_from(&a, EXPECT_PPTP, 47, flow_src_addr(f), 0, flow_dst_addr(f), NULL);
-				return false;
-			}
-			return true;
-		}
-		return dcerpc_inspect(&a, p, dir);
-	}
-	if (f->key.ip_proto != 17 || !p->payload_len)
-		return false;
-	if (dport == 69 && dir == DIR_TO_SERVER) {
-		bool write;
-		char name[128];
-		if (tftp_parse_request(p->payload, p->payload_len, &write, name, sizeof name))
-			/* the server answers from a new port to the client's port */
-			expect_from(&a, EXPECT_TFTP, 17, flow_src_addr(f), sport, flow_dst_addr(f), NULL);
-		return false;
-	}
-	if (dport == 1434 && dir == DIR_TO_CLIENT) {
-		uint16_t ports[16];
-		size_t n = sqlbrowser_parse_ports(p->payload, p->payload_len, ports, 16);
-		for (size_t i = 0; i < n && i < 16; i++)
-			expect_from(&a, EXPECT_SQL_BROWSER, 6, flow_dst_addr(f), ports[i], flow_src_addr(f), NULL);
-		return n == 0;
-	}
-	if (dport == 135 || sport == 135)
-		dcerpc_udp_packet(p->payload, p->payload_len, on_endpoint, &a);
-	return dport == 1434;
+	struct announce_ctx a = { expect, f, p->ts_us };
+	if (!p->payload_len)
+		return flow_dst_port(f) == 135 || flow_ext_parser(f, PARSER_DCERPC);
+	return dcerpc_inspect(&a, p, dir);
 }
 
-/* A session of a rule that others name with after= (remote control's control channel): its data channels
- * between the same two hosts, from the same initiator, are announced. */
-static void announce_session_channels(struct engine *e, struct flow *f)
+void followup_dcerpc_udp(struct expect_table *expect, struct flow *f, const struct packet *p)
 {
-	const struct ruleset *rs = e->cfg.knowledge ? e->cfg.knowledge->rules : NULL;
-	if (!rs || !rs->nafter || (f->key.ip_proto != 6 && f->key.ip_proto != 17))
+	struct announce_ctx a = { expect, f, p->ts_us };
+	dcerpc_udp_packet(p->payload, p->payload_len, on_endpoint, &a);
+}
+
+void followup_tftp(struct expect_table *expect, struct flow *f, const struct packet *p)
+{
+	struct announce_ctx a = { expect, f, p->ts_us };
+	bool write;
+	char name[128];
+	if (tftp_parse_request(p->payload, p->payload_len, &write, name, sizeof name))
+		/* the server answers from a new port to the client's port */
+		expect_from(&a, EXPECT_TFTP, IP_PROTO_UDP, flow_src_addr(f), flow_src_port(f), flow_dst_addr(f), NULL);
+}
+
+bool followup_pptp(struct expect_table *expect, struct flow *f, const struct packet *p)
+{
+	struct announce_ctx a = { expect, f, p->ts_us };
+	uint16_t type;
+	if (!p->payload_len)
+		return true;
+	if (pptp_parse_control(p->payload, p->payload_len, &type) && type == PPTP_OUTGOING_CALL_REPLY) {
+		/* GRE both ways between the two hosts is this call's data */
+		expect_from(&a, EXPECT_PPTP, IP_PROTO_GRE, flow_dst_addr(f), 0, flow_src_addr(f), NULL);
+		expect_from(&a, EXPECT_PPTP, IP_PROTO_GRE, flow_src_addr(f), 0, flow_dst_addr(f), NULL);
+		return false;
+	}
+	return true;
+}
+
+bool followup_sqlbrowser(struct expect_table *expect, struct flow *f, const struct packet *p)
+{
+	struct announce_ctx a = { expect, f, p->ts_us };
+	uint16_t ports[16];
+	size_t n = ssrp_parse_ports(p->payload, p->payload_len, ports, 16);
+	for (size_t i = 0; i < n && i < 16; i++)
+		expect_from(&a, EXPECT_SQL_BROWSER, IP_PROTO_TCP, flow_dst_addr(f), ports[i], flow_src_addr(f), NULL);
+	return n == 0;
+}
+
+/* A session of a path that others follow (remote control's control channel): its data channels between the same
+ * two hosts, from the same initiator, are announced. */
+static void announce_session_channels(struct expect_table *expect, const struct session_channels *sc, struct flow *f)
+{
+	if (!sc || !sc->n || (f->key.ip_proto != IP_PROTO_TCP && f->key.ip_proto != IP_PROTO_UDP))
 		return;
-	struct announce_ctx a = { e, f, f->ts_first };
-	for (unsigned i = 0, seen = 0; i < rs->n && seen < rs->nafter; i++) {
-		const struct rule *data = &rs->rules[i];
-		if (data->after < 0)
-			continue;
-		seen++;
-		const struct rule *control = &rs->rules[data->after];
-		if (!rule_ports_contain(control->ports, control->nports, f->key.ip_proto, flow_dst_port(f), NULL))
-			continue;
-		for (unsigned k = 0; k < data->nports; k++) {
-			const struct rule_port *rp = &data->ports[k];
-			if (rp->kind == PK_FIXED)
-				expect_from(&a, EXPECT_SESSION, rp->proto, flow_dst_addr(f), rp->lo, flow_src_addr(f), NULL);
-		}
+	struct announce_ctx a = { expect, f, f->ts_first };
+	uint16_t port = flow_dst_port(f);
+	for (unsigned i = 0; i < sc->n; i++) {
+		const struct session_channel *s = &sc->v[i];
+		if (s->control_proto == f->key.ip_proto && port >= s->control_lo && port <= s->control_hi)
+			expect_from(&a, EXPECT_SESSION, s->data_proto, flow_dst_addr(f), s->data_port, flow_src_addr(f), NULL);
 	}
 }
 
-void followup_new_flow(struct engine *e, struct flow *f)
+void followup_new_flow(struct expect_table *expect, const struct session_channels *sc, struct flow *f)
 {
-	if (!e->cfg.expect)
+	if (!expect)
 		return;
-	followup_late(e, f);
-	announce_session_channels(e, f);
+	followup_late(expect, f);
+	announce_session_channels(expect, sc, f);
 }
 
-void followup_late(struct engine *e, struct flow *f)
+void followup_late(struct expect_table *expect, struct flow *f)
 {
-	if (!e->cfg.expect || (f->ext && f->ext->followup && f->ext->followup->via))
+	if (!expect || (f->ext && f->ext->followup && f->ext->followup->via))
 		return;
 	struct expectation x;
-	if (!expect_match(e->cfg.expect, f->key.family, flow_dst_addr(f), flow_dst_port(f), f->key.ip_proto,
-			  flow_src_addr(f), f->ts_first, &x))
+	if (!expect_match(expect, f->key.family, flow_dst_addr(f), flow_dst_port(f), f->key.ip_proto, flow_src_addr(f),
+			  f->ts_first, &x))
 		return;
 	struct flow_followup *fu = flow_ext_followup(f);
 	if (!fu)
@@ -247,5 +188,5 @@ void followup_fuzz_one(const uint8_t *data, size_t len)
 	uint16_t type, ports[4];
 	tftp_parse_request(data, len, &write, name, sizeof name);
 	pptp_parse_control(data, len, &type);
-	sqlbrowser_parse_ports(data, len, ports, 4);
+	ssrp_parse_ports(data, len, ports, 4);
 }

@@ -12,29 +12,48 @@
 #include "decode/decode.h"
 #include "flow/flow.h"
 
-struct engine;
+struct expect_table;
 
-/* TFTP read or write request (RFC 1350): opcode 1 or 2, filename, NUL, mode, NUL. */
-bool tftp_parse_request(const uint8_t *p, size_t len, bool *write, char *filename, size_t fnlen);
+/* Channels that a session of a path opens between the same two hosts (remote control: rows 79 and 80, the
+ * rules file's after=): a new flow to a control port announces the data ports. The engine fills it from the
+ * rules. */
+#define SESSION_CHANNELS_MAX 32
+struct session_channel {
+	uint8_t control_proto;
+	uint16_t control_lo, control_hi;
+	uint8_t data_proto;
+	uint16_t data_port;
+};
+struct session_channels {
+	struct session_channel v[SESSION_CHANNELS_MAX];
+	unsigned n;
+};
 
-/* PPTP control message (magic cookie 0x1A2B3C4D): its control message type. */
-bool pptp_parse_control(const uint8_t *p, size_t len, uint16_t *ctrl_type);
+/* The inspectors of the announcing protocols (inspect.h's rows): each reads one packet of a flow under
+ * inspection and records what it announces as expectations. */
 
-/* SQL Server Browser answer (SSRP SVR_RESP, 0x05): the TCP ports of the instances it lists ("tcp;1433;"). Returns
- * how many were found (at most max stored). */
-size_t sqlbrowser_parse_ports(const uint8_t *p, size_t len, uint16_t *ports, size_t max);
+/* DCE/RPC over TCP: binds (the interface of the flow), endpoint mapper and DCOM answers. True while the flow
+ * should be watched further. */
+bool followup_dcerpc(struct expect_table *expect, struct flow *f, const struct packet *p, enum flow_dir dir);
 
-/* Looks at a packet of a flow still under inspection; records announcements as expectations. Returns true while
- * a parser still wants this flow's packets. */
-bool followup_inspect(struct engine *e, struct flow *f, const struct packet *p, enum flow_dir dir);
+/* Connectionless DCE/RPC on UDP 135: the endpoint mapper's answers. */
+void followup_dcerpc_udp(struct expect_table *expect, struct flow *f, const struct packet *p);
 
-/* A flow was just created: does it meet an expectation, and does it announce channels of its own session
- * (rules with after=)? */
-void followup_new_flow(struct engine *e, struct flow *f);
+/* A TFTP request: the answer comes from a new port. */
+void followup_tftp(struct expect_table *expect, struct flow *f, const struct packet *p);
+
+/* PPTP control on 1723: an Outgoing-Call-Reply announces the call's GRE. True while the reply is awaited. */
+bool followup_pptp(struct expect_table *expect, struct flow *f, const struct packet *p);
+
+/* The SQL Server Browser's answer: the named instances' TCP ports. True while no answer was read. */
+bool followup_sqlbrowser(struct expect_table *expect, struct flow *f, const struct packet *p);
+
+/* A flow was just created: does it meet an expectation, and does it announce channels of its own session? */
+void followup_new_flow(struct expect_table *expect, const struct session_channels *sc, struct flow *f);
 
 /* A flow ends without a parent (its announcement may have been handled late by another worker): does it meet
  * an expectation now? */
-void followup_late(struct engine *e, struct flow *f);
+void followup_late(struct expect_table *expect, struct flow *f);
 
 /* For fuzzing: the TFTP, PPTP and SQL Browser parsers on arbitrary bytes. */
 void followup_fuzz_one(const uint8_t *data, size_t len);

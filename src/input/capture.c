@@ -5,12 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
+#include "decode/decode.h"
 #include "input/capture.h"
 #include "input/pcapfile.h"
 #include "input/pcapng.h"
 
+#define LINKTYPES_READ "it reads Ethernet, Linux cooked SLL and SLL2, raw IP and BSD loopback captures"
+
 struct capture {
 	const char *const *files;
+	const char *const *names;
+	FILE *stdin_stream;
+	const uint8_t *stdin_peek;
 	size_t file_index;        /* next file to open */
 	const char *bpf;
 	pcap_t *live;
@@ -49,6 +57,9 @@ struct capture *capture_open(const struct capture_options *opt, char *err, size_
 		return NULL;
 	}
 	c->files = opt->files;
+	c->names = opt->names;
+	c->stdin_stream = opt->stdin_stream;
+	c->stdin_peek = opt->stdin_peek;
 	c->bpf = opt->bpf;
 	if (opt->iface) {
 		char ebuf[PCAP_ERRBUF_SIZE] = "";
@@ -87,7 +98,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 {
 	struct capture *c = (struct capture *)user;
 	c->cur_packets++;
-	c->fn(c->ctx, c->linktype, h, data);
+	c->fn(c->ctx, c->linktype, 0, h, data);
 	if (c->stop)
 		pcap_breakloop(c->cur);
 }
@@ -118,13 +129,9 @@ static bool refused_interfaces(const char *msg)
 
 /* Reads name with cmflow's own pcapng reader, skipping the first `skip` packets (already delivered by libpcap
  * before it gave up). The filter is compiled once per link type. */
-static enum capture_status run_pcapng(struct capture *c, const char *name, uint64_t skip, char *err, size_t errlen)
+static enum capture_status run_pcapng_stream(struct capture *c, FILE *fp, const char *name, uint64_t skip,
+					      char *err, size_t errlen)
 {
-	FILE *fp = fopen(name, "rb");
-	if (!fp) {
-		snprintf(err, errlen, "%s: cannot read capture: %s", name, strerror(errno));
-		return CAPTURE_ERROR;
-	}
 	struct pcapng_reader *r = pcapng_open(fp, name);
 	struct { int dlt; bool ok; struct bpf_program prog; } filters[FALLBACK_FILTERS];
 	int nfilters = 0;
@@ -134,6 +141,12 @@ static enum capture_status run_pcapng(struct capture *c, const char *name, uint6
 	const uint8_t *data;
 	int dlt, rc;
 	while (r && !c->stop && (rc = pcapng_next(r, &h, &data, &dlt, err, errlen)) == 1) {
+		if (!decode_linktype_supported(dlt)) {
+			snprintf(err, errlen, "%s: packet %llu: link type %d is not one cmflow decodes (%s)", name,
+				 (unsigned long long)c->cur_packets + 1, dlt, LINKTYPES_READ);
+			rc = -1;
+			break;
+		}
 		if (c->bpf && *c->bpf) {
 			int k;
 			for (k = 0; k < nfilters && filters[k].dlt != dlt; k++)
@@ -153,7 +166,7 @@ static enum capture_status run_pcapng(struct capture *c, const char *name, uint6
 		if (passed++ < skip)
 			continue;
 		c->cur_packets++;
-		c->fn(c->ctx, dlt, &h, data);
+		c->fn(c->ctx, dlt, 0, &h, data);
 	}
 	if (!r) {
 		snprintf(err, errlen, "%s: out of memory", name);
@@ -167,15 +180,27 @@ static enum capture_status run_pcapng(struct capture *c, const char *name, uint6
 		if (filters[k].ok)
 			pcap_freecode(&filters[k].prog);
 	pcapng_close(r);
+	return st;
+}
+
+static enum capture_status run_pcapng(struct capture *c, const char *name, uint64_t skip, char *err, size_t errlen)
+{
+	FILE *fp = fopen(name, "rb");
+	if (!fp) {
+		snprintf(err, errlen, "%s: cannot read capture: %s", name, strerror(errno));
+		return CAPTURE_ERROR;
+	}
+	enum capture_status st = run_pcapng_stream(c, fp, name, skip, err, errlen);
 	fclose(fp);
 	return st;
 }
 
 /* A classic pcap file, through cmflow's own reader (pcapfile.h); *other when the file is something else, for
  * libpcap to read. */
-static enum capture_status run_pcapfile(struct capture *c, const char *name, bool *other, char *err, size_t errlen)
+static enum capture_status run_pcapfile(struct capture *c, const char *path, const char *name, bool *other,
+					char *err, size_t errlen)
 {
-	FILE *fp = fopen(name, "rb");
+	FILE *fp = fopen(path, "rb");
 	if (!fp) {
 		*other = true; /* libpcap says why */
 		return CAPTURE_EOF;
@@ -191,6 +216,12 @@ static enum capture_status run_pcapfile(struct capture *c, const char *name, boo
 	c->cur_name = name;
 	c->cur_packets = 0;
 	c->linktype = pcapfile_linktype(r);
+	if (!decode_linktype_supported(c->linktype)) {
+		snprintf(err, errlen, "%s: link type %d is not one cmflow decodes (%s)", name, c->linktype, LINKTYPES_READ);
+		pcapfile_close(r);
+		fclose(fp);
+		return CAPTURE_ERROR;
+	}
 	struct bpf_program prog;
 	bool filtered = c->bpf && *c->bpf;
 	if (filtered) {
@@ -212,13 +243,70 @@ static enum capture_status run_pcapfile(struct capture *c, const char *name, boo
 		if (filtered && !pcap_offline_filter(&prog, &h, data))
 			continue;
 		c->cur_packets++;
-		c->fn(c->ctx, c->linktype, &h, data);
+		c->fn(c->ctx, c->linktype, 0, &h, data);
 	}
 	if (filtered)
 		pcap_freecode(&prog);
 	pcapfile_close(r);
 	fclose(fp);
 	return c->stop ? CAPTURE_STOPPED : rc < 0 ? CAPTURE_ERROR : CAPTURE_EOF;
+}
+
+/* Reads one input through libpcap (the stream when given: standard input). */
+static enum capture_status run_libpcap(struct capture *c, const char *path, const char *name, FILE *stream,
+				       char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p = stream ? pcap_fopen_offline(stream, ebuf) : pcap_open_offline(path, ebuf);
+	if (!p && refused_interfaces(ebuf) && !stream) {
+		c->cur_name = name;
+		c->cur_packets = 0;
+		return run_pcapng(c, path, 0, err, errlen);
+	}
+	if (!p) {
+		snprintf(err, errlen, "%s: cannot read capture: %s", name, ebuf);
+		return CAPTURE_ERROR;
+	}
+	c->cur = p;
+	c->cur_name = name;
+	c->cur_packets = 0;
+	c->linktype = pcap_datalink(p);
+	enum capture_status st = CAPTURE_EOF;
+	if (!decode_linktype_supported(c->linktype)) {
+		snprintf(err, errlen, "%s: link type %d (%s) is not one cmflow decodes (%s)", name, c->linktype,
+			 pcap_datalink_val_to_name(c->linktype) ? pcap_datalink_val_to_name(c->linktype) : "unnamed",
+			 LINKTYPES_READ);
+		st = CAPTURE_ERROR;
+	} else if (!apply_filter(p, c->bpf, c->cur_name, err, errlen)) {
+		st = CAPTURE_ERROR;
+	} else {
+		int rc = pcap_loop(p, -1, on_packet, (u_char *)c);
+		if (rc == PCAP_ERROR && refused_interfaces(pcap_geterr(p)) && !stream) {
+			/* a later interface differs: go on with cmflow's reader after the packets already delivered */
+			uint64_t done = c->cur_packets;
+			pcap_close(p);
+			c->cur = NULL;
+			return run_pcapng(c, path, done, err, errlen);
+		}
+		if (rc == PCAP_ERROR) {
+			snprintf(err, errlen, "%s: damaged capture at packet %llu (after %llu good packets): %s", c->cur_name,
+				 (unsigned long long)c->cur_packets + 1, (unsigned long long)c->cur_packets, pcap_geterr(p));
+			st = CAPTURE_ERROR;
+		} else if (rc == PCAP_ERROR_BREAK || c->stop) {
+			st = CAPTURE_STOPPED;
+		}
+	}
+	pcap_close(p); /* and the stream it was given */
+	if (stream && stream == c->stdin_stream)
+		c->stdin_stream = NULL;
+	c->cur = NULL;
+	return st;
+}
+
+static bool is_directory(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, char *err, size_t errlen)
@@ -228,59 +316,37 @@ enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, cha
 	if (c->live)
 		return run_live(c, err, errlen);
 	while (c->files && c->files[c->file_index]) {
-		const char *name = c->files[c->file_index++];
-		char ebuf[PCAP_ERRBUF_SIZE] = "";
-		if (strcmp(name, "-") != 0) {
+		size_t i = c->file_index++;
+		const char *path = c->files[i];
+		const char *name = c->names && c->names[i] ? c->names[i] : strcmp(path, "-") ? path : "stdin";
+		enum capture_status st;
+		if (strcmp(path, "-") == 0) {
+			FILE *in = c->stdin_stream ? c->stdin_stream : stdin;
+			uint8_t m[4];
+			/* a pcapng stream goes to cmflow's reader, which takes several interfaces (libpcap 1.10 does not) */
+			if (c->stdin_peek && (memcpy(m, c->stdin_peek, 4), m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d &&
+					       m[3] == 0x0a)) {
+				c->cur_name = name;
+				c->cur_packets = 0;
+				st = run_pcapng_stream(c, in, name, 0, err, errlen);
+				if (in == c->stdin_stream) {
+					fclose(in);
+					c->stdin_stream = NULL;
+				}
+			} else {
+				st = run_libpcap(c, path, name, in, err, errlen);
+			}
+		} else if (is_directory(path)) {
+			snprintf(err, errlen, "%s: is a directory, not a capture file", name);
+			st = CAPTURE_ERROR;
+		} else {
 			bool other = false;
-			enum capture_status st = run_pcapfile(c, name, &other, err, errlen);
-			if (!other && st != CAPTURE_EOF)
-				return st;
-			if (!other)
-				continue;
+			st = run_pcapfile(c, path, name, &other, err, errlen);
+			if (other)
+				st = run_libpcap(c, path, name, NULL, err, errlen);
 		}
-		pcap_t *p = strcmp(name, "-") == 0 ? pcap_fopen_offline(stdin, ebuf) : pcap_open_offline(name, ebuf);
-		if (!p && refused_interfaces(ebuf) && strcmp(name, "-") != 0) {
-			c->cur_name = name;
-			c->cur_packets = 0;
-			enum capture_status st = run_pcapng(c, name, 0, err, errlen);
-			if (st != CAPTURE_EOF)
-				return st;
-			continue;
-		}
-		if (!p) {
-			snprintf(err, errlen, "%s: cannot read capture: %s", strcmp(name, "-") ? name : "stdin", ebuf);
-			return CAPTURE_ERROR;
-		}
-		c->cur = p;
-		c->cur_name = strcmp(name, "-") ? name : "stdin";
-		c->cur_packets = 0;
-		c->linktype = pcap_datalink(p);
-		if (!apply_filter(p, c->bpf, c->cur_name, err, errlen)) {
-			pcap_close(p);
-			c->cur = NULL;
-			return CAPTURE_ERROR;
-		}
-		int rc = pcap_loop(p, -1, on_packet, (u_char *)c);
-		if (rc == PCAP_ERROR && refused_interfaces(pcap_geterr(p)) && strcmp(name, "-") != 0) {
-			/* a later interface differs: go on with cmflow's reader after the packets already delivered */
-			pcap_close(p);
-			c->cur = NULL;
-			enum capture_status st = run_pcapng(c, name, c->cur_packets, err, errlen);
-			if (st != CAPTURE_EOF)
-				return st;
-			continue;
-		}
-		if (rc == PCAP_ERROR) {
-			snprintf(err, errlen, "%s: damaged capture at packet %llu (after %llu good packets): %s", c->cur_name,
-				 (unsigned long long)c->cur_packets + 1, (unsigned long long)c->cur_packets, pcap_geterr(p));
-			pcap_close(p);
-			c->cur = NULL;
-			return CAPTURE_ERROR;
-		}
-		pcap_close(p);
-		c->cur = NULL;
-		if (rc == PCAP_ERROR_BREAK || c->stop)
-			return CAPTURE_STOPPED;
+		if (st != CAPTURE_EOF)
+			return st;
 	}
 	return CAPTURE_EOF;
 }
@@ -319,5 +385,7 @@ void capture_close(struct capture *c)
 		return;
 	if (c->live)
 		pcap_close(c->live);
+	if (c->stdin_stream)
+		fclose(c->stdin_stream);
 	free(c);
 }

@@ -5,15 +5,21 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <pcap/pcap.h>
 
 struct capture;
 
-/* Called for each packet: linktype is the DLT of the input it came from. */
-typedef void (*capture_fn)(void *ctx, int linktype, const struct pcap_pkthdr *h, const uint8_t *data);
+/* Called for each packet: linktype is the DLT of the input it came from; iface is the index of the live
+ * interface it was captured on (0 reading files). */
+typedef void (*capture_fn)(void *ctx, int linktype, unsigned iface, const struct pcap_pkthdr *h, const uint8_t *data);
 
 struct capture_options {
-	const char *const *files;  /* NULL-terminated, or NULL for live */
+	const char *const *files;  /* NULL-terminated, or NULL for live; '-' is standard input */
+	const char *const *names;  /* the name of each file in messages (NULL, or NULL entries: the path) */
+	FILE *stdin_stream;        /* '-' reads this stream instead of stdin (spool.h), or NULL; the capture owns it
+				    * from capture_open on and closes it */
+	const uint8_t *stdin_peek; /* its first 4 bytes, to choose the reader, or NULL */
 	const char *iface;         /* live interface, or NULL */
 	const char *bpf;           /* filter expression, or NULL */
 	int snaplen;               /* live: 0 = 262144 */
@@ -31,7 +37,8 @@ enum capture_status {
 struct capture *capture_open(const struct capture_options *opt, char *err, size_t errlen);
 
 /* Reads every input in order and calls fn for each packet. On damage, the message names the file and the
- * packet number in it (1-based) and the packets before it have been delivered. For live capture, returns after
+ * packet number in it (1-based) and the packets before it have been delivered. A directory, a file that is not
+ * a capture, or a link type cmflow does not decode is an error naming the file (and the link type). For live capture, returns after
  * each timeout_ms without packets too (CAPTURE_EOF is then never returned; call again). */
 enum capture_status capture_run(struct capture *c, capture_fn fn, void *ctx, char *err, size_t errlen);
 

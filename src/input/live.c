@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "decode/decode.h"
 #include "input/live.h"
 
 #define LIVE_BATCH 256        /* packets per pcap_dispatch: bounds the time a batch holds the worker's lock */
@@ -34,6 +35,7 @@ struct batch_ctx {
 	capture_fn fn;
 	void *ctx;
 	int linktype;
+	unsigned iface;   /* the handle's interface, as the options list them */
 };
 
 static uint64_t wall_us(void)
@@ -83,6 +85,12 @@ static bool open_handle(struct live_handle *h, const char *iface, const struct l
 	}
 	h->fd = pcap_get_selectable_fd(h->p);
 	h->linktype = pcap_datalink(h->p);
+	if (!decode_linktype_supported(h->linktype)) {
+		snprintf(err, errlen, "%s: link type %d (%s) is not one cmflow decodes: it reads Ethernet, Linux cooked "
+			 "and raw IP interfaces", iface, h->linktype,
+			 pcap_datalink_val_to_name(h->linktype) ? pcap_datalink_val_to_name(h->linktype) : "unnamed");
+		return false;
+	}
 	if (fanout_id >= 0) {
 		/* group id in the low 16 bits, mode and flags in the high ones */
 		int val = (fanout_id & 0xffff) | (PACKET_FANOUT_HASH << 16);
@@ -125,7 +133,7 @@ struct live *live_open(const struct live_options *o, char *err, size_t errlen)
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct batch_ctx *b = (struct batch_ctx *)user;
-	b->fn(b->ctx, b->linktype, h, data);
+	b->fn(b->ctx, b->linktype, b->iface, h, data);
 }
 
 bool live_run_worker(struct live *l, unsigned w, capture_fn fn, live_tick_fn tick, void *ctx,
@@ -146,7 +154,7 @@ bool live_run_worker(struct live *l, unsigned w, capture_fn fn, live_tick_fn tic
 			lock(ctx);
 		bool ok = true;
 		for (unsigned i = 0; i < n && ok; i++) {
-			struct batch_ctx b = { fn, ctx, hs[i].linktype };
+			struct batch_ctx b = { fn, ctx, hs[i].linktype, i };
 			/* in non-blocking mode pcap_dispatch returns what is ready now, 0 when nothing is */
 			int got = pcap_dispatch(hs[i].p, LIVE_BATCH, on_packet, (u_char *)&b);
 			if (got < 0 && got != PCAP_ERROR_BREAK) {

@@ -12,6 +12,7 @@
 #define DEFAULT_TMO_ICMP 30u
 #define DEFAULT_TMO_OTHER 120u
 #define DEFAULT_EXPECT_TIMEOUT 300u        /* seconds an announced follow-up connection is expected */
+#define DEFAULT_SPOOL_MB 1024u             /* --spool-max: standard input kept in a temporary file up to this */
 
 /* ---- obscure ---- */
 #define INSPECT_MAX_PACKETS 32             /* packets of a flow that cmflow's own parsers look at */

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <errno.h>
 
 #include "decode/decode.h"
 #include "output/evidence.h"
@@ -30,6 +32,7 @@ struct evidence {
 	struct frag_seen frags[FRAGS_KEPT];
 	size_t nfrags;
 	const struct decode_tunnels *tunnels;
+	uint64_t lost;            /* alerted flows not remembered (memory): their packets will be missing */
 };
 
 struct evidence *evidence_new(void)
@@ -61,6 +64,7 @@ void evidence_add(struct evidence *ev, const struct flow *f)
 		size_t cap = ev->cap ? ev->cap * 2 : 64;
 		struct alerted *v = realloc(ev->v, cap * sizeof *v);
 		if (!v) {
+			ev->lost++;
 			pthread_mutex_unlock(&ev->lock);
 			return;
 		}
@@ -125,8 +129,8 @@ static void frag_remember(struct evidence *ev, const struct packet *p)
 	s->proto = p->ip_proto;
 }
 
-long evidence_write(struct evidence *ev, const char *const *files, const char *bpf, const char *out, char *err,
-		    size_t errlen)
+long evidence_write(struct evidence *ev, const char *const *files, const char *bpf, FILE *out, const char *outname,
+		    char *err, size_t errlen)
 {
 	qsort(ev->v, ev->n, sizeof *ev->v, by_key);
 	pcap_t *dead = NULL;
@@ -143,10 +147,17 @@ long evidence_write(struct evidence *ev, const char *const *files, const char *b
 		}
 		int dlt = pcap_datalink(p);
 		if (!dump) {
+			/* libpcap closes the stream it writes: its own descriptor, so that the caller's stays open */
+			int fd = dup(fileno(out));
+			FILE *own = fd >= 0 ? fdopen(fd, "w") : NULL;
+			if (!own && fd >= 0)
+				close(fd);
 			dead = pcap_open_dead(dlt, 262144);
-			dump = dead ? pcap_dump_open(dead, out) : NULL;
+			dump = dead && own ? pcap_dump_fopen(dead, own) : NULL;
 			if (!dump) {
-				snprintf(err, errlen, "%s: cannot write: %s", out, dead ? pcap_geterr(dead) : "out of memory");
+				if (own)
+					fclose(own);
+				snprintf(err, errlen, "%s: cannot write: %s", outname, dead ? pcap_geterr(dead) : "out of memory");
 				pcap_close(p);
 				written = -1;
 				break;
@@ -189,8 +200,14 @@ long evidence_write(struct evidence *ev, const char *const *files, const char *b
 			pcap_freecode(&prog);
 		pcap_close(p);
 	}
-	if (dump)
+	if (dump) {
+		/* pcap_dump_close says nothing of a failed write: flush and look first */
+		if ((pcap_dump_flush(dump) != 0 || ferror(pcap_dump_file(dump))) && written >= 0) {
+			snprintf(err, errlen, "%s: write error: %s", outname, strerror(errno));
+			written = -1;
+		}
 		pcap_dump_close(dump);
+	}
 	if (dead)
 		pcap_close(dead);
 	return written;
@@ -204,6 +221,7 @@ struct evidence_live {
 	pcap_dumper_t *dump;
 	int linktype;
 	uint64_t budget_used, packets, refused;
+	uint64_t lost;          /* packets not written (a write error); counted in the run's lost events */
 };
 
 struct evidence_buf {
@@ -298,7 +316,10 @@ void evidence_live_flush(struct evidence_buf *b)
 		memcpy(&h, b->data + at, sizeof h);
 		pcap_dump((u_char *)l->dump, &h, b->data + at + sizeof h);
 		at += (uint32_t)(sizeof h + h.caplen);
-		l->packets++;
+		if (ferror(pcap_dump_file(l->dump)))
+			l->lost++;
+		else
+			l->packets++;
 	}
 	pthread_mutex_unlock(&l->lock);
 }
@@ -309,8 +330,21 @@ void evidence_live_write(struct evidence_live *l, int linktype, const struct pca
 		return; /* one link type per pcap file */
 	pthread_mutex_lock(&l->lock);
 	pcap_dump((u_char *)l->dump, h, data);
-	l->packets++;
+	if (ferror(pcap_dump_file(l->dump)))
+		l->lost++;
+	else
+		l->packets++;
 	pthread_mutex_unlock(&l->lock);
+}
+
+uint64_t evidence_live_lost(struct evidence_live *l)
+{
+	pthread_mutex_lock(&l->lock);
+	if (pcap_dump_flush(l->dump) != 0 && !l->lost)
+		l->lost++;
+	uint64_t n = l->lost;
+	pthread_mutex_unlock(&l->lock);
+	return n;
 }
 
 uint64_t evidence_live_packets(struct evidence_live *l)
@@ -321,3 +355,23 @@ uint64_t evidence_live_packets(struct evidence_live *l)
 	pthread_mutex_unlock(&l->lock);
 	return n;
 }
+
+static void evidence_alerts(void *self, const struct flow_record *r)
+{
+	evidence_add(self, r->f);
+}
+
+static uint64_t evidence_lost(void *self)
+{
+	struct evidence *ev = self;
+	pthread_mutex_lock(&ev->lock);
+	uint64_t n = ev->lost;
+	pthread_mutex_unlock(&ev->lock);
+	return n;
+}
+
+const struct output_ops evidence_output_ops = {
+	.name = "evidence",
+	.alerts = evidence_alerts,
+	.lost = evidence_lost,
+};

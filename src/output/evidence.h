@@ -11,8 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "flow/flow.h"
+#include "output/output.h"
 
 struct evidence;
 
@@ -26,12 +28,16 @@ void evidence_set_tunnels(struct evidence *ev, const struct decode_tunnels *t);
 
 /* Remembers an alerted flow (thread-safe). */
 void evidence_add(struct evidence *ev, const struct flow *f);
+
+/* The output that remembers every alerted flow of a run (self is the struct evidence). */
+extern const struct output_ops evidence_output_ops;
 size_t evidence_flows(const struct evidence *ev);
 
-/* Reads files again (with the same BPF filter) and writes the alerted flows' packets to out. Returns the number
- * of packets written, or -1 with a message in err. */
-long evidence_write(struct evidence *ev, const char *const *files, const char *bpf, const char *out, char *err,
-		    size_t errlen);
+/* Reads files again (with the same BPF filter) and writes the alerted flows' packets as a pcap file to out (left
+ * open for the caller: outfile.h), named outname in messages. Returns the number of packets written, or -1 with
+ * a message in err (a file that cannot be read again, a write error). */
+long evidence_write(struct evidence *ev, const char *const *files, const char *bpf, FILE *out, const char *outname,
+		    char *err, size_t errlen);
 
 /* ---- live capture ----
  * A capture cannot be read twice, so each flow's first packets (at most EVIDENCE_FLOW_PACKETS packets and
@@ -61,5 +67,8 @@ void evidence_live_buffer_free(void *b);
 /* Writes one packet now (a flow known to be alerted). */
 void evidence_live_write(struct evidence_live *l, int linktype, const struct pcap_pkthdr *h, const uint8_t *data);
 uint64_t evidence_live_packets(struct evidence_live *l);
+
+/* Packets that could not be written (the file system full ...): part of the run's lost events. */
+uint64_t evidence_live_lost(struct evidence_live *l);
 
 #endif

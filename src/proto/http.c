@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow/flow_ext.h"
 #include "proto/http.h"
+#include "lib/lineparse.h"
 
 #define HTTP_METHODS_MAX 64
 #define HTTP_METHOD_LEN 24
@@ -24,43 +24,42 @@ static bool is_tchar(int c)
 	return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
+static bool method_line(void *ctx, struct line_parse *ps, char **w, int n)
+{
+	struct http_methods *m = ctx;
+	size_t len = strlen(w[0]);
+	bool ok = n == 1 && len <= HTTP_METHOD_LEN;
+	for (size_t i = 0; ok && i < len; i++)
+		ok = is_tchar((unsigned char)w[0][i]);
+	if (!ok)
+		return line_fail(ps, w[0], "not an HTTP method token:");
+	if (m->n == HTTP_METHODS_MAX)
+		return line_fail(ps, w[0], "more than %d methods at", HTTP_METHODS_MAX);
+	memcpy(m->name[m->n], w[0], len + 1);
+	m->len[m->n++] = (uint8_t)len;
+	return true;
+}
+
+/* signatures/http-methods.txt: one method token a line */
+static const struct line_keyword method_keywords[] = {
+	{ NULL, 1, LINE_MAX_WORDS, method_line },
+};
+
 struct http_methods *http_methods_load(const char *path, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "r");
-	if (!fp) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	struct http_methods *m = calloc(1, sizeof *m);
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	struct http_methods *m = calloc(1, sizeof *m);
-	char line[256];
-	unsigned lineno = 0;
-	while (m && fgets(line, sizeof line, fp)) {
-		lineno++;
-		char *hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
-		char *tok = strtok(line, " \t\r\n");
-		if (!tok)
-			continue;
-		size_t n = strlen(tok);
-		bool ok = n <= HTTP_METHOD_LEN && strtok(NULL, " \t\r\n") == NULL;
-		for (size_t i = 0; ok && i < n; i++)
-			ok = is_tchar((unsigned char)tok[i]);
-		if (!ok || m->n == HTTP_METHODS_MAX) {
-			snprintf(err, errlen, "%s:%u: %s '%s'", path, lineno,
-				 m->n == HTTP_METHODS_MAX ? "too many methods at" : "not an HTTP method token:", tok);
-			free(m);
-			m = NULL;
-			break;
-		}
-		memcpy(m->name[m->n], tok, n + 1);
-		m->len[m->n++] = (uint8_t)n;
+	if (!line_file_read(path, method_keywords, 1, m, err, errlen)) {
+		free(m);
+		return NULL;
 	}
-	fclose(fp);
-	if (m && m->n == 0) {
+	if (m->n == 0) {
 		snprintf(err, errlen, "%s: no methods", path);
 		free(m);
-		m = NULL;
+		return NULL;
 	}
 	return m;
 }
@@ -170,34 +169,4 @@ bool http_parse_status(const uint8_t *data, size_t len, uint16_t *status)
 		return false;
 	*status = (uint16_t)((data[9] - '0') * 100 + (data[10] - '0') * 10 + (data[11] - '0'));
 	return *status >= 100 && *status <= 599;
-}
-
-void http_inspect(const struct http_methods *m, struct flow *f, const struct packet *p, enum flow_dir dir)
-{
-	if (f->key.ip_proto != 6 || !p->payload_len)
-		return;
-	if (dir == DIR_TO_SERVER) {
-		struct http_request req;
-		if (!http_parse_request(m, p->payload, p->payload_len, &req))
-			return;
-		f->app_proof = APP_HTTP;
-		struct flow_ext *x = flow_ext_get(f);
-		if (!x)
-			return;
-		if (x->http_requests < 255)
-			x->http_requests++;
-		if (x->http_method)
-			return; /* the first request speaks for the flow */
-		flow_ext_set_str(&x->http_method, req.method, req.method_len);
-		flow_ext_set_str(&x->http_url, req.target, req.target_len);
-		if (req.host)
-			flow_ext_set_str(&x->http_host, req.host, req.host_len);
-		if (req.user_agent)
-			flow_ext_set_str(&x->http_user_agent, req.user_agent, req.user_agent_len);
-	} else if (f->app_proof == APP_HTTP) {
-		uint16_t status;
-		struct flow_ext *x = f->ext;
-		if (x && !x->http_status && http_parse_status(p->payload, p->payload_len, &status))
-			x->http_status = status;
-	}
 }

@@ -11,8 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "decode/decode.h"
-#include "flow/flow.h"
 
 struct http_methods;
 
@@ -35,9 +33,5 @@ bool http_parse_request(const struct http_methods *m, const uint8_t *data, size_
 /* True when data starts with an HTTP/1.x status line ("HTTP/1.1 200 ..."); *status gets the code. */
 bool http_parse_status(const uint8_t *data, size_t len, uint16_t *status);
 
-/* Looks at one packet of a flow still under inspection: a request from the initiator proves HTTP and is recorded
- * in the flow's side record (the first request's method, target, Host, User-Agent; requests counted); a status
- * line back gives the status. */
-void http_inspect(const struct http_methods *m, struct flow *f, const struct packet *p, enum flow_dir dir);
 
 #endif

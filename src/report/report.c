@@ -1,166 +1,24 @@
-/* report.c: EVE lines -> aggregates -> one self-contained HTML page. */
+/* report.c: the run's aggregates (aggregate.h) -> one self-contained HTML page (report.h), made to be read at the
+ * scale of a real site: counts and the findings that matter first, host lists cut to their first rows (the CSV
+ * has them all), the clients of a site drawn as one node per subnet, sections without content left out, and a
+ * page that prints on A4 landscape with no label cut. */
 #define _GNU_SOURCE /* qsort_r, M_PI */
-#include <errno.h>
+#include <arpa/inet.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/jsonread.h"
+#include "lib/util.h"
 #include "report/report.h"
-#include "audit/verdict.h"
 
-/* ---- a string-keyed table of records, in insertion order ---- */
+#define REPORT_TOP_GROUPS 5   /* "the findings that matter most" */
+#define REPORT_TOP_PAIRS 10   /* host pairs shown under a finding group */
+#define REPORT_TOP_ROWS 50    /* rows of the long tables (Wake On LAN, multicast) */
+#define GRAPH_MAX_HOSTS 50    /* beyond this, the hosts of a crowded role are drawn per site and subnet */
+#define GRAPH_CROWD 8         /* a role with more hosts than this in one site is crowded */
 
-struct table {
-	char **keys;
-	void **vals;
-	size_t n, cap;         /* records */
-	uint32_t *slots;       /* open addressing: record index + 1 */
-	size_t nslots;
-	size_t size;           /* bytes of one record */
-};
-
-static uint64_t fnv(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-/* The record for key, or NULL. */
-static void *table_find(const struct table *t, const char *key)
-{
-	for (size_t i = t->nslots ? fnv(key) & (t->nslots - 1) : 0; t->nslots; i = (i + 1) & (t->nslots - 1)) {
-		uint32_t s = t->slots[i];
-		if (!s)
-			break;
-		if (strcmp(t->keys[s - 1], key) == 0)
-			return t->vals[s - 1];
-	}
-	return NULL;
-}
-
-/* The record for key, created zeroed when new; NULL when memory is short. */
-static void *table_get(struct table *t, const char *key)
-{
-	void *found = table_find(t, key);
-	if (found)
-		return found;
-	if (2 * (t->n + 1) > t->nslots) { /* grow and rehash */
-		size_t ns = t->nslots ? 2 * t->nslots : 64;
-		uint32_t *slots = calloc(ns, sizeof *slots);
-		if (!slots)
-			return NULL;
-		for (size_t r = 0; r < t->n; r++) {
-			size_t i = fnv(t->keys[r]) & (ns - 1);
-			while (slots[i])
-				i = (i + 1) & (ns - 1);
-			slots[i] = (uint32_t)(r + 1);
-		}
-		free(t->slots);
-		t->slots = slots;
-		t->nslots = ns;
-	}
-	if (t->n == t->cap) {
-		size_t nc = t->cap ? 2 * t->cap : 64;
-		char **k = realloc(t->keys, nc * sizeof *k);
-		if (k)
-			t->keys = k;
-		void **v = realloc(t->vals, nc * sizeof *v);
-		if (v)
-			t->vals = v;
-		if (!k || !v)
-			return NULL;
-		t->cap = nc;
-	}
-	char *k = strdup(key);
-	void *v = calloc(1, t->size);
-	if (!k || !v) {
-		free(k);
-		free(v);
-		return NULL;
-	}
-	size_t i = fnv(key) & (t->nslots - 1);
-	while (t->slots[i])
-		i = (i + 1) & (t->nslots - 1);
-	t->slots[i] = (uint32_t)(t->n + 1);
-	t->keys[t->n] = k;
-	t->vals[t->n] = v;
-	t->n++;
-	return v;
-}
-
-static void table_free(struct table *t)
-{
-	for (size_t i = 0; i < t->n; i++) {
-		free(t->keys[i]);
-		free(t->vals[i]);
-	}
-	free(t->keys);
-	free(t->vals);
-	free(t->slots);
-}
-
-/* ---- the aggregates ---- */
-
-#define S 64   /* short strings: addresses, roles, sites, ids */
-#define L 256  /* services, labels, messages */
-
-struct rhost { char ip[S], site[S], role[S]; int inferred; uint64_t bytes, flows; };
-struct redge { char src[S], dst[S]; uint64_t bytes, flows; enum verdict worst; };
-struct rcell { char from[S], to[S], service[L], rule[S], row[S], label[L]; uint64_t flows, bytes; enum verdict worst; };
-struct rfind {
-	char id[S], category[S], src[S], dst[S], service[L], message[2 * L], filter[2 * L], first[S], last[S];
-	int severity;
-	enum verdict verdict;
-	uint64_t count;
-};
-struct rnote { char id[S], detail[2 * L]; enum verdict verdict; int severity; };
-struct rweb { char site[S], role[S]; uint64_t http_bytes, https_bytes, http_flows, https_flows; };
-struct rrpc { char iface[S], via[S]; uint64_t count; };
-struct rwol { char mac[S], sender[S], how[S]; uint64_t count; };
-struct rmcast { char sender[S], group[S]; uint64_t port, pkts, bytes, receivers; };
-struct rinput { char text[2 * L]; };
-
-struct report {
-	struct table hosts, edges, cells, finds, notes, web, rpc, wol, mcast, inputs, sites;
-	uint64_t flows, packets, bad_lines, eve_files;
-	char first[S], last[S], version[S];
-};
-
-struct report *report_new(void)
-{
-	struct report *r = calloc(1, sizeof *r);
-	if (!r)
-		return NULL;
-	r->hosts.size = sizeof(struct rhost);
-	r->edges.size = sizeof(struct redge);
-	r->cells.size = sizeof(struct rcell);
-	r->finds.size = sizeof(struct rfind);
-	r->notes.size = sizeof(struct rnote);
-	r->web.size = sizeof(struct rweb);
-	r->rpc.size = sizeof(struct rrpc);
-	r->wol.size = sizeof(struct rwol);
-	r->mcast.size = sizeof(struct rmcast);
-	r->inputs.size = sizeof(struct rinput);
-	r->sites.size = sizeof(struct rinput);
-	return r;
-}
-
-void report_free(struct report *r)
-{
-	if (!r)
-		return;
-	struct table *all[] = { &r->hosts, &r->edges, &r->cells, &r->finds, &r->notes, &r->web, &r->rpc, &r->wol,
-				&r->mcast, &r->inputs, &r->sites };
-	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-		table_free(all[i]);
-	free(r);
-}
-
-/* Copies src (cut to fit: the fields are bounded) */
+/* Copies src (cut to fit). */
 static void copy(char *dst, size_t len, const char *src)
 {
 	size_t n = src ? strlen(src) : 0;
@@ -170,284 +28,6 @@ static void copy(char *dst, size_t len, const char *src)
 		memcpy(dst, src, n);
 	dst[n] = '\0';
 }
-
-static void span(struct report *r, const char *ts)
-{
-	if (!ts || !*ts)
-		return;
-	if (!r->first[0] || strcmp(ts, r->first) < 0) /* EVE timestamps share one format and zone: text order */
-		copy(r->first, sizeof r->first, ts);
-	if (strcmp(ts, r->last) > 0)
-		copy(r->last, sizeof r->last, ts);
-}
-
-static bool array_has(const struct jv *arr, const char *s)
-{
-	for (const struct jv *c = arr && arr->type == JV_ARRAY ? arr->child : NULL; c; c = c->next)
-		if (c->type == JV_STRING && !strcmp(c->str, s))
-			return true;
-	return false;
-}
-
-static void add_host(struct report *r, const char *ip, const char *site, const char *role, bool inferred,
-		     uint64_t bytes)
-{
-	if (!ip)
-		return;
-	struct rhost *h = table_get(&r->hosts, ip);
-	if (!h)
-		return;
-	copy(h->ip, sizeof h->ip, ip);
-	if (site && *site && !h->site[0])
-		copy(h->site, sizeof h->site, site);
-	if (role && *role && !h->role[0]) {
-		copy(h->role, sizeof h->role, role);
-		h->inferred = inferred;
-	}
-	h->bytes += bytes;
-	h->flows++;
-}
-
-static void on_flow(struct report *r, const struct jv *e)
-{
-	const struct jv *cm = jv_get(e, "configmgr");
-	const char *src = jv_str(e, "src_ip"), *dst = jv_str(e, "dest_ip");
-	uint64_t bytes = jv_u64(e, "flow.bytes_toserver", 0) + jv_u64(e, "flow.bytes_toclient", 0);
-	uint64_t pkts = jv_u64(e, "flow.pkts_toserver", 0) + jv_u64(e, "flow.pkts_toclient", 0);
-	const char *site = jv_str(cm, "site");
-	const char *from = jv_str(cm, "src_role"), *to = jv_str(cm, "dest_role");
-	enum verdict verdict = verdict_parse(jv_str(cm, "verdict"));
-	char key[4 * L];
-	r->flows++;
-	span(r, jv_str(e, "flow.start"));
-	span(r, jv_str(e, "flow.end"));
-	/* a host without a role is drawn (as "unknown") when its traffic raised a finding */
-	const char *nobody = verdict >= VERDICT_NONCOMPLIANT ? "unknown" : NULL;
-	add_host(r, src, site, from ? from : nobody, jv_get(cm, "src_roles_inferred") != NULL, bytes);
-	add_host(r, dst, site, to ? to : nobody, jv_get(cm, "dest_roles_inferred") != NULL, bytes);
-	if (src && dst && (from || to || nobody)) { /* the picture shows hosts with a role */
-		snprintf(key, sizeof key, "%s|%s", src, dst);
-		struct redge *g = table_get(&r->edges, key);
-		if (g) {
-			copy(g->src, sizeof g->src, src);
-			copy(g->dst, sizeof g->dst, dst);
-			g->bytes += bytes;
-			g->flows++;
-			if (verdict > g->worst)
-				g->worst = verdict;
-		}
-	}
-	const char *rule = jv_str(cm, "rule");
-	if (rule) {
-		const char *service = jv_str(cm, "service");
-		snprintf(key, sizeof key, "%s|%s|%s|%s", from ? from : "", to ? to : "", service ? service : "", rule);
-		struct rcell *c = table_get(&r->cells, key);
-		if (c) {
-			copy(c->from, sizeof c->from, from ? from : "unknown");
-			copy(c->to, sizeof c->to, to ? to : "unknown");
-			copy(c->service, sizeof c->service, jv_str(cm, "service"));
-			copy(c->rule, sizeof c->rule, rule);
-			copy(c->row, sizeof c->row, jv_str(cm, "source_row"));
-			copy(c->label, sizeof c->label, jv_str(cm, "label"));
-			c->flows++;
-			c->bytes += bytes;
-			if (verdict > c->worst)
-				c->worst = verdict;
-		}
-	}
-	/* client web traffic: HTTP or HTTPS, by the site and role it went to */
-	const char *app = jv_str(e, "app_proto"), *payload = jv_str(cm, "payload");
-	bool http = (app && !strcmp(app, "http")) || jv_get(cm, "http");
-	bool https = !http && ((app && !strcmp(app, "tls")) || (payload && !strcmp(payload, "tls")));
-	if ((http || https) && array_has(jv_get(cm, "src_roles"), "client") && to) {
-		snprintf(key, sizeof key, "%s|%s", site ? site : "", to);
-		struct rweb *w = table_get(&r->web, key);
-		if (w) {
-			copy(w->site, sizeof w->site, site ? site : "-");
-			copy(w->role, sizeof w->role, to);
-			if (http)
-				w->http_bytes += bytes, w->http_flows++;
-			else
-				w->https_bytes += bytes, w->https_flows++;
-		}
-	}
-	const char *iface = jv_str(cm, "rpc.interface");
-	if (iface) {
-		const char *via = jv_str(cm, "rpc.via");
-		snprintf(key, sizeof key, "%s|%s", iface, via ? via : "");
-		struct rrpc *p = table_get(&r->rpc, key);
-		if (p) {
-			copy(p->iface, sizeof p->iface, iface);
-			copy(p->via, sizeof p->via, via);
-			p->count++;
-		}
-	}
-	const char *mac = jv_str(cm, "wol.target_mac");
-	if (mac && src) {
-		char how[S];
-		snprintf(how, sizeof how, "UDP %llu, %s", (unsigned long long)jv_u64(e, "dest_port", 0),
-			 jv_str(cm, "wol.addressing") ? jv_str(cm, "wol.addressing") : "?");
-		snprintf(key, sizeof key, "%s|%s|%s", mac, src, how);
-		struct rwol *w = table_get(&r->wol, key);
-		if (w) {
-			copy(w->mac, sizeof w->mac, mac);
-			copy(w->sender, sizeof w->sender, src);
-			copy(w->how, sizeof w->how, how);
-			w->count++;
-		}
-	}
-	const char *group = jv_str(cm, "multicast.group");
-	if (group && src) {
-		snprintf(key, sizeof key, "%s|%s", src, group);
-		struct rmcast *m = table_get(&r->mcast, key);
-		if (m) {
-			copy(m->sender, sizeof m->sender, src);
-			copy(m->group, sizeof m->group, group);
-			m->port = jv_u64(e, "dest_port", 0);
-			m->pkts += pkts;
-			m->bytes += bytes;
-			uint64_t n = jv_u64(cm, "multicast.receivers_seen", 0);
-			if (n > m->receivers)
-				m->receivers = n;
-		}
-	}
-}
-
-static void on_alert(struct report *r, const struct jv *e)
-{
-	const struct jv *cm = jv_get(e, "configmgr");
-	const char *id = jv_str(cm, "finding");
-	char key[4 * L];
-	if (!id) { /* about the configuration or the whole run: no flow */
-		const struct jv *reasons = jv_get(cm, "reasons");
-		const char *rid = reasons && reasons->child && reasons->child->type == JV_STRING ? reasons->child->str : "?";
-		const char *detail = jv_str(cm, "detail");
-		snprintf(key, sizeof key, "%s|%s", rid, detail ? detail : "");
-		struct rnote *n = table_get(&r->notes, key);
-		if (n) {
-			copy(n->id, sizeof n->id, rid);
-			copy(n->detail, sizeof n->detail, detail);
-			n->verdict = verdict_parse(jv_str(cm, "verdict"));
-			n->severity = (int)jv_u64(e, "alert.severity", 3);
-		}
-		return;
-	}
-	const char *src = jv_str(e, "src_ip"), *dst = jv_str(e, "dest_ip");
-	const char *service = jv_str(cm, "service");
-	const char *ts = jv_str(e, "timestamp");
-	snprintf(key, sizeof key, "%s|%s|%s|%s", id, src ? src : "", dst ? dst : "", service ? service : "");
-	struct rfind *f = table_get(&r->finds, key);
-	if (!f)
-		return;
-	if (!f->count) {
-		copy(f->id, sizeof f->id, id);
-		copy(f->category, sizeof f->category, jv_str(e, "alert.category"));
-		copy(f->message, sizeof f->message, jv_str(e, "alert.signature"));
-		copy(f->src, sizeof f->src, src);
-		copy(f->dst, sizeof f->dst, dst);
-		copy(f->service, sizeof f->service, service ? service : "(no rule)");
-		copy(f->filter, sizeof f->filter, jv_str(cm, "wireshark_filter"));
-		f->severity = (int)jv_u64(e, "alert.severity", 3);
-		f->verdict = verdict_parse(jv_str(cm, "verdict"));
-		copy(f->first, sizeof f->first, ts);
-	}
-	f->count += 1 + jv_u64(cm, "repeats_held_back", 0);
-	if (ts && (!f->first[0] || strcmp(ts, f->first) < 0))
-		copy(f->first, sizeof f->first, ts);
-	if (ts && strcmp(ts, f->last) > 0)
-		copy(f->last, sizeof f->last, ts);
-}
-
-static void on_wol_frame(struct report *r, const struct jv *e)
-{
-	const char *mac = jv_str(e, "configmgr.wol.target_mac"), *sender = jv_str(e, "ether.src_mac");
-	if (!mac || !sender)
-		return;
-	char how[S], key[4 * L];
-	snprintf(how, sizeof how, "EtherType 0x0842, %s", jv_str(e, "configmgr.wol.addressing") ?
-		 jv_str(e, "configmgr.wol.addressing") : "?");
-	snprintf(key, sizeof key, "%s|%s|%s", mac, sender, how);
-	struct rwol *w = table_get(&r->wol, key);
-	if (w) {
-		copy(w->mac, sizeof w->mac, mac);
-		copy(w->sender, sizeof w->sender, sender);
-		copy(w->how, sizeof w->how, how);
-		w->count++;
-	}
-}
-
-static void on_stats(struct report *r, const struct jv *e)
-{
-	r->packets += jv_u64(e, "stats.decoder.pkts", 0);
-	const struct jv *run = jv_path(e, "cmflow.run");
-	if (!run)
-		return;
-	const char *v = jv_str(run, "version");
-	if (v)
-		copy(r->version, sizeof r->version, v);
-	for (const struct jv *c = jv_get(run, "inputs") ? jv_get(run, "inputs")->child : NULL; c; c = c->next)
-		if (c->type == JV_STRING) {
-			struct rinput *in = table_get(&r->inputs, c->str);
-			if (in)
-				copy(in->text, sizeof in->text, c->str);
-		}
-	const char *site = jv_str(run, "site_config");
-	struct rinput *s = table_get(&r->sites, site ? site : "(none: roles from inference only)");
-	if (s)
-		copy(s->text, sizeof s->text, site ? site : "(none: roles from inference only)");
-}
-
-bool report_add_eve(struct report *r, const char *path, long offset, char *err, size_t errlen)
-{
-	FILE *fp = fopen(path, "r");
-	if (!fp) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return false;
-	}
-	bool ok = report_add_eve_stream(r, fp, path, offset, err, errlen);
-	fclose(fp);
-	return ok;
-}
-
-bool report_add_eve_stream(struct report *r, FILE *fp, const char *path, long offset, char *err, size_t errlen)
-{
-	if (fseek(fp, offset, SEEK_SET) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return false;
-	}
-	r->eve_files++;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	char perr[128];
-	while ((n = getline(&line, &cap, fp)) > 0) {
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			n--;
-		if (n == 0)
-			continue;
-		struct jv_doc *d = jv_parse(line, (size_t)n, perr, sizeof perr);
-		const struct jv *e = jv_root(d);
-		const char *type = jv_str(e, "event_type");
-		if (!type)
-			r->bad_lines++;
-		else if (!strcmp(type, "flow"))
-			on_flow(r, e);
-		else if (!strcmp(type, "alert"))
-			on_alert(r, e);
-		else if (!strcmp(type, "wol"))
-			on_wol_frame(r, e);
-		else if (!strcmp(type, "stats"))
-			on_stats(r, e);
-		jv_free(d);
-	}
-	free(line);
-	bool ok = !ferror(fp);
-	if (!ok)
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-	return ok;
-}
-
-/* ---- writing ---- */
 
 static void esc(FILE *o, const char *s)
 {
@@ -467,108 +47,218 @@ static void esc(FILE *o, const char *s)
 	}
 }
 
+/* "12,319" */
+static const char *num(uint64_t v, char *buf, size_t len)
+{
+	char d[32];
+	int n = snprintf(d, sizeof d, "%llu", (unsigned long long)v), o = 0;
+	for (int i = 0; i < n && o + 2 < (int)len; i++) {
+		buf[o++] = d[i];
+		if ((n - i - 1) % 3 == 0 && i + 1 < n)
+			buf[o++] = ',';
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 static const char *verdict_colour(enum verdict v)
 {
 	switch (v) {
 	case VERDICT_EXPECTED: return "#2e7d32";
 	case VERDICT_NONCOMPLIANT: return "#ef6c00";
 	case VERDICT_UNEXPECTED: return "#c62828";
+	case VERDICT_INFORMATIONAL: return "#1565c0";
 	default: return "#9e9e9e";
 	}
 }
 
-static int by_key(const void *a, const void *b, void *keys)
+/* ---- the overview: counts by verdict and severity, the findings that matter most, the legend ---- */
+
+static void write_overview(const struct agg *r, const struct agg_group *g, size_t ng, FILE *o)
 {
-	char **k = keys;
-	return strcmp(k[*(const size_t *)a], k[*(const size_t *)b]);
+	uint64_t c[4][5];
+	char b[32];
+	agg_alert_counts(r, c);
+	fputs("<h2 id=\"overview\">Overview</h2>\n<table id=\"counts\"><tr><th>severity</th><th>noncompliant</th>"
+	      "<th>unexpected</th><th>informational</th><th>alerts</th></tr>\n", o);
+	uint64_t col[5] = { 0 };
+	for (int s = 1; s <= 3; s++) {
+		uint64_t row = c[s][VERDICT_NONCOMPLIANT] + c[s][VERDICT_UNEXPECTED] + c[s][VERDICT_INFORMATIONAL];
+		fprintf(o, "<tr><th>%d (%s)</th>", s, s == 1 ? "high" : s == 2 ? "medium" : "low");
+		for (int v = VERDICT_NONCOMPLIANT; v <= VERDICT_INFORMATIONAL; v++) {
+			fprintf(o, "<td class=\"num %s\">%s</td>", c[s][v] ? verdict_name((enum verdict)v) : "",
+				num(c[s][v], b, sizeof b));
+			col[v] += c[s][v];
+		}
+		fprintf(o, "<td class=\"num\">%s</td></tr>\n", num(row, b, sizeof b));
+	}
+	fprintf(o, "<tr><th>all</th><td class=\"num\" id=\"count-noncompliant\">%s</td>", num(col[VERDICT_NONCOMPLIANT], b,
+		sizeof b));
+	fprintf(o, "<td class=\"num\" id=\"count-unexpected\">%s</td>", num(col[VERDICT_UNEXPECTED], b, sizeof b));
+	fprintf(o, "<td class=\"num\" id=\"count-informational\">%s</td>", num(col[VERDICT_INFORMATIONAL], b, sizeof b));
+	fprintf(o, "<td class=\"num\" id=\"count-alerts\">%s</td></tr>\n</table>\n",
+		num(col[VERDICT_NONCOMPLIANT] + col[VERDICT_UNEXPECTED] + col[VERDICT_INFORMATIONAL], b, sizeof b));
+	char b1[32], b2[32], b3[32], b4[32];
+	fprintf(o, "<p id=\"flow-verdicts\">Flows: %s expected, %s noncompliant, %s unexpected, %s without a verdict (no "
+		   "ConfigMgr path, or too little seen).</p>\n", num(r->verdicts[VERDICT_EXPECTED], b1, sizeof b1),
+		num(r->verdicts[VERDICT_NONCOMPLIANT], b2, sizeof b2), num(r->verdicts[VERDICT_UNEXPECTED], b3, sizeof b3),
+		num(r->verdicts[VERDICT_UNKNOWN], b4, sizeof b4));
+	if (ng) {
+		fputs("<h3>The findings that matter most</h3>\n<ol id=\"top-findings\">\n", o);
+		for (size_t i = 0; i < ng && i < REPORT_TOP_GROUPS; i++) {
+			const struct agg_group *x = &g[i];
+			fprintf(o, "<li><span class=\"%s\">[%s, severity %d]</span> <b>", verdict_name(x->kind->verdict),
+				verdict_name(x->kind->verdict), x->kind->severity);
+			esc(o, x->kind->id);
+			fputs("</b>: ", o);
+			esc(o, x->src_role);
+			fputs(" &#8594; ", o);
+			esc(o, x->dst_role);
+			fputs(", ", o);
+			esc(o, x->service);
+			fprintf(o, ": %s alert%s from %s host pair%s. ", num(x->count, b1, sizeof b1), x->count == 1 ? "" : "s",
+				num(x->npairs, b2, sizeof b2), x->npairs == 1 ? "" : "s");
+			if (i == 0 || g[i - 1].kind != x->kind) /* the advice once a kind */
+				esc(o, x->kind->advice);
+			fputs("</li>\n", o);
+		}
+		fputs("</ol>\n", o);
+	}
+	fputs("<p class=\"legend\"><b>Verdicts:</b> <span class=\"noncompliant\">noncompliant</span>: a row of the port "
+	      "matrix allows the path, the site's policy forbids this use of it (HTTP where native mode needs HTTPS, the "
+	      "wrong direction, cleartext on a TLS port); <span class=\"unexpected\">unexpected</span>: no row allows it "
+	      "between site systems or to a ConfigMgr port, or a host outside the site configuration; "
+	      "<span class=\"informational\">informational</span>: the configuration and the traffic disagree (roles). "
+	      "<b>Severity</b> 1 is high (act now), 2 medium, 3 low.</p>\n", o);
 }
 
-/* Record indices of a table in key order (deterministic output whatever the order of the inputs). */
-static size_t *sorted(const struct table *t)
+/* ---- the site's picture ---- */
+
+struct node { char key[3 * AGG_S + 96], name[3 * AGG_S + 96], role[AGG_S]; unsigned hosts; uint64_t bytes; double x, y; };
+struct crowd { unsigned hosts; };
+
+/* The subnet a crowded role's host is drawn in: its /16 (IPv4) or /48 (IPv6). */
+static void subnet_of(const char *ip, char *buf, size_t len)
 {
-	size_t *ix = malloc((t->n ? t->n : 1) * sizeof *ix);
-	if (!ix)
-		return NULL;
-	for (size_t i = 0; i < t->n; i++)
-		ix[i] = i;
-	qsort_r(ix, t->n, sizeof *ix, by_key, t->keys);
-	return ix;
+	uint8_t a[16];
+	if (inet_pton(AF_INET, ip, a) == 1) {
+		snprintf(buf, len, "%u.%u.0.0/16", a[0], a[1]);
+	} else if (inet_pton(AF_INET6, ip, a) == 1) {
+		memset(a + 6, 0, 10);
+		char t[64];
+		inet_ntop(AF_INET6, a, t, sizeof t);
+		snprintf(buf, len, "%s/48", t);
+	} else {
+		copy(buf, len, ip);
+	}
 }
 
-/* The picture's nodes: one per host, or per role and site beyond 50 hosts. */
-#define GRAPH_MAX_HOSTS 50
-
-struct node { char name[3 * S + 4], role[S]; unsigned hosts; uint64_t bytes; double x, y; };
-
-static const char *node_of(const struct rhost *h, bool collapse, char *buf, size_t len)
+/* The node a host is drawn as: itself, or (collapse, and its role is crowded in its site) its role, site and
+ * subnet. */
+static const char *node_of(const struct agg_host *h, bool collapse, const struct strtable *crowds, char *key,
+			   size_t keylen, char *name, size_t namelen)
 {
-	if (collapse)
-		snprintf(buf, len, "%s|%s", h->role[0] ? h->role : "unknown", h->site);
-	else
-		snprintf(buf, len, "%s", h->ip);
-	return buf;
+	char rs[2 * AGG_S + 2], net[80];
+	snprintf(rs, sizeof rs, "%s|%s", h->role[0] ? h->role : "unknown", h->site);
+	const struct crowd *c = collapse ? strtable_find(crowds, rs) : NULL;
+	if (c && c->hosts > GRAPH_CROWD) {
+		subnet_of(h->ip, net, sizeof net);
+		snprintf(key, keylen, "%s|%s", rs, net);
+		snprintf(name, namelen, "%s %s%s%s", h->role, h->site, h->site[0] ? " " : "", net);
+	} else {
+		snprintf(key, keylen, "%s", h->ip);
+		snprintf(name, namelen, "%s", h->ip);
+	}
+	return key;
 }
 
-static void write_graph(const struct report *r, FILE *o)
+/* a node grows with the hosts it stands for */
+static double node_radius(const struct node *n)
+{
+	return n->hosts > 1 ? 6.0 + log10((double)n->hosts) * 4.0 : 5.0;
+}
+
+static void write_graph(const struct agg *r, FILE *o)
 {
 	size_t nh = 0;
 	for (size_t i = 0; i < r->hosts.n; i++)
-		nh += ((struct rhost *)r->hosts.vals[i])->role[0] != '\0';
+		nh += ((struct agg_host *)r->hosts.vals[i])->role[0] != '\0';
+	if (!nh)
+		return;
 	bool collapse = nh > GRAPH_MAX_HOSTS;
-	struct table nodes = { .size = sizeof(struct node) }, groups = { .size = sizeof(unsigned) };
-	size_t *hix = sorted(&r->hosts);
-	char key[2 * S + 2];
+	struct strtable nodes = strtable_make(sizeof(struct node)), groups = strtable_make(sizeof(unsigned));
+	struct strtable crowds = strtable_make(sizeof(struct crowd));
+	for (size_t i = 0; collapse && i < r->hosts.n; i++) { /* hosts of each role and site */
+		const struct agg_host *h = r->hosts.vals[i];
+		char rs[2 * AGG_S + 2];
+		snprintf(rs, sizeof rs, "%s|%s", h->role[0] ? h->role : "unknown", h->site);
+		struct crowd *c = h->role[0] ? strtable_get(&crowds, rs) : NULL;
+		if (c)
+			c->hosts++;
+	}
+	size_t *hix = strtable_sorted(&r->hosts);
+	char key[3 * AGG_S + 96], name[3 * AGG_S + 96];
 	for (size_t k = 0; hix && k < r->hosts.n; k++) {
-		const struct rhost *h = r->hosts.vals[hix[k]];
+		const struct agg_host *h = r->hosts.vals[hix[k]];
 		if (!h->role[0])
 			continue;
-		struct node *n = table_get(&nodes, node_of(h, collapse, key, sizeof key));
+		struct node *n = strtable_get(&nodes, node_of(h, collapse, &crowds, key, sizeof key, name, sizeof name));
 		if (!n)
 			continue;
 		if (!n->hosts) {
-			if (collapse)
-				snprintf(n->name, sizeof n->name, "%s%s%s", h->role, h->site[0] ? " @" : "", h->site);
-			else
-				copy(n->name, sizeof n->name, h->ip);
+			copy(n->key, sizeof n->key, key);
+			copy(n->name, sizeof n->name, name);
 			copy(n->role, sizeof n->role, h->role);
-			table_get(&groups, h->role);
+			strtable_get(&groups, h->role);
 		}
 		n->hosts++;
 		n->bytes += h->bytes;
 	}
 	/* role groups on a circle, their nodes in a column around the group's place */
-	const double W = 960, H = 640, cx = W / 2, cy = H / 2, R = 230;
-	size_t *gix = sorted(&groups);
-	for (size_t g = 0; gix && g < groups.n; g++) {
-		const char *role = groups.keys[gix[g]];
-		double a = 2 * M_PI * (double)g / (double)(groups.n ? groups.n : 1) - M_PI / 2;
-		double gx = cx + R * cos(a), gy = cy + R * sin(a);
+	const double W = 1200, H = 700, cx = W / 2, cy = H / 2 + 20, RX = 440, RY = 270; /* an ellipse: the page is wide */
+	size_t *gix = strtable_sorted(&groups);
+	double *label_x = calloc(groups.n + 1, sizeof *label_x), *label_y = calloc(groups.n + 1, sizeof *label_y);
+	for (size_t gi = 0; gix && label_x && label_y && gi < groups.n; gi++) {
+		const char *role = groups.keys[gix[gi]];
+		double a = 2 * M_PI * (double)gi / (double)(groups.n ? groups.n : 1) - M_PI / 2;
+		double gx = cx + RX * cos(a), gy = cy + RY * sin(a), maxrad = 5;
 		unsigned count = 0, idx = 0;
 		for (size_t i = 0; i < nodes.n; i++)
 			count += !strcmp(((struct node *)nodes.vals[i])->role, role);
+		unsigned rows = (count + 2) / 3;
+		/* rows of up to three nodes centred on the group's place; the role's name above its top row */
 		for (size_t i = 0; i < nodes.n; i++) {
 			struct node *n = nodes.vals[i];
 			if (strcmp(n->role, role))
 				continue;
-			n->x = gx + 60.0 * ((double)(idx % 3) - 1.0);
-			n->y = gy + 22.0 * ((double)(idx / 3) - (double)(count / 3) / 2.0);
+			unsigned row = idx / 3, in_row = row + 1 < rows ? 3 : count - 3 * row;
+			n->x = gx + 90.0 * ((double)(idx % 3) - (double)(in_row - 1) / 2.0);
+			n->y = gy + 36.0 * ((double)row - (double)(rows - 1) / 2.0);
+			double rad = node_radius(n);
+			if (rad > maxrad)
+				maxrad = rad;
 			idx++;
 		}
+		label_x[gi] = gx;
+		label_y[gi] = gy - 36.0 * (double)(rows - 1) / 2.0 - maxrad - 20;
 	}
+	fputs("<h2 id=\"picture\">The site</h2>\n", o);
 	fprintf(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"site-graph\" viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" "
 		   "role=\"img\" aria-label=\"hosts grouped by role, edges by verdict\">\n", W, H);
 	fprintf(o, "<rect width=\"100%%\" height=\"100%%\" fill=\"#fafafa\"/>\n");
-	size_t *eix = sorted(&r->edges);
+	size_t *eix = strtable_sorted(&r->edges);
 	size_t nedges = 0;
-	struct table drawn = { .size = sizeof(struct redge) };
+	struct strtable drawn = strtable_make(sizeof(struct agg_edge));
 	for (size_t k = 0; eix && k < r->edges.n; k++) { /* edges between nodes: bytes summed, worst verdict */
-		const struct redge *e = r->edges.vals[eix[k]];
-		const struct rhost *a = table_find(&r->hosts, e->src), *b = table_find(&r->hosts, e->dst);
+		const struct agg_edge *e = r->edges.vals[eix[k]];
+		const struct agg_host *a = strtable_find(&r->hosts, e->src), *b = strtable_find(&r->hosts, e->dst);
 		if (!a || !b || !a->role[0] || !b->role[0])
 			continue;
-		char ka[2 * S + 2], kb[2 * S + 2], kk[5 * S + 8];
-		snprintf(kk, sizeof kk, "%s>%s", node_of(a, collapse, ka, sizeof ka), node_of(b, collapse, kb, sizeof kb));
-		struct redge *d = table_get(&drawn, kk);
+		char ka[3 * AGG_S + 96], kb[3 * AGG_S + 96], kk[7 * AGG_S + 200];
+		node_of(a, collapse, &crowds, ka, sizeof ka, name, sizeof name);
+		node_of(b, collapse, &crowds, kb, sizeof kb, name, sizeof name);
+		snprintf(kk, sizeof kk, "%s>%s", ka, kb);
+		struct agg_edge *d = strtable_get(&drawn, kk);
 		if (!d)
 			continue;
 		copy(d->src, sizeof d->src, ka);
@@ -579,8 +269,16 @@ static void write_graph(const struct report *r, FILE *o)
 			d->worst = e->worst;
 	}
 	for (size_t k = 0; k < drawn.n; k++) {
-		const struct redge *d = drawn.vals[k];
-		struct node *a = table_get(&nodes, d->src), *b = table_get(&nodes, d->dst);
+		const struct agg_edge *d = drawn.vals[k];
+		/* the edge's ends by their keys (cut to AGG_S in the edge record: look them up by prefix when cut) */
+		const struct node *a = NULL, *b = NULL;
+		for (size_t i = 0; i < nodes.n && (!a || !b); i++) {
+			const struct node *n = nodes.vals[i];
+			if (!a && !strncmp(n->key, d->src, sizeof d->src - 1))
+				a = n;
+			if (!b && !strncmp(n->key, d->dst, sizeof d->dst - 1))
+				b = n;
+		}
 		if (!a || !b)
 			continue;
 		double w = 0.8 + log10((double)d->bytes + 1.0) / 2.0;
@@ -594,28 +292,30 @@ static void write_graph(const struct report *r, FILE *o)
 			(unsigned long long)d->bytes, verdict_name(d->worst));
 		nedges++;
 	}
-	for (size_t g = 0; gix && g < groups.n; g++) {
-		double a = 2 * M_PI * (double)g / (double)(groups.n ? groups.n : 1) - M_PI / 2;
-		double gx = cx + (R + 70) * cos(a), gy = cy + (R + 70) * sin(a);
+	for (size_t gi = 0; gix && label_x && label_y && gi < groups.n; gi++) {
 		fprintf(o, "<text class=\"group\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"13\" "
-			   "font-weight=\"bold\">", gx, gy);
-		esc(o, groups.keys[gix[g]]);
+			   "font-weight=\"bold\" fill=\"#212121\">", label_x[gi], label_y[gi]);
+		esc(o, groups.keys[gix[gi]]);
 		fputs("</text>\n", o);
 	}
 	for (size_t i = 0; i < nodes.n; i++) {
 		const struct node *n = nodes.vals[i];
+		char b[32];
+		double rad = node_radius(n);
 		fprintf(o, "<g class=\"node\"><circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"#1565c0\"/><title>", n->x, n->y,
-			collapse ? 5.0 + log10((double)n->hosts + 1.0) * 3.0 : 5.0);
+			rad);
 		esc(o, n->name);
 		fputs(" (", o);
 		esc(o, n->role);
 		fprintf(o, ", %u host%s, %llu bytes)</title></g>\n", n->hosts, n->hosts == 1 ? "" : "s",
 			(unsigned long long)n->bytes);
-		if (collapse || nodes.n <= 30) {
-			fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" text-anchor=\"middle\">", n->x, n->y - 7);
-			esc(o, collapse ? "" : n->name);
-			if (collapse)
-				fprintf(o, "%u", n->hosts);
+		if (n->hosts > 1 || nodes.n <= 30) { /* dark text on a light halo: readable on any edge */
+			fprintf(o, "<text class=\"label\" x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\" "
+				   "fill=\"#212121\" stroke=\"#fafafa\" stroke-width=\"3\" paint-order=\"stroke\">", n->x,
+				n->y - rad - 3);
+			esc(o, n->hosts > 1 ? n->name + strlen(n->role) + (n->name[strlen(n->role)] ? 1 : 0) : n->name);
+			if (n->hosts > 1)
+				fprintf(o, " \xc2\xb7 %s hosts", num(n->hosts, b, sizeof b));
 			fputs("</text>\n", o);
 		}
 	}
@@ -623,101 +323,207 @@ static void write_graph(const struct report *r, FILE *o)
 	fprintf(o, "<p class=\"legend\"><span style=\"color:#2e7d32\">&#9632; expected</span> "
 		   "<span style=\"color:#ef6c00\">&#9632; noncompliant</span> <span style=\"color:#c62828\">&#9632; "
 		   "unexpected</span> <span style=\"color:#9e9e9e\">&#9632; no rule</span>; %zu nodes%s, %zu edges; line "
-		   "width grows with the bytes.</p>\n", nodes.n, collapse ? " (hosts of one role and site drawn as one)" : "",
-		nedges);
+		   "width grows with the bytes.</p>\n", nodes.n,
+		collapse ? " (the hosts of a role with many in a site drawn as one node per site and subnet)" : "", nedges);
+	free(label_x);
+	free(label_y);
 	free(hix);
 	free(gix);
 	free(eix);
-	table_free(&nodes);
-	table_free(&groups);
-	table_free(&drawn);
+	strtable_free(&nodes);
+	strtable_free(&groups);
+	strtable_free(&crowds);
+	strtable_free(&drawn);
 }
 
-static int find_order(const void *a, const void *b, void *vals)
-{
-	void **v = vals;
-	const struct rfind *x = v[*(const size_t *)a], *y = v[*(const size_t *)b];
-	if (x->severity != y->severity)
-		return x->severity - y->severity;
-	int c = strcmp(x->id, y->id);
-	if (c)
-		return c;
-	if (x->count != y->count)
-		return x->count < y->count ? 1 : -1;
-	c = strcmp(x->src, y->src);
-	return c ? c : strcmp(x->dst, y->dst);
-}
+/* ---- the timeline: flows, alerts and client HTTP per hour (per day past four days) ---- */
 
-static void write_findings(const struct report *r, FILE *o)
+static void write_timeline(const struct agg *r, FILE *o)
 {
-	fprintf(o, "<h2 id=\"findings\">Findings</h2>\n");
-	if (r->notes.n) {
-		fprintf(o, "<h3>The configuration and the traffic</h3>\n<table id=\"notes\"><tr><th>finding</th><th>verdict</th>"
-			   "<th>detail</th></tr>\n");
-		size_t *ix = sorted(&r->notes);
-		for (size_t k = 0; ix && k < r->notes.n; k++) {
-			const struct rnote *n = r->notes.vals[ix[k]];
-			fputs("<tr><td>", o);
-			esc(o, n->id);
-			fprintf(o, "</td><td class=\"%s\">%s</td><td>", verdict_name(n->verdict), verdict_name(n->verdict));
-			esc(o, n->detail);
-			fputs("</td></tr>\n", o);
-		}
-		free(ix);
-		fputs("</table>\n", o);
-	}
-	if (!r->finds.n) {
-		fputs("<p id=\"no-findings\">No finding on the flows.</p>\n", o);
+	if (!r->hours.n)
 		return;
-	}
-	size_t *ix = malloc(r->finds.n * sizeof *ix);
+	size_t *ix = strtable_sorted(&r->hours); /* keys are zero-padded hours: in time order */
 	if (!ix)
 		return;
-	for (size_t i = 0; i < r->finds.n; i++)
-		ix[i] = i;
-	qsort_r(ix, r->finds.n, sizeof *ix, find_order, r->finds.vals);
-	const char *open = NULL;
-	for (size_t k = 0; k < r->finds.n; k++) {
-		const struct rfind *f = r->finds.vals[ix[k]];
-		if (!open || strcmp(open, f->id)) {
-			if (open)
-				fputs("</table>\n", o);
-			fprintf(o, "<h3 class=\"finding-kind\">[%s, severity %d] ", verdict_name(f->verdict), f->severity);
-			esc(o, f->id);
-			fputs("</h3>\n<p class=\"reason\">", o);
-			esc(o, f->message);
-			fputs(" <span class=\"category\">(", o);
-			esc(o, f->category);
-			fputs(")</span></p>\n<table class=\"findings\"><tr><th>from</th><th>to</th><th>service</th><th>alerts</th>"
-			      "<th>first seen</th><th>last seen</th><th>Wireshark display filter (first alert)</th></tr>\n", o);
-			open = f->id;
-		}
-		fputs("<tr class=\"finding\"><td>", o);
-		esc(o, f->src);
-		fputs("</td><td>", o);
-		esc(o, f->dst);
-		fputs("</td><td>", o);
-		esc(o, f->service);
-		fprintf(o, "</td><td class=\"num\">%llu</td><td>", (unsigned long long)f->count);
-		esc(o, f->first);
-		fputs("</td><td>", o);
-		esc(o, f->last);
-		fputs("</td><td><code>", o);
-		esc(o, f->filter);
-		fputs("</code></td></tr>\n", o);
+	const struct agg_hour *first = r->hours.vals[ix[0]], *last = r->hours.vals[ix[r->hours.n - 1]];
+	uint64_t span = last->hour - first->hour + 1;
+	bool days = span > 96;
+	uint64_t unit = days ? 24 : 1, start = first->hour / unit, nb = last->hour / unit - start + 1;
+	if (nb > 400) { /* years of a file: the last 400 buckets */
+		start += nb - 400;
+		nb = 400;
 	}
-	if (open)
-		fputs("</table>\n", o);
+	uint64_t *flows = calloc(nb, sizeof *flows), *alerts = calloc(nb, sizeof *alerts), *http = calloc(nb, sizeof *http);
+	uint64_t max = 1;
+	for (size_t k = 0; flows && alerts && http && k < r->hours.n; k++) {
+		const struct agg_hour *h = r->hours.vals[ix[k]];
+		if (h->hour / unit < start)
+			continue;
+		uint64_t b = h->hour / unit - start;
+		flows[b] += h->flows;
+		alerts[b] += h->alerts;
+		http[b] += h->client_http;
+	}
+	for (uint64_t b = 0; flows && b < nb; b++)
+		if (flows[b] > max)
+			max = flows[b];
+	const double H = 240, left = 70, right = 20, top = 20, bottom = 50;
+	double W = 1200, bw = (W - left - right) / (double)nb;
+	if (bw > 40) { /* a short run: bars of a readable width, the chart no wider than they are */
+		bw = 40;
+		W = left + right + bw * (double)nb;
+		if (W < 400)
+			W = 400;
+	}
+	fputs("<h2 id=\"timeline\">Over time</h2>\n", o);
+	fprintf(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"timeline-chart\" viewBox=\"0 0 %.0f %.0f\" "
+		   "width=\"%.0f\" style=\"max-width:100%%;height:auto\" role=\"img\" "
+		   "aria-label=\"flows, alerts and client HTTP per %s\">\n", W, H, W, days ? "day" : "hour");
+	fprintf(o, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#757575\"/>\n", left, H - bottom,
+		W - right, H - bottom);
+	char b[32];
+	fprintf(o, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"end\" fill=\"#212121\">%s</text>\n",
+		left - 6, top + 4, num(max, b, sizeof b));
+	fprintf(o, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"end\" fill=\"#212121\">0</text>\n", left - 6,
+		H - bottom);
+	for (uint64_t k = 0; flows && alerts && http && k < nb; k++) {
+		double x = left + bw * (double)k, h = (H - top - bottom) * (double)flows[k] / (double)max;
+		double ha = (H - top - bottom) * (double)(alerts[k] < max ? alerts[k] : max) / (double)max;
+		double hh = (H - top - bottom) * (double)(http[k] < max ? http[k] : max) / (double)max;
+		fprintf(o, "<rect class=\"flows\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#90a4ae\">"
+			   "<title>%llu flows</title></rect>", x + bw * 0.1, H - bottom - h, bw * 0.8, h,
+			(unsigned long long)flows[k]);
+		if (hh > 0)
+			fprintf(o, "<rect class=\"client-http\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+				   "fill=\"#ef6c00\"><title>%llu client HTTP flows</title></rect>", x + bw * 0.1, H - bottom - hh,
+				bw * 0.4, hh, (unsigned long long)http[k]);
+		if (ha > 0)
+			fprintf(o, "<rect class=\"alerts\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+				   "fill=\"#c62828\"><title>%llu alerts</title></rect>", x + bw * 0.5, H - bottom - ha,
+				bw * 0.4, ha, (unsigned long long)alerts[k]);
+		fputc('\n', o);
+		/* a label every 90 px or so: the hour ("06:00"), and the date under the first one of each day */
+		uint64_t every = (uint64_t)(90.0 / bw) + 1;
+		if (k % every == 0) {
+			char t[TS_STR_MAX];
+			uint64_t hour = (start + k) * unit;
+			ts_to_eve(hour * 3600000000u, t, sizeof t);
+			bool new_day = days || k == 0 || hour / 24 != (start + k - every) * unit / 24;
+			if (!days)
+				fprintf(o, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" fill=\"#212121\">%.5s</text>\n", x,
+					H - bottom + 14, t + 11);
+			if (new_day)
+				fprintf(o, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" fill=\"#212121\">%.10s</text>\n", x,
+					H - bottom + (days ? 14 : 28), t);
+		}
+	}
+	fputs("</svg>\n<p class=\"legend\"><span style=\"color:#90a4ae\">&#9632; flows</span> <span style=\"color:#ef6c00\">"
+	      "&#9632; client HTTP flows (not by design)</span> <span style=\"color:#c62828\">&#9632; alerts</span>, per ", o);
+	fprintf(o, "%s (UTC).</p>\n", days ? "day" : "hour");
+	free(flows);
+	free(alerts);
+	free(http);
 	free(ix);
 }
 
-static void write_matrix(const struct report *r, FILE *o)
+/* ---- findings: grouped by kind, role pair and service; the first host pairs of each ---- */
+
+static void write_notes(const struct agg *r, FILE *o)
 {
+	if (!r->notes.n)
+		return;
+	fputs("<h3>The configuration and the traffic</h3>\n<table id=\"notes\"><tr><th>finding</th><th>verdict</th>"
+	      "<th>detail</th><th>what to do</th></tr>\n", o);
+	size_t *ix = strtable_sorted(&r->notes);
+	for (size_t k = 0; ix && k < r->notes.n; k++) {
+		const struct agg_note_rec *n = r->notes.vals[ix[k]];
+		fputs("<tr><td>", o);
+		esc(o, n->id);
+		fprintf(o, "</td><td class=\"%s\">%s</td><td>", verdict_name(n->verdict), verdict_name(n->verdict));
+		esc(o, n->detail);
+		fputs("</td><td>", o);
+		esc(o, n->advice);
+		fputs("</td></tr>\n", o);
+	}
+	free(ix);
+	fputs("</table>\n", o);
+}
+
+static void write_findings(const struct agg *r, const struct agg_group *g, size_t ng, FILE *o)
+{
+	if (!ng && !r->notes.n)
+		return;
+	fputs("<h2 id=\"findings\">Findings</h2>\n", o);
+	write_notes(r, o);
+	const struct agg_kind *open = NULL;
+	char t1[TS_STR_MAX], t2[TS_STR_MAX], b[32];
+	for (size_t i = 0; i < ng; i++) {
+		const struct agg_group *x = &g[i];
+		if (x->kind != open) {
+			fprintf(o, "<h3 class=\"finding-kind\"><span class=\"%s\">[%s, severity %d]</span> ",
+				verdict_name(x->kind->verdict), verdict_name(x->kind->verdict), x->kind->severity);
+			esc(o, x->kind->id);
+			fprintf(o, " &#8212; %s alerts</h3>\n<p class=\"reason\">", num(x->kind->count, b, sizeof b));
+			esc(o, x->kind->message);
+			fputs(" <span class=\"category\">(", o);
+			esc(o, x->kind->category);
+			fputs(")</span></p>\n", o);
+			if (x->kind->advice[0]) {
+				fputs("<p class=\"advice\"><b>What to do:</b> ", o);
+				esc(o, x->kind->advice);
+				fputs(" <span class=\"source\">(", o);
+				esc(o, x->kind->advice_source);
+				fputs(")</span></p>\n", o);
+			}
+			open = x->kind;
+		}
+		fputs("<table class=\"findings\"><tr class=\"group\"><th colspan=\"2\">", o);
+		esc(o, x->src_role);
+		fputs(" &#8594; ", o);
+		esc(o, x->dst_role);
+		fputs(", ", o);
+		esc(o, x->service);
+		fprintf(o, "</th><th class=\"num\">%s alerts</th><th>", num(x->count, b, sizeof b));
+		esc(o, ts_to_eve(x->first_us, t1, sizeof t1));
+		fputs(" .. ", o);
+		esc(o, ts_to_eve(x->last_us, t2, sizeof t2));
+		fputs("</th></tr>\n<tr><th>from</th><th>to</th><th>alerts</th><th>Wireshark display filter</th>"
+		      "</tr>\n", o);
+		for (size_t k = 0; k < x->npairs && k < REPORT_TOP_PAIRS; k++) {
+			const struct agg_finding *f = x->pairs[k];
+			fputs("<tr class=\"finding\"><td>", o);
+			esc(o, f->src);
+			fputs("</td><td>", o);
+			esc(o, f->dst);
+			fprintf(o, "</td><td class=\"num\">%s</td><td><code>", num(f->count, b, sizeof b));
+			char filter[AGG_FILTER_MAX];
+			esc(o, agg_finding_filter(f, filter, sizeof filter));
+			fputs("</code></td></tr>\n", o);
+		}
+		if (x->npairs > REPORT_TOP_PAIRS)
+			fprintf(o, "<tr class=\"more\"><td colspan=\"4\">%s more host pairs (all of them: --findings-csv)</td>"
+				   "</tr>\n", num(x->npairs - REPORT_TOP_PAIRS, b, sizeof b));
+		fputs("</table>\n", o);
+	}
+}
+
+/* ---- role pairs, web traffic, channels ---- */
+
+static void write_matrix(const struct agg *r, FILE *o)
+{
+	size_t *ix = strtable_sorted(&r->pairs), rows = 0;
+	for (size_t k = 0; ix && k < r->pairs.n; k++)
+		rows += strcmp(((const struct agg_pair *)r->pairs.vals[ix[k]])->rule, "-") != 0;
+	if (!rows) {
+		free(ix);
+		return;
+	}
 	fprintf(o, "<h2 id=\"matrix\">Role pairs</h2>\n<table id=\"role-matrix\"><tr><th>from role</th><th>to role</th>"
 		   "<th>service</th><th>flows</th><th>bytes</th><th>verdict</th><th>allowed by</th></tr>\n");
-	size_t *ix = sorted(&r->cells);
-	for (size_t k = 0; ix && k < r->cells.n; k++) {
-		const struct rcell *c = r->cells.vals[ix[k]];
+	for (size_t k = 0; ix && k < r->pairs.n; k++) {
+		const struct agg_pair *c = r->pairs.vals[ix[k]];
+		if (!strcmp(c->rule, "-"))
+			continue; /* the matrix shows the paths a rule allows */
 		fputs("<tr><td>", o);
 		esc(o, c->from);
 		fputs("</td><td>", o);
@@ -734,144 +540,178 @@ static void write_matrix(const struct report *r, FILE *o)
 	fputs("</table>\n", o);
 }
 
-static void write_web(const struct report *r, FILE *o)
+static void write_web(const struct agg *r, FILE *o)
 {
-	fprintf(o, "<h2 id=\"http-audit\">HTTP and HTTPS: client traffic by site and role</h2>\n");
-	if (!r->web.n) {
-		fputs("<p>No client web traffic.</p>\n", o);
+	if (!r->web.n)
 		return;
-	}
-	fprintf(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"http-bars\" viewBox=\"0 0 960 %zu\" width=\"100%%\">\n",
-		24 * r->web.n + 10);
-	size_t *ix = sorted(&r->web);
+	fputs("<h2 id=\"http-audit\">HTTP and HTTPS: client traffic by site and role</h2>\n<table id=\"http-bars\">"
+	      "<tr><th>site</th><th>role</th><th class=\"bar\">HTTP | HTTPS, by bytes</th><th>HTTP</th><th>HTTP flows</th>"
+	      "<th>HTTP bytes</th><th>HTTPS flows</th><th>HTTPS bytes</th></tr>\n", o);
+	size_t *ix = strtable_sorted(&r->web);
 	for (size_t k = 0; ix && k < r->web.n; k++) {
-		const struct rweb *w = r->web.vals[ix[k]];
+		const struct agg_web *w = r->web.vals[ix[k]];
 		double total = (double)(w->http_bytes + w->https_bytes);
 		double share = total > 0 ? (double)w->http_bytes / total : 0;
-		double y = 5 + 24.0 * (double)k;
-		fprintf(o, "<text x=\"0\" y=\"%.0f\" font-size=\"12\">", y + 14);
-		esc(o, w->site);
-		fputs(" / ", o);
-		esc(o, w->role);
-		fprintf(o, "</text><rect class=\"http\" x=\"300\" y=\"%.0f\" width=\"%.1f\" height=\"18\" fill=\"#ef6c00\"/>"
-			   "<rect class=\"https\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"18\" fill=\"#2e7d32\"/>"
-			   "<text x=\"910\" y=\"%.0f\" font-size=\"12\">%.0f%% HTTP</text>\n", y, 600 * share,
-			300 + 600 * share, y, 600 * (1 - share), y + 14, 100 * share);
-	}
-	fputs("</svg>\n<table id=\"http-table\"><tr><th>site</th><th>role</th><th>HTTP flows</th><th>HTTP bytes</th>"
-	      "<th>HTTPS flows</th><th>HTTPS bytes</th></tr>\n", o);
-	for (size_t k = 0; ix && k < r->web.n; k++) {
-		const struct rweb *w = r->web.vals[ix[k]];
 		fputs("<tr><td>", o);
 		esc(o, w->site);
 		fputs("</td><td>", o);
 		esc(o, w->role);
-		fprintf(o, "</td><td class=\"num\">%llu</td><td class=\"num\">%llu</td><td class=\"num\">%llu</td>"
+		/* HTTP by design (server locator, fallback status points) is grey: no finding */
+		fprintf(o, "</td><td class=\"bar\"><span class=\"%s\" style=\"width:%.1f%%\"></span><span class=\"https\" "
+			   "style=\"width:%.1f%%\"></span></td><td class=\"num\">%.0f%%%s</td>",
+			w->by_design ? "by-design" : "http", 100 * share, 100 * (1 - share), 100 * share,
+			w->by_design ? " (by design)" : "");
+		fprintf(o, "<td class=\"num\">%llu</td><td class=\"num\">%llu</td><td class=\"num\">%llu</td>"
 			   "<td class=\"num\">%llu</td></tr>\n", (unsigned long long)w->http_flows,
 			(unsigned long long)w->http_bytes, (unsigned long long)w->https_flows,
 			(unsigned long long)w->https_bytes);
 	}
 	free(ix);
-	fputs("</table>\n<p class=\"legend\"><span style=\"color:#ef6c00\">&#9632; HTTP</span> "
+	fputs("</table>\n<p class=\"legend\"><span style=\"color:#ef6c00\">&#9632; HTTP</span> <span style=\"color:#9e9e9e\">"
+	      "&#9632; HTTP by design (the server locator and fallback status points serve HTTP only)</span> "
 	      "<span style=\"color:#2e7d32\">&#9632; HTTPS</span>, by bytes.</p>\n", o);
 }
 
-static void write_channels(const struct report *r, FILE *o)
+static int rows_by_count(const void *a, const void *b, void *vals)
 {
-	fprintf(o, "<h2 id=\"channels\">Follow-ups and channels</h2>\n<h3>RPC interfaces</h3>\n");
-	size_t *ix = sorted(&r->rpc);
-	fputs("<table id=\"rpc\"><tr><th>interface</th><th>learnt by</th><th>connections</th></tr>\n", o);
-	for (size_t k = 0; ix && k < r->rpc.n; k++) {
-		const struct rrpc *p = r->rpc.vals[ix[k]];
-		fputs("<tr><td>", o);
-		esc(o, p->iface);
-		fputs("</td><td>", o);
-		esc(o, p->via);
-		fprintf(o, "</td><td class=\"num\">%llu</td></tr>\n", (unsigned long long)p->count);
-	}
-	free(ix);
-	fputs("</table>\n<h3>Wake On LAN targets</h3>\n<table id=\"wol\"><tr><th>target MAC</th><th>sent by</th>"
-	      "<th>carrier, addressing</th><th>packets</th></tr>\n", o);
-	ix = sorted(&r->wol);
-	for (size_t k = 0; ix && k < r->wol.n; k++) {
-		const struct rwol *w = r->wol.vals[ix[k]];
-		fputs("<tr><td>", o);
-		esc(o, w->mac);
-		fputs("</td><td>", o);
-		esc(o, w->sender);
-		fputs("</td><td>", o);
-		esc(o, w->how);
-		fprintf(o, "</td><td class=\"num\">%llu</td></tr>\n", (unsigned long long)w->count);
-	}
-	free(ix);
-	fputs("</table>\n<h3>Multicast sessions</h3>\n<table id=\"multicast\"><tr><th>sender</th><th>group</th><th>port</th>"
-	      "<th>packets</th><th>bytes</th><th>receivers</th></tr>\n", o);
-	ix = sorted(&r->mcast);
-	for (size_t k = 0; ix && k < r->mcast.n; k++) {
-		const struct rmcast *m = r->mcast.vals[ix[k]];
-		fputs("<tr><td>", o);
-		esc(o, m->sender);
-		fputs("</td><td>", o);
-		esc(o, m->group);
-		fprintf(o, "</td><td class=\"num\">%llu</td><td class=\"num\">%llu</td><td class=\"num\">%llu</td>"
-			   "<td class=\"num\">%llu</td></tr>\n", (unsigned long long)m->port, (unsigned long long)m->pkts,
-			(unsigned long long)m->bytes, (unsigned long long)m->receivers);
-	}
-	free(ix);
-	fputs("</table>\n", o);
+	void **v = vals;
+	const struct agg_wol_rec *x = v[*(const size_t *)a], *y = v[*(const size_t *)b];
+	return x->count != y->count ? (x->count < y->count ? 1 : -1) : strcmp(x->mac, y->mac);
 }
 
-static void write_list(FILE *o, const struct table *t)
+static void write_channels(const struct agg *r, FILE *o)
 {
-	size_t *ix = sorted(t);
+	if (!r->rpc.n && !r->wol.n && !r->mcast.n)
+		return;
+	char b[32];
+	fputs("<h2 id=\"channels\">Follow-ups and channels</h2>\n", o);
+	if (r->rpc.n) {
+		fputs("<h3>RPC interfaces</h3>\n<table id=\"rpc\"><tr><th>interface</th><th>learnt by</th><th>connections</th>"
+		      "</tr>\n", o);
+		size_t *ix = strtable_sorted(&r->rpc);
+		for (size_t k = 0; ix && k < r->rpc.n; k++) {
+			const struct agg_rpc *p = r->rpc.vals[ix[k]];
+			fputs("<tr><td>", o);
+			esc(o, p->iface);
+			fputs("</td><td>", o);
+			esc(o, p->via);
+			fprintf(o, "</td><td class=\"num\">%llu</td></tr>\n", (unsigned long long)p->count);
+		}
+		free(ix);
+		fputs("</table>\n", o);
+	}
+	if (r->wol.n) {
+		fputs("<h3>Wake On LAN targets</h3>\n<table id=\"wol\"><tr><th>target MAC</th><th>sent by</th>"
+		      "<th>carrier, addressing</th><th>packets</th></tr>\n", o);
+		size_t *ix = malloc(r->wol.n * sizeof *ix);
+		for (size_t k = 0; ix && k < r->wol.n; k++)
+			ix[k] = k;
+		if (ix)
+			qsort_r(ix, r->wol.n, sizeof *ix, rows_by_count, r->wol.vals);
+		for (size_t k = 0; ix && k < r->wol.n && k < REPORT_TOP_ROWS; k++) {
+			const struct agg_wol_rec *w = r->wol.vals[ix[k]];
+			fputs("<tr><td>", o);
+			esc(o, w->mac);
+			fputs("</td><td>", o);
+			esc(o, w->sender);
+			fputs("</td><td>", o);
+			esc(o, w->how);
+			fprintf(o, "</td><td class=\"num\">%llu</td></tr>\n", (unsigned long long)w->count);
+		}
+		if (r->wol.n > REPORT_TOP_ROWS)
+			fprintf(o, "<tr class=\"more\"><td colspan=\"4\">%s more targets (in EVE)</td></tr>\n",
+				num(r->wol.n - REPORT_TOP_ROWS, b, sizeof b));
+		free(ix);
+		fputs("</table>\n", o);
+	}
+	if (r->mcast.n) {
+		fputs("<h3>Multicast sessions</h3>\n<table id=\"multicast\"><tr><th>sender</th><th>group</th><th>port</th>"
+		      "<th>packets</th><th>bytes</th><th>receivers</th></tr>\n", o);
+		size_t *ix = strtable_sorted(&r->mcast);
+		for (size_t k = 0; ix && k < r->mcast.n && k < REPORT_TOP_ROWS; k++) {
+			const struct agg_mcast *m = r->mcast.vals[ix[k]];
+			fputs("<tr><td>", o);
+			esc(o, m->sender);
+			fputs("</td><td>", o);
+			esc(o, m->group);
+			fprintf(o, "</td><td class=\"num\">%llu</td><td class=\"num\">%llu</td><td class=\"num\">%llu</td>"
+				   "<td class=\"num\">%llu</td></tr>\n", (unsigned long long)m->port, (unsigned long long)m->pkts,
+				(unsigned long long)m->bytes, (unsigned long long)m->receivers);
+		}
+		if (r->mcast.n > REPORT_TOP_ROWS)
+			fprintf(o, "<tr class=\"more\"><td colspan=\"6\">%s more sessions (in EVE)</td></tr>\n",
+				num(r->mcast.n - REPORT_TOP_ROWS, b, sizeof b));
+		free(ix);
+		fputs("</table>\n", o);
+	}
+}
+
+static void write_list(FILE *o, const struct strtable *t)
+{
+	size_t *ix = strtable_sorted(t);
 	for (size_t k = 0; ix && k < t->n; k++) {
 		if (k)
 			fputs(", ", o);
-		esc(o, ((const struct rinput *)t->vals[ix[k]])->text);
+		esc(o, ((const struct agg_text *)t->vals[ix[k]])->text);
 	}
 	free(ix);
 }
 
-bool report_write(const struct report *r, const char *path, const char *generated, char *err, size_t errlen)
+static const char STYLE[] =
+	"body{font-family:'Liberation Sans',sans-serif;margin:1.5em;color:#212121;max-width:1400px}"
+	"table{border-collapse:collapse;margin:.5em 0 1.2em}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px;"
+	"vertical-align:top;text-align:left}th{background:#eee}td.num,th.num{text-align:right}"
+	".expected{color:#2e7d32}.noncompliant{color:#ef6c00;font-weight:bold}.unexpected{color:#c62828;font-weight:bold}"
+	".informational{color:#1565c0}code{font-size:11px;word-break:break-all}.legend{font-size:12px}"
+	".advice{background:#fff8e1;padding:4px 8px;border-left:3px solid #ef6c00}.source{color:#616161}"
+	"td.bar{width:40%;white-space:nowrap}td.bar span{display:inline-block;height:14px}span.http{background:#ef6c00}"
+	"span.by-design{background:#9e9e9e}span.https{background:#2e7d32}tr.more td{font-style:italic;color:#616161}"
+	"@page{size:A4 landscape;margin:12mm}"
+	"@media print{body{margin:0;max-width:none}svg{page-break-inside:avoid;break-inside:avoid}"
+	"h2,h3{page-break-after:avoid;break-after:avoid}tr{page-break-inside:avoid;break-inside:avoid}"
+	"td.bar span{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
+	/* paper is white: the labels' halo would be printed as a second copy of their text */
+	"text.label{stroke:none}}";
+
+bool report_write(const struct agg *r, FILE *o, const char *generated)
 {
-	FILE *o = fopen(path, "w");
-	if (!o) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return false;
-	}
-	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>cmflow audit report</title>\n"
-	      "<style>\nbody{font-family:sans-serif;margin:1.5em;color:#212121}table{border-collapse:collapse;margin:.5em 0 "
-	      "1.5em}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px;vertical-align:top}th{background:#eee}"
-	      "td.num{text-align:right}td.expected{color:#2e7d32}td.noncompliant{color:#ef6c00;font-weight:bold}"
-	      "td.unexpected{color:#c62828;font-weight:bold}code{font-size:11px;word-break:break-all}.legend{font-size:12px}"
-	      "@media print{svg{page-break-inside:avoid}}\n</style></head><body>\n<h1>cmflow audit report</h1>\n", o);
+	size_t ng;
+	struct agg_group *g = agg_groups(r, &ng);
+	fprintf(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>cmflow audit report</title>\n"
+		   "<style>\n%s\n</style></head><body>\n<h1>cmflow audit report</h1>\n", STYLE);
 	fputs("<table id=\"header\">\n<tr><th>inputs</th><td>", o);
 	write_list(o, &r->inputs);
 	fprintf(o, "</td></tr>\n<tr><th>time span</th><td>");
-	esc(o, r->first);
-	fputs(" .. ", o);
-	esc(o, r->last);
+	char t1[TS_STR_MAX], t2[TS_STR_MAX];
+	if (r->first_us) {
+		esc(o, ts_to_eve(r->first_us, t1, sizeof t1));
+		fputs(" .. ", o);
+		esc(o, ts_to_eve(r->last_us, t2, sizeof t2));
+	}
 	fprintf(o, "</td></tr>\n<tr><th>packets</th><td id=\"packets\">%llu</td></tr>\n<tr><th>flows</th><td id=\"flows\">%llu"
 		   "</td></tr>\n<tr><th>site configuration</th><td>", (unsigned long long)r->packets,
 		(unsigned long long)r->flows);
 	write_list(o, &r->sites);
 	fputs("</td></tr>\n<tr><th>cmflow</th><td>", o);
 	esc(o, r->version);
-	fprintf(o, "</td></tr>\n<tr><th>EVE files</th><td>%llu (%llu lines not understood)</td></tr>\n",
-		(unsigned long long)r->eve_files, (unsigned long long)r->bad_lines);
+	fputs("</td></tr>\n", o);
+	if (r->eve_bad_lines)
+		fprintf(o, "<tr><th>EVE lines left out</th><td>%llu (not EVE: see the run's messages)</td></tr>\n",
+			(unsigned long long)r->eve_bad_lines);
+	if (r->dropped)
+		fprintf(o, "<tr><th>not shown</th><td>%llu records did not fit the report's tables</td></tr>\n",
+			(unsigned long long)r->dropped);
 	fputs("<tr><th>generated</th><td class=\"generated\">", o);
 	esc(o, generated);
-	fputs("</td></tr>\n</table>\n<h2 id=\"picture\">The site</h2>\n", o);
+	fputs("</td></tr>\n</table>\n", o);
+	write_overview(r, g, ng, o);
 	write_graph(r, o);
-	write_findings(r, o);
+	write_timeline(r, o);
+	write_findings(r, g, ng, o);
 	write_matrix(r, o);
 	write_web(r, o);
 	write_channels(r, o);
 	fputs("</body></html>\n", o);
-	bool ok = !ferror(o);
-	if (fclose(o) != 0)
-		ok = false;
-	if (!ok)
-		snprintf(err, errlen, "%s: write error: %s", path, strerror(errno));
-	return ok;
+	agg_groups_free(g, ng);
+	return !ferror(o);
 }

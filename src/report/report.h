@@ -1,7 +1,8 @@
 /* report.h: the audit report, one self-contained HTML page (no scripts, fonts or images from elsewhere; inline
- * CSS and SVG), built from EVE lines: those a run just wrote (--report) or the files of one or several sensors
- * (--from-eve). Both go through the same reader, so the two reports of one capture are the same page apart from
- * the generation time.
+ * CSS and SVG), rendered from the run's aggregates (aggregate.h): those a run filled as it went (--report), or
+ * those read from the EVE files of one or several sensors (--from-eve, eve_reader.h). Both come from the same
+ * descriptions of flows and alerts, so the two reports of one capture are the same page apart from the
+ * generation time.
  *
  * Sections: header (inputs, time span, packets, flows, site configuration, version), the site's picture (SVG:
  * hosts grouped by role, edges for the pairs seen coloured by verdict, widths by bytes; beyond 50 hosts the hosts
@@ -16,19 +17,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-struct report;
+#include "output/aggregate.h"
 
-struct report *report_new(void);
-void report_free(struct report *r);
-
-/* Reads EVE lines from path, starting at byte offset; a line that is not JSON is counted and skipped.
- * Returns false and writes err when the file cannot be read. */
-bool report_add_eve(struct report *r, const char *path, long offset, char *err, size_t errlen);
-
-/* The same from a stream opened earlier (a run that drops privileges opens its EVE file for reading first). */
-bool report_add_eve_stream(struct report *r, FILE *fp, const char *name, long offset, char *err, size_t errlen);
-
-/* Writes the page; generated is the generation time shown in the header. False on a write error. */
-bool report_write(const struct report *r, const char *path, const char *generated, char *err, size_t errlen);
+/* Writes the page to out; generated is the generation time shown in the header. False when the stream saw a
+ * write error (the caller's outfile.h commit says which). */
+bool report_write(const struct agg *a, FILE *out, const char *generated);
 
 #endif

@@ -59,8 +59,12 @@ n_native=$(grep -c . "$tmp/example-site.alerts") n_mixed=$(grep -c . "$tmp/mixed
 [ $rc -eq 1 ] && ok "--fail-on noncompliant: exit 1" || bad "--fail-on noncompliant: exit $rc"
 "$CMFLOW" -q -r "$PCAPS/public/ndpi__443-curl.pcap" -c "$native" --fail-on noncompliant; rc=$?
 [ $rc -eq 0 ] && ok "--fail-on on a capture without findings: exit 0" || bad "--fail-on without findings: exit $rc"
-"$CMFLOW" -q -r - --evidence "$tmp/x.pcap" <"$demo" 2>/dev/null; rc=$?
-[ $rc -eq 2 ] && ok "--evidence refuses standard input" || bad "--evidence with stdin: exit $rc"
+# standard input is spooled (spool.h): its evidence is the file's
+"$CMFLOW" -q -r "$demo" -c "$native" --evidence "$tmp/file-ev.pcap"
+"$CMFLOW" -q -r - -c "$native" --evidence "$tmp/stdin-ev.pcap" <"$demo"; rc=$?
+[ $rc -eq 0 ] && cmp -s <(tshark -r "$tmp/file-ev.pcap" -T fields -e frame.time_epoch -e frame.len 2>/dev/null) \
+	<(tshark -r "$tmp/stdin-ev.pcap" -T fields -e frame.time_epoch -e frame.len 2>/dev/null) &&
+	ok "--evidence from standard input: the same packets as from the file" || bad "--evidence with stdin: exit $rc, or other packets"
 
 echo "evidence: $fails failed"
 [ "$fails" -eq 0 ]

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "proto/http.h"
+#include "audit/fingerprints.h"
 #include "audit/infer.h"
 #include "audit/rules.h"
 #include "audit/site.h"

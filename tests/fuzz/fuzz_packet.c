@@ -1,13 +1,15 @@
 /* fuzz_packet: the whole packet path, tunnels included (decode.c, tunnel.c; VXLAN also on UDP 4800). The first
  * byte picks the link type; the rest is the frame. One engine (small flow table, the real signatures and the
- * example site, EVE output to /dev/null) lives across inputs, so that flows, fragments, expectations and parsers'
- * states carry over as they do on a wire; every 4096 inputs it ends all flows (labels, verdicts, alerts). */
+ * example site, EVE output to /dev/null and the aggregates of the summary and the report) lives across inputs, so
+ * that flows, fragments, expectations and parsers' states carry over as they do on a wire; every 4096 inputs it
+ * ends all flows (labels, verdicts, alerts). */
 #include <pcap/dlt.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/engine.h"
+#include "output/aggregate.h"
 #include "output/eve.h"
 #include "flow/expect.h"
 #include "audit/knowledge.h"
@@ -15,6 +17,7 @@
 
 static struct engine *e;
 static struct knowledge *k;
+static struct outputs outs;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -38,8 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		decode_tunnels_defaults(&tun);
 		decode_tunnels_add_vxlan(&tun, 4800);
 		cfg.tunnels = &tun;
-		struct eve *ev = eve_open("/dev/null", err, sizeof err);
-		e = engine_new(&cfg, ev, NULL, err, sizeof err);
+		struct eve *ev = eve_open("/dev/null", 1, true, err, sizeof err);
+		struct agg *agg = agg_new();
+		if (!ev || !agg)
+			abort();
+		outputs_add(&outs, &eve_output_ops, ev);
+		outputs_add(&outs, &aggregate_output_ops, agg);
+		cfg.outputs = &outs;
+		e = engine_new(&cfg, err, sizeof err);
 		if (!e)
 			abort();
 	}
@@ -54,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* an exact-size copy: a read past the frame is caught */
 	uint8_t *frame = malloc(size - 1 ? size - 1 : 1);
 	memcpy(frame, data + 1, size - 1);
-	engine_packet(e, dlts[(data[0] & 0x0f) % (sizeof dlts / sizeof dlts[0])], &h, frame);
+	engine_packet(e, dlts[(data[0] & 0x0f) % (sizeof dlts / sizeof dlts[0])], 0, &h, frame);
 	free(frame);
 	if (++runs % 4096 == 0)
 		engine_finish(e);

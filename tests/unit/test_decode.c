@@ -417,6 +417,11 @@ static void check_sample(int dlt, const uint8_t *f, uint32_t len, unsigned i, vo
 		cr_assert(pkt.tunnel.kind == TUNNEL_IP_IP || pkt.tunnel.kind == TUNNEL_TEREDO, "frame %u", i + 1);
 		cr_assert_eq(pkt.l3, L3_IPV6);
 	}
+	/* Suricata's decoder.erspan: the three ERSPAN types together */
+	cr_assert_eq(st.erspan, st.tunnel[TUNNEL_ERSPAN_I] + st.tunnel[TUNNEL_ERSPAN_II] + st.tunnel[TUNNEL_ERSPAN_III],
+		     "frame %u", i + 1);
+	cr_assert_eq(st.erspan, pkt.tunnel.kind >= TUNNEL_ERSPAN_I && pkt.tunnel.kind <= TUNNEL_ERSPAN_III, "frame %u",
+		     i + 1);
 	if (pkt.tunnel.kind == TUNNEL_ERSPAN_I)
 		cr_assert(pkt.vlan_count == 1 && pkt.vlan[0] == 10 && pkt.tunnel.vlan_before == 0);
 	if (pkt.tunnel.kind == TUNNEL_VXLAN && pkt.tunnel.depth == 1) {

@@ -12,6 +12,9 @@
 #include "decode/decode.h"
 #include "flow/expect.h"
 #include "flow/followup.h"
+#include "proto/pptp.h"
+#include "proto/ssrp.h"
+#include "proto/tftp.h"
 
 struct seg {
 	int dir;
@@ -138,7 +141,11 @@ Test(dcerpc, not_rpc_is_given_up)
 {
 	struct dcerpc_state *s = dcerpc_state_new();
 	struct found f = { 0 };
-	cr_assert_not(dcerpc_tcp_segment(s, 0, 1, (const uint8_t *)"GET / HTTP/1.1\r\n\r\n", 18, collect, &f));
+	/* a stream caught in the middle of a PDU lines up at a later segment: given up after a few */
+	bool more = true;
+	for (uint32_t i = 0; i < 8 && more; i++)
+		more = dcerpc_tcp_segment(s, 0, 1 + 18 * i, (const uint8_t *)"GET / HTTP/1.1\r\n\r\n", 18, collect, &f);
+	cr_assert_not(more);
 	dcerpc_state_free(s);
 }
 
@@ -196,7 +203,7 @@ Test(followup, tftp_pptp_sqlbrowser)
 	resp[0] = 5, resp[1] = (uint8_t)tl, resp[2] = (uint8_t)(tl >> 8);
 	memcpy(resp + 3, text, tl);
 	uint16_t ports[4];
-	cr_assert_eq(sqlbrowser_parse_ports(resp, tl + 3, ports, 4), 2);
+	cr_assert_eq(ssrp_parse_ports(resp, tl + 3, ports, 4), 2);
 	cr_assert_eq(ports[0], 1433);
 	cr_assert_eq(ports[1], 49321);
 }

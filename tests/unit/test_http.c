@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "flow/flow_ext.h"
+#include "flow/inspect.h"
 #include "proto/http.h"
 
 static struct http_methods *methods;
@@ -108,22 +109,25 @@ Test(http, status_lines)
 	cr_assert_not(http_parse_status((const uint8_t *)"HTTP/2 200 OK\r\n", 15, &st));
 }
 
+/* the HTTP row of the inspectors' table (inspect.h) on a flow's packets */
 Test(http, inspect_records_the_first_request)
 {
 	struct flow f;
 	memset(&f, 0, sizeof f);
 	f.key.ip_proto = 6;
+	f.inspected = 1;
+	struct inspect_env env = { .methods = methods };
 	struct packet p;
 	memset(&p, 0, sizeof p);
 	const char *a = "CCM_POST /ccm_system/request HTTP/1.1\r\nUser-Agent: SMS CCM 5.0\r\n\r\n";
 	const char *b = "GET /other HTTP/1.1\r\n\r\n";
 	const char *resp = "HTTP/1.1 200 OK\r\n\r\n";
 	p.payload = (const uint8_t *)a, p.payload_len = (uint32_t)strlen(a);
-	http_inspect(methods, &f, &p, DIR_TO_SERVER);
+	inspect_packet(&env, &f, &p, DIR_TO_SERVER);
 	p.payload = (const uint8_t *)resp, p.payload_len = (uint32_t)strlen(resp);
-	http_inspect(methods, &f, &p, DIR_TO_CLIENT);
+	inspect_packet(&env, &f, &p, DIR_TO_CLIENT);
 	p.payload = (const uint8_t *)b, p.payload_len = (uint32_t)strlen(b);
-	http_inspect(methods, &f, &p, DIR_TO_SERVER);
+	inspect_packet(&env, &f, &p, DIR_TO_SERVER);
 	cr_assert_eq(f.app_proof, APP_HTTP);
 	cr_assert_not_null(f.ext);
 	cr_assert_str_eq(f.ext->http_method, "CCM_POST");

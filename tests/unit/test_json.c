@@ -10,7 +10,7 @@
 #include "decode/decode.h"
 #include "flow/flow_ext.h"
 #include "flow/flow_table.h"
-#include "output/eve.h"
+#include "output/display_filter.h"
 #include "flow/flow.h"
 #include "lib/json.h"
 #include "lib/jsonread.h"
@@ -278,14 +278,32 @@ Test(filter, tunnelled_flows_select_exactly_their_frames)
 		flow_ext_free(&f);
 		snprintf(cmd, sizeof cmd, "tshark -n -r %s/cm-tunnels.pcap -o teredo.heuristic_teredo:TRUE -Y '%s' 2>/dev/null | wc -l",
 			 PCAP_DIR, buf);
-		FILE *out = popen(cmd, "r");
+		FILE *count = popen(cmd, "r");
 		unsigned got = 0;
-		cr_assert_eq(fscanf(out, "%u", &got), 1);
-		pclose(out);
+		cr_assert_eq(fscanf(count, "%u", &got), 1);
+		pclose(count);
 		cr_assert_eq(got, want, "frame %u: tshark selects %u frames, the flow has %u: %s", firsts[k], got, want, buf);
 		if (firsts[k] == 31)
 			cr_assert(strstr(buf, "ip.src#3==") && strstr(buf, "vxlan.vni==15"), "%s", buf);
 		if (firsts[k] == 7)
 			cr_assert(strstr(buf, "vlan.id==10"), "%s", buf);
 	}
+}
+
+Test(filter, host_pair_on_a_port)
+{
+	char buf[1024];
+	cr_assert_str_eq(hosts_display_filter("10.2.0.21", "10.1.0.10", 6, 80, 1795500000000240u, 1795500001999999u, buf,
+					      sizeof buf),
+			 "ip.addr==10.2.0.21 && ip.addr==10.1.0.10 && tcp.port==80 && "
+			 "frame.time_epoch >= 1795500000.000240 && frame.time_epoch < 1795500002.000000");
+	tshark_accepts(buf);
+	cr_assert_str_eq(hosts_display_filter("2001:db8::1", "2001:db8::2", 17, 0, 5, 5, buf, sizeof buf),
+			 "ipv6.addr==2001:db8::1 && ipv6.addr==2001:db8::2 && ipv6.nxt==17 && "
+			 "frame.time_epoch >= 0.000005 && frame.time_epoch < 0.000006");
+	tshark_accepts(buf);
+	cr_assert_str_eq(hosts_display_filter("10.0.0.1", "10.0.0.2", 0, 0, 1000000, 2000000, buf, sizeof buf),
+			 "ip.addr==10.0.0.1 && ip.addr==10.0.0.2 && frame.time_epoch >= 1.000000 && "
+			 "frame.time_epoch < 2.000001");
+	tshark_accepts(buf);
 }

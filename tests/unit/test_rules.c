@@ -9,6 +9,7 @@
 
 #include "audit/roles.h"
 #include "audit/rules.h"
+#include "audit/fingerprints.h"
 #include "audit/infer.h"
 #include "audit/site.h"
 

@@ -1,0 +1,259 @@
+/* inspect.c: cmflow's own inspectors (inspect.h): the rows, and the few lines of each between its parser and the
+ * flow. */
+#include <string.h>
+
+#include "flow/dpi.h"
+#include "flow/flow_ext.h"
+#include "flow/followup.h"
+#include "flow/inspect.h"
+#include "lib/defaults.h"
+#include "lib/ipproto.h"
+#include "proto/dns.h"
+#include "proto/http.h"
+#include "proto/payload.h"
+#include "proto/smb.h"
+#include "proto/tls.h"
+#include "proto/wol.h"
+
+/* TLS (RFC 8446 4.1.2, RFC 5246 7.4.1): the client's first payload is a ClientHello (the proof, and the server
+ * name); the server's hello says the version chosen. TLS after STARTTLS is the other protocol's flow. */
+static bool tls_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir, bool first)
+{
+	struct tls_hello h;
+	struct flow_ext *x;
+	(void)env;
+	if (!p->payload_len)
+		return false;
+	if (dir == DIR_TO_SERVER) {
+		if (!first || f->app_proof != APP_NONE || !tls_parse_client_hello(p->payload, p->payload_len, &h))
+			return false;
+		f->app_proof = APP_TLS;
+		if (h.sni[0] && (x = flow_ext_get(f)))
+			flow_ext_set_str(&x->tls_sni, h.sni, strlen(h.sni));
+	} else if (f->app_proof == APP_TLS && tls_parse_server_hello(p->payload, p->payload_len, &h) &&
+		   tls_version_name(h.version) && (x = flow_ext_get(f)) && !x->tls_version) {
+		x->tls_version = h.version;
+	}
+	return false;
+}
+
+/* SMB (MS-SMB2 2.2.1, MS-SMB 2.2.3.1): the client's first payload starts an SMB message. */
+static bool smb_proof_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
+			  bool first)
+{
+	(void)env;
+	if (first && dir == DIR_TO_SERVER && f->app_proof == APP_NONE && smb_looks_like(p->payload, p->payload_len))
+		f->app_proof = APP_SMB;
+	return false;
+}
+
+/* SMB2 TREE_CONNECT: the share (client push connects to ADMIN$); IPC$, which every client opens first, gives way
+ * to the next one. psexec and client push open ADMIN$ after a long IPC$ conversation: SMB is watched longer. */
+static bool smb_share_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
+			  bool first)
+{
+	char share[80];
+	struct flow_ext *x;
+	(void)env;
+	(void)first;
+	if (f->ext && f->ext->smb_share && strcmp(f->ext->smb_share, "IPC$"))
+		return false; /* a share of its own: nothing more to learn */
+	if (dir == DIR_TO_SERVER && p->payload_len &&
+	    smb2_tree_connect_share(p->payload, p->payload_len, share, sizeof share) && (x = flow_ext_get(f)))
+		flow_ext_set_str(&x->smb_share, share, strlen(share)); /* replaces an IPC$ kept before */
+	return !(f->ext && f->ext->smb_share && strcmp(f->ext->smb_share, "IPC$"));
+}
+
+/* DNS (RFC 1035 4.1) on its own port: a query is DNS (the other DNS-shaped protocols, mDNS, LLMNR and NetBIOS,
+ * have theirs); over TCP behind its two-byte length, in the client's first payload. */
+static bool dns_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir, bool first)
+{
+	(void)env;
+	if (dir != DIR_TO_SERVER || f->app_proof != APP_NONE)
+		return false;
+	if (f->key.ip_proto == IP_PROTO_TCP ? first && dns_is_tcp_query(p->payload, p->payload_len)
+					    : f->pkts[DIR_TO_SERVER] == 1 && !f->pkts[DIR_TO_CLIENT] &&
+						      dns_is_query(p->payload, p->payload_len))
+		f->app_proof = APP_DNS;
+	return false;
+}
+
+/* HTTP/1.x (RFC 9112 3 and 4): a request line from the initiator proves it (the first request's method, target,
+ * Host and User-Agent are kept, requests counted); a status line back gives the status. */
+static bool http_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
+		     bool first)
+{
+	(void)first;
+	if (!env->methods || f->app_proof == APP_TLS || !p->payload_len)
+		return false;
+	if (dir == DIR_TO_SERVER) {
+		struct http_request req;
+		if (!http_parse_request(env->methods, p->payload, p->payload_len, &req))
+			return false;
+		f->app_proof = APP_HTTP;
+		struct flow_ext *x = flow_ext_get(f);
+		if (!x)
+			return false;
+		if (x->http_requests < 255)
+			x->http_requests++;
+		if (x->http_method)
+			return false; /* the first request speaks for the flow */
+		flow_ext_set_str(&x->http_method, req.method, req.method_len);
+		flow_ext_set_str(&x->http_url, req.target, req.target_len);
+		if (req.host)
+			flow_ext_set_str(&x->http_host, req.host, req.host_len);
+		if (req.user_agent)
+			flow_ext_set_str(&x->http_user_agent, req.user_agent, req.user_agent_len);
+	} else if (f->app_proof == APP_HTTP) {
+		uint16_t status;
+		struct flow_ext *x = f->ext;
+		if (x && !x->http_status && http_parse_status(p->payload, p->payload_len, &status))
+			x->http_status = status;
+	}
+	return false;
+}
+
+static bool is_wol_port(const struct inspect_env *env, uint16_t port)
+{
+	for (unsigned i = 0; i < env->nwol_ports; i++)
+		if (env->wol_ports[i] == port)
+			return true;
+	return false;
+}
+
+/* Wake On LAN (AMD's magic packet): the payload decides, on any UDP port; the Wake On LAN ports also report what
+ * is not a magic packet. */
+static bool wol_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir, bool first)
+{
+	struct wol_magic m;
+	(void)first;
+	if (dir != DIR_TO_SERVER || !p->payload_len)
+		return false;
+	if (wol_parse(p->payload, p->payload_len, &m)) {
+		struct flow_ext *x = flow_ext_get(f);
+		f->app_proof = APP_WOL;
+		if (x && !x->has_wol) {
+			x->has_wol = true;
+			memcpy(x->wol_mac, m.target_mac, 6);
+			x->wol_cast = (uint8_t)wol_cast_of(p);
+			x->wol_password = m.password_len != 0;
+		}
+	} else if (f->app_proof != APP_WOL && is_wol_port(env, p->dport)) {
+		struct flow_ext *x = flow_ext_get(f);
+		if (x)
+			x->wol_not_magic = true;
+	}
+	return false;
+}
+
+/* The follow-ups (followup.h): connections that these protocols announce. */
+static bool dcerpc_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
+		       bool first)
+{
+	(void)first;
+	return env->expect && followup_dcerpc(env->expect, f, p, dir);
+}
+
+static bool dcerpc_udp_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
+			   bool first)
+{
+	(void)first;
+	(void)dir;
+	if (env->expect && p->payload_len && (flow_dst_port(f) == 135 || flow_src_port(f) == 135))
+		followup_dcerpc_udp(env->expect, f, p);
+	return false;
+}
+
+static bool tftp_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
+		     bool first)
+{
+	(void)first;
+	if (env->expect && dir == DIR_TO_SERVER && p->payload_len)
+		followup_tftp(env->expect, f, p);
+	return false;
+}
+
+static bool pptp_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
+		     bool first)
+{
+	(void)first;
+	(void)dir;
+	return env->expect && followup_pptp(env->expect, f, p);
+}
+
+static bool sqlbrowser_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
+			   bool first)
+{
+	(void)first;
+	if (!env->expect)
+		return false;
+	return dir == DIR_TO_CLIENT && p->payload_len ? followup_sqlbrowser(env->expect, f, p) : true;
+}
+
+#define LONG_BUDGET 250 /* SMB and endpoint mapper conversations can be long (f->inspected saturates at 255) */
+
+static const struct inspector table[] = {
+	{ "tls", IP_PROTO_TCP, { 0 }, INSPECT_MAX_PACKETS, APP_TLS, "TLS (cmflow)", tls_row },
+	{ "smb", IP_PROTO_TCP, { 0 }, INSPECT_MAX_PACKETS, APP_SMB, "SMB (cmflow)", smb_proof_row },
+	{ "dns", IP_PROTO_TCP, { 53 }, INSPECT_MAX_PACKETS, APP_DNS, "DNS (cmflow)", dns_row },
+	{ "dns", IP_PROTO_UDP, { 53 }, INSPECT_MAX_PACKETS, APP_DNS, "DNS (cmflow)", dns_row },
+	{ "http", IP_PROTO_TCP, { 0 }, INSPECT_MAX_PACKETS, APP_HTTP, "HTTP (cmflow)", http_row },
+	{ "wol", IP_PROTO_UDP, { 0 }, INSPECT_MAX_PACKETS, APP_WOL, "Wake On LAN (cmflow)", wol_row },
+	{ "smb-share", IP_PROTO_TCP, { 445, 139 }, LONG_BUDGET, APP_NONE, NULL, smb_share_row },
+	{ "dcerpc", IP_PROTO_TCP, { 0 }, LONG_BUDGET, APP_DCERPC, "DCE/RPC (cmflow)", dcerpc_row },
+	{ "dcerpc-udp", IP_PROTO_UDP, { 0 }, INSPECT_MAX_PACKETS, APP_NONE, NULL, dcerpc_udp_row },
+	{ "tftp", IP_PROTO_UDP, { 69 }, INSPECT_MAX_PACKETS, APP_NONE, NULL, tftp_row },
+	{ "pptp", IP_PROTO_TCP, { 1723 }, INSPECT_MAX_PACKETS, APP_NONE, NULL, pptp_row },
+	{ "sql-browser", IP_PROTO_UDP, { 1434 }, INSPECT_MAX_PACKETS, APP_NONE, NULL, sqlbrowser_row },
+};
+
+#define NROWS (sizeof table / sizeof table[0])
+
+const struct inspector *inspectors(unsigned *n)
+{
+	*n = NROWS;
+	return table;
+}
+
+static bool row_applies(const struct inspector *r, const struct flow *f)
+{
+	if (r->transport != f->key.ip_proto || f->inspected > r->budget)
+		return false;
+	if (!r->ports[0])
+		return true;
+	uint16_t port = flow_dst_port(f);
+	for (unsigned i = 0; i < INSPECT_MAX_PORTS && r->ports[i]; i++)
+		if (r->ports[i] == port)
+			return true;
+	return false;
+}
+
+bool inspect_packet(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir)
+{
+	bool first = false;
+	if (f->key.ip_proto == IP_PROTO_TCP && p->payload_len && f->payload == PAYLOAD_UNSEEN) {
+		first = true; /* what the first payload is: TLS, cleartext ... (checks on TLS-only ports read it) */
+		f->payload = (uint8_t)payload_classify(p->payload, p->payload_len);
+	}
+	bool more = false;
+	for (unsigned i = 0; i < NROWS; i++)
+		if (row_applies(&table[i], f))
+			more |= table[i].fn(env, f, p, dir, first);
+	return more;
+}
+
+const char *flow_app_proto(const struct flow *f)
+{
+	for (unsigned i = 0; f->app_proof != APP_NONE && i < NROWS; i++)
+		if (table[i].proves == f->app_proof)
+			return table[i].name;
+	return dpi_app_proto(f);
+}
+
+const char *inspect_label(const char *app_proto)
+{
+	for (unsigned i = 0; app_proto && i < NROWS; i++)
+		if (table[i].label && !strcmp(table[i].name, app_proto))
+			return table[i].label;
+	return NULL;
+}

@@ -1,0 +1,65 @@
+/* inspect.h: cmflow's own inspectors, as a table. Each row is one protocol that cmflow reads itself on a flow's
+ * first packets (before and instead of nDPI): its name (Suricata's app_proto where it has one), the transport and
+ * responder ports it looks at, how many packets it may ask for, and the function that reads a packet into the
+ * flow (a proof of the protocol, fields of the side record, announcements of follow-up connections). The parsers
+ * themselves live in src/proto and know nothing of flows; a row's function is the few lines between the two.
+ *
+ * Adding a protocol: a parser in src/proto, an APP_ value in flow.h when it proves the flow, and one row in
+ * inspect.c (doc/ARCHITECTURE.md shows the row that DNS is). */
+#ifndef CMFLOW_INSPECT_H
+#define CMFLOW_INSPECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode/decode.h"
+#include "flow/flow.h"
+
+struct http_methods;
+struct expect_table;
+struct session_channels;
+
+#define INSPECT_MAX_WOL_PORTS 16
+
+/* What the inspectors may use besides the flow and the packet (the engine fills it from the signatures and the
+ * site configuration, and keeps it up to date across a reload). */
+struct inspect_env {
+	const struct http_methods *methods;        /* HTTP methods of the request-line proof; NULL: no HTTP proof */
+	struct expect_table *expect;               /* announcements (follow-ups); NULL: none are made */
+	uint16_t wol_ports[INSPECT_MAX_WOL_PORTS]; /* UDP ports where a packet that is not a magic packet is reported:
+						    * 7, 9 and every site's wol-port */
+	unsigned nwol_ports;
+};
+
+/* A row's function: reads one packet of a flow under inspection. first is true for the first TCP payload of
+ * the flow (either direction). Returns true while it wants more of the flow's packets than the common
+ * INSPECT_MAX_PACKETS (up to its row's budget). */
+typedef bool (*inspect_fn)(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
+			   bool first);
+
+#define INSPECT_MAX_PORTS 4
+
+struct inspector {
+	const char *name;
+	uint8_t transport;                  /* IP_PROTO_TCP or IP_PROTO_UDP */
+	uint16_t ports[INSPECT_MAX_PORTS];  /* responder ports (0-terminated); none: every port */
+	uint8_t budget;                     /* the last packet (1-based) it may look at; f->inspected saturates at 255 */
+	uint8_t proves;                     /* the enum app_proof it proves, APP_NONE when it only reads */
+	const char *label;                  /* the summary's name of what it proves ("DNS (cmflow)"), or NULL */
+	inspect_fn fn;
+};
+
+/* The table, in the order the rows run on a packet (a proof by one row is seen by the next). */
+const struct inspector *inspectors(unsigned *n);
+
+/* Runs the rows that apply to this packet; returns true while any of them wants more packets. */
+bool inspect_packet(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir);
+
+/* The Suricata name of what cmflow proved on the flow ("http", "tls" ...), else nDPI's proven protocol's
+ * (dpi.h), else NULL. */
+const char *flow_app_proto(const struct flow *f);
+
+/* The summary's name of cmflow's own proof of app_proto ("HTTP (cmflow)"), or NULL when no row proves it. */
+const char *inspect_label(const char *app_proto);
+
+#endif
