@@ -30,7 +30,8 @@ struct agg *agg_new(void)
 	a->mcast = strtable_make(sizeof(struct agg_mcast));
 	a->inputs = strtable_make(sizeof(struct agg_text));
 	a->sites = strtable_make(sizeof(struct agg_text));
-	a->hours = strtable_make(sizeof(struct agg_hour));
+	a->hours = strtable_make(sizeof(struct agg_tick));
+	a->minutes = strtable_make(sizeof(struct agg_tick));
 	return a;
 }
 
@@ -39,7 +40,8 @@ void agg_free(struct agg *a)
 	if (!a)
 		return;
 	struct strtable *all[] = { &a->hosts, &a->edges, &a->pairs, &a->kinds, &a->findings, &a->notes, &a->web,
-				   &a->protos, &a->rpc, &a->wol, &a->mcast, &a->inputs, &a->sites, &a->hours };
+				   &a->protos, &a->rpc, &a->wol, &a->mcast, &a->inputs, &a->sites, &a->hours,
+				   &a->minutes };
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		strtable_free(all[i]);
 	pthread_mutex_destroy(&a->lock);
@@ -208,16 +210,32 @@ static void add_channels(struct agg *a, const struct agg_flow *f)
 	}
 }
 
-/* The hour of ts in the timeline (locked by the caller). */
-static struct agg_hour *hour_of(struct agg *a, uint64_t ts_us)
+/* Counts a flow's end, alerts and client HTTP at ts in the timeline's hour and minute (locked by the caller). */
+static void add_tick(struct agg *a, uint64_t ts_us, uint64_t flows, uint64_t alerts, uint64_t client_http)
 {
 	char key[24];
-	uint64_t h = ts_us / 3600000000u;
-	snprintf(key, sizeof key, "%020llu", (unsigned long long)h); /* keys sort as hours */
-	struct agg_hour *r = get(a, &a->hours, key);
-	if (r)
-		r->hour = h;
-	return r;
+	for (int by_minute = 0; by_minute < 2; by_minute++) {
+		uint64_t at = ts_us / (by_minute ? 60000000u : 3600000000u);
+		snprintf(key, sizeof key, "%020llu", (unsigned long long)at); /* keys sort in time */
+		struct agg_tick *t;
+		if (!by_minute) {
+			t = get(a, &a->hours, key);
+		} else {
+			if (a->minutes_full)
+				break;
+			t = a->minutes.n < AGG_MINUTES_MAX ? strtable_get(&a->minutes, key) : strtable_find(&a->minutes, key);
+			if (!t) { /* past two days (or memory short): the timeline is drawn by hour */
+				a->minutes_full = true;
+				break;
+			}
+		}
+		if (!t)
+			continue;
+		t->at = at;
+		t->flows += flows;
+		t->alerts += alerts;
+		t->client_http += client_http;
+	}
 }
 
 void agg_add_flow(struct agg *a, const struct agg_flow *f)
@@ -241,11 +259,8 @@ void agg_add_flow(struct agg *a, const struct agg_flow *f)
 	if ((f->http || f->https) && f->src_client && f->dst_role)
 		add_web(a, f);
 	add_channels(a, f);
-	struct agg_hour *h = f->end_us ? hour_of(a, f->end_us) : NULL;
-	if (h) {
-		h->flows++;
-		h->client_http += f->http && f->src_client && !f->http_by_design;
-	}
+	if (f->end_us)
+		add_tick(a, f->end_us, 1, 0, f->http && f->src_client && !f->http_by_design);
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -287,9 +302,8 @@ void agg_add_alert(struct agg *a, const struct agg_alert *al)
 		if (f->port != al->dport)
 			f->port = 0;
 		f->count += al->count;
-		struct agg_hour *h = al->ts_us ? hour_of(a, al->ts_us) : NULL;
-		if (h)
-			h->alerts += al->count;
+		if (al->ts_us)
+			add_tick(a, al->ts_us, 0, al->count, 0);
 		if (al->ts_us < f->first_us)
 			f->first_us = al->ts_us;
 		uint64_t end = al->end_us > al->ts_us ? al->end_us : al->ts_us;

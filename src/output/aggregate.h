@@ -94,8 +94,8 @@ struct agg_web {
 	bool by_design;                  /* the role serves HTTP by design: its HTTP is no finding */
 	uint64_t http_bytes, https_bytes, http_flows, https_flows;
 };
-struct agg_hour {                        /* one hour of the run (the timeline) */
-	uint64_t hour;                   /* hours since the epoch */
+struct agg_tick {                        /* one minute or hour of the run (the timeline) */
+	uint64_t at;                     /* minutes or hours since the epoch */
 	uint64_t flows, alerts, client_http; /* flows ended, alerts raised, client HTTP flows not by design */
 };
 struct agg_proto { char name[AGG_S]; uint64_t flows, pkts, bytes; };
@@ -107,11 +107,14 @@ struct agg_text { char text[2 * AGG_L]; };
 /* Each table keeps at most AGG_MAX_ROWS records; what does not fit is counted in `dropped` (the summary and the
  * report say so): a flood of strangers must not grow the aggregates without bound. */
 #define AGG_MAX_ROWS 65536
+#define AGG_MINUTES_MAX 2880            /* two days of the timeline by minute (a short run's timeline) */
 #define AGG_FILTER_MAX 1024             /* a finding row's display filter (agg_finding_filter) */
 
 struct agg {
 	pthread_mutex_t lock;
-	struct strtable hosts, edges, pairs, kinds, findings, notes, web, protos, rpc, wol, mcast, inputs, sites, hours;
+	struct strtable hosts, edges, pairs, kinds, findings, notes, web, protos, rpc, wol, mcast, inputs, sites;
+	struct strtable hours, minutes;  /* the timeline; minutes only while they are at most AGG_MINUTES_MAX */
+	bool minutes_full;               /* a run longer than that: the hours alone */
 	uint64_t flows, proven, labelled, packets;
 	uint64_t verdicts[5];            /* flows by enum verdict */
 	uint64_t dropped;                /* records a table could not take (full, or memory short) */

@@ -336,30 +336,49 @@ static void write_graph(const struct agg *r, FILE *o)
 	strtable_free(&drawn);
 }
 
-/* ---- the timeline: flows, alerts and client HTTP per hour (per day past four days) ---- */
+/* ---- the timeline: flows, alerts and client HTTP per minute (runs of up to three hours), per hour (up to four
+ * days) or per day; none for a run of less than three minutes ---- */
 
 static void write_timeline(const struct agg *r, FILE *o)
 {
-	if (!r->hours.n)
-		return;
-	size_t *ix = strtable_sorted(&r->hours); /* keys are zero-padded hours: in time order */
+	/* the table read and the bucket: minutes for a short run, hours, or days made of hours */
+	bool by_minute = false;
+	const struct strtable *t = &r->hours;
+	size_t *ix = r->minutes.n && !r->minutes_full ? strtable_sorted(&r->minutes) : NULL;
+	if (ix) {
+		const struct agg_tick *a = r->minutes.vals[ix[0]], *b = r->minutes.vals[ix[r->minutes.n - 1]];
+		if (b->at - a->at < 180) {
+			by_minute = true;
+			t = &r->minutes;
+		} else {
+			free(ix);
+			ix = NULL;
+		}
+	}
+	if (!ix && r->hours.n)
+		ix = strtable_sorted(&r->hours); /* keys are zero-padded: in time order */
 	if (!ix)
 		return;
-	const struct agg_hour *first = r->hours.vals[ix[0]], *last = r->hours.vals[ix[r->hours.n - 1]];
-	uint64_t span = last->hour - first->hour + 1;
-	bool days = span > 96;
-	uint64_t unit = days ? 24 : 1, start = first->hour / unit, nb = last->hour / unit - start + 1;
+	const struct agg_tick *first = t->vals[ix[0]], *last = t->vals[ix[t->n - 1]];
+	bool days = !by_minute && last->at - first->at + 1 > 96;
+	uint64_t unit = days ? 24 : 1, start = first->at / unit, nb = last->at / unit - start + 1;
+	uint64_t unit_us = (by_minute ? 60000000u : 3600000000u) * unit;
+	const char *per = by_minute ? "minute" : days ? "day" : "hour";
+	if (nb < 3) { /* a run of a minute or two: nothing to see over time */
+		free(ix);
+		return;
+	}
 	if (nb > 400) { /* years of a file: the last 400 buckets */
 		start += nb - 400;
 		nb = 400;
 	}
 	uint64_t *flows = calloc(nb, sizeof *flows), *alerts = calloc(nb, sizeof *alerts), *http = calloc(nb, sizeof *http);
 	uint64_t max = 1;
-	for (size_t k = 0; flows && alerts && http && k < r->hours.n; k++) {
-		const struct agg_hour *h = r->hours.vals[ix[k]];
-		if (h->hour / unit < start)
+	for (size_t k = 0; flows && alerts && http && k < t->n; k++) {
+		const struct agg_tick *h = t->vals[ix[k]];
+		if (h->at / unit < start)
 			continue;
-		uint64_t b = h->hour / unit - start;
+		uint64_t b = h->at / unit - start;
 		flows[b] += h->flows;
 		alerts[b] += h->alerts;
 		http[b] += h->client_http;
@@ -378,7 +397,7 @@ static void write_timeline(const struct agg *r, FILE *o)
 	fputs("<h2 id=\"timeline\">Over time</h2>\n", o);
 	fprintf(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"timeline-chart\" viewBox=\"0 0 %.0f %.0f\" "
 		   "width=\"%.0f\" style=\"max-width:100%%;height:auto\" role=\"img\" "
-		   "aria-label=\"flows, alerts and client HTTP per %s\">\n", W, H, W, days ? "day" : "hour");
+		   "aria-label=\"flows, alerts and client HTTP per %s\">\n", W, H, W, per);
 	fprintf(o, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#757575\"/>\n", left, H - bottom,
 		W - right, H - bottom);
 	char b[32];
@@ -386,6 +405,7 @@ static void write_timeline(const struct agg *r, FILE *o)
 		left - 6, top + 4, num(max, b, sizeof b));
 	fprintf(o, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"end\" fill=\"#212121\">0</text>\n", left - 6,
 		H - bottom);
+	uint64_t every = (uint64_t)(90.0 / bw) + 1; /* a label every 90 px or so */
 	for (uint64_t k = 0; flows && alerts && http && k < nb; k++) {
 		double x = left + bw * (double)k, h = (H - top - bottom) * (double)flows[k] / (double)max;
 		double ha = (H - top - bottom) * (double)(alerts[k] < max ? alerts[k] : max) / (double)max;
@@ -402,24 +422,23 @@ static void write_timeline(const struct agg *r, FILE *o)
 				   "fill=\"#c62828\"><title>%llu alerts</title></rect>", x + bw * 0.5, H - bottom - ha,
 				bw * 0.4, ha, (unsigned long long)alerts[k]);
 		fputc('\n', o);
-		/* a label every 90 px or so: the hour ("06:00"), and the date under the first one of each day */
-		uint64_t every = (uint64_t)(90.0 / bw) + 1;
-		if (k % every == 0) {
-			char t[TS_STR_MAX];
-			uint64_t hour = (start + k) * unit;
-			ts_to_eve(hour * 3600000000u, t, sizeof t);
-			bool new_day = days || k == 0 || hour / 24 != (start + k - every) * unit / 24;
-			if (!days)
-				fprintf(o, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" fill=\"#212121\">%.5s</text>\n", x,
-					H - bottom + 14, t + 11);
-			if (new_day)
-				fprintf(o, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" fill=\"#212121\">%.10s</text>\n", x,
-					H - bottom + (days ? 14 : 28), t);
-		}
+		if (k % every)
+			continue;
+		/* the time ("06:00") and the date under the first label of each day */
+		char ts[TS_STR_MAX];
+		uint64_t at_us = (start + k) * unit_us;
+		ts_to_eve(at_us, ts, sizeof ts);
+		bool new_day = days || k == 0 || at_us / 86400000000u != (start + k - every) * unit_us / 86400000000u;
+		if (!days)
+			fprintf(o, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" fill=\"#212121\">%.5s</text>\n", x,
+				H - bottom + 14, ts + 11);
+		if (new_day)
+			fprintf(o, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" fill=\"#212121\">%.10s</text>\n", x,
+				H - bottom + (days ? 14 : 28), ts);
 	}
 	fputs("</svg>\n<p class=\"legend\"><span style=\"color:#90a4ae\">&#9632; flows</span> <span style=\"color:#ef6c00\">"
 	      "&#9632; client HTTP flows (not by design)</span> <span style=\"color:#c62828\">&#9632; alerts</span>, per ", o);
-	fprintf(o, "%s (UTC).</p>\n", days ? "day" : "hour");
+	fprintf(o, "%s (UTC).</p>\n", per);
 	free(flows);
 	free(alerts);
 	free(http);
