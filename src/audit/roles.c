@@ -33,6 +33,11 @@ role_set roles_closure(const struct roles *r, role_set s)
 	return out;
 }
 
+role_set roles_for_matching(const struct roles *r, role_set s, role_set inet_bit)
+{
+	return s | r->every_host | ((s & inet_bit) ? r->on_internet : 0);
+}
+
 role_set roles_parse_list(const struct roles *r, const char *list, const char **bad, size_t *badlen)
 {
 	role_set s = 0;
