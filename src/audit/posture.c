@@ -47,11 +47,12 @@ static bool has_prefix(const struct policy_urls *u, const char *url)
 	return false;
 }
 
-/* The initiator is a client and the responder has a census role of the flow's policy. */
+/* The initiator is a client and the responder has a census role of the flow's policy, on a path a rule allows
+ * (what no rule allows is a finding's, not the census's). */
 static bool client_to_census_role(const struct flow_label *lab)
 {
 	const struct policy *p = lab->policy;
-	if (!p || !p->census || !lab->rules)
+	if (!p || !p->census || !lab->rules || !lab->matched)
 		return false;
 	int client = roles_find(&lab->rules->roles, "client", 6);
 	return client >= 0 && (lab->src_roles & ROLE_BIT(client)) && (lab->dst_roles & p->census);

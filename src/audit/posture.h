@@ -29,9 +29,9 @@ enum client_auth {
 /* "pki-mutual-tls", "enhanced-http", "plain-http", "cannot-tell"; NULL for CLIENT_AUTH_NONE. */
 const char *client_auth_name(enum client_auth a);
 
-/* The class of a labelled flow: a flow whose initiator has the client role and whose responder has one of its
- * policy's census roles, over HTTP (proven) or TLS (proven, or the first payload's record); else
- * CLIENT_AUTH_NONE. */
+/* The class of a labelled flow: a flow that a rule allows, whose initiator has the client role and whose
+ * responder has one of its policy's census roles, over HTTP (proven) or TLS (proven, or the first payload's
+ * record); else CLIENT_AUTH_NONE. */
 enum client_auth posture_client_auth(const struct flow *f, const struct flow_label *lab);
 
 /* True when the flow is a client's client notification channel: its policy names the port (client-notification,
