@@ -64,7 +64,8 @@ static void tls_keep(const struct inspect_env *env, struct flow *f, struct tls_h
 	tls_hs_free(s);
 }
 
-/* The TLS handshake beyond the hellos (proto/tls_handshake.h): from the ClientHello that proved TLS, every
+/* The TLS handshake beyond the hellos (proto/tls_handshake.h): from the ClientHello that proved TLS (or a first
+ * payload that is a TLS record: a connection seen from its middle, whose posture is then "not seen"), every
  * segment of both directions goes to the reader, past INSPECT_MAX_PACKETS (a mutual handshake with chains is
  * 10-25 packets, then the reader watches 32 records for a renegotiation), until its posture is final. */
 static bool tls_handshake_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
@@ -72,7 +73,8 @@ static bool tls_handshake_row(const struct inspect_env *env, struct flow *f, con
 {
 	struct tls_hs *s = flow_ext_parser(f, PARSER_TLS);
 	if (!s) {
-		if (!env->stats || !first || dir != DIR_TO_SERVER || f->app_proof != APP_TLS || (f->ext && f->ext->tls))
+		bool tls = (f->app_proof == APP_TLS && dir == DIR_TO_SERVER) || f->payload == PAYLOAD_TLS;
+		if (!env->stats || !first || !tls || (f->ext && f->ext->tls))
 			return false;
 		if (env->stats->tls_readers_live >= INSPECT_TLS_READERS_MAX) {
 			env->stats->tls_refused++;
