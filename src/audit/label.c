@@ -68,10 +68,8 @@ void label_flow(const struct knowledge *k, struct infer_table *inf, const struct
 	/* what a rule may see on each end besides its own roles: any host is "any device", an internet address may
 	 * be Microsoft's or Azure's services (the current branch's role lines with on=) */
 	const struct roles *roles = &k->rules->roles;
-	int inet = roles_find(roles, "internet", 8);
-	role_set inet_bit = inet >= 0 ? ROLE_BIT(inet) : 0;
-	out->src_matching = roles_for_matching(roles, out->src_roles, inet_bit);
-	out->dst_matching = roles_for_matching(roles, out->dst_roles, inet_bit);
+	out->src_matching = roles_for_matching(roles, out->src_roles, roles->internet);
+	out->dst_matching = roles_for_matching(roles, out->dst_roles, roles->internet);
 	struct flow_facts ff = {
 		.src_roles = out->src_matching,
 		/* a broadcast reaches every role on the link; the matcher may take any */

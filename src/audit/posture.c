@@ -54,8 +54,7 @@ static bool client_to_census_role(const struct flow_label *lab)
 	const struct policy *p = lab->policy;
 	if (!p || !p->census || !lab->rules || !lab->matched)
 		return false;
-	int client = roles_find(&lab->rules->roles, "client", 6);
-	return client >= 0 && (lab->src_roles & ROLE_BIT(client)) && (lab->dst_roles & p->census);
+	return (lab->src_roles & lab->rules->roles.client) && (lab->dst_roles & p->census);
 }
 
 enum client_auth posture_client_auth(const struct flow *f, const struct flow_label *lab)

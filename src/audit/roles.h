@@ -16,12 +16,16 @@ typedef uint64_t role_set;
 #define ROLE_TITLE_MAX 64
 #define ROLE_BIT(i) ((role_set)1 << (i))
 
-/* Invariant: implies[i] holds bit i; every_host and on_internet are roles of the vocabulary (bits below n). */
+/* Invariant: implies[i] holds bit i; len[i] is name[i]'s length; every_host and on_internet are roles of the
+ * vocabulary (bits below n). */
 struct roles {
 	unsigned n;
 	char name[ROLES_MAX][ROLE_NAME_MAX];
+	uint8_t len[ROLES_MAX];        /* strlen(name[i]): lookups compare lengths first */
 	char title[ROLES_MAX][ROLE_TITLE_MAX];
 	role_set implies[ROLES_MAX];   /* the role itself and every role it is (transitively) */
+	role_set internet, client;     /* the two roles the code asks for by name (an address outside every host line;
+					* the initiator the census counts), 0 when the vocabulary has none */
 	role_set every_host;           /* roles a rule may see on any host (role ... on=any) */
 	role_set on_internet;          /* roles a rule may see on a host with the `internet` role (on=internet) */
 };

@@ -65,8 +65,7 @@ static void check_http_cb(const struct policy *p, const struct flow *f, const st
 	const struct site *s = lab->src_site ? lab->src_site : lab->dst_site;
 	if (!s || s->version != SITE_VCB)
 		return;
-	int client = roles_find(&lab->rules->roles, "client", 6);
-	if (client < 0 || !(lab->src_roles & ROLE_BIT(client)))
+	if (!(lab->src_roles & lab->rules->roles.client))
 		return;
 	role_set server = server_roles(lab, r);
 	const char *url = f->ext ? f->ext->http_url : NULL;

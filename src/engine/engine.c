@@ -384,6 +384,7 @@ void engine_free(struct engine *e)
 	if (!e)
 		return;
 	flow_table_free(e->flows);
+	inspect_stats_free(&e->istats);
 	dpi_free(e->dpi);
 	free(e->frags);
 	knowledge_release(e->cfg.knowledge);

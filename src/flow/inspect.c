@@ -58,10 +58,22 @@ static void tls_keep(const struct inspect_env *env, struct flow *f, struct tls_h
 	} else {
 		env->stats->tls_refused++; /* memory short: the posture is lost, and said */
 	}
-	env->stats->tls_bound_hits += in->bound_hits;
-	env->stats->tls_readers_live--;
+	struct inspect_stats *st = env->stats;
+	st->tls_bound_hits += in->bound_hits;
+	st->tls_readers_live--;
 	flow_ext_set_parser(f, PARSER_TLS, NULL, NULL);
-	tls_hs_free(s);
+	if (st->ntls_spare < INSPECT_TLS_SPARES) {
+		tls_hs_reset(s);
+		st->tls_spare[st->ntls_spare++] = s;
+	} else {
+		tls_hs_free(s);
+	}
+}
+
+void inspect_stats_free(struct inspect_stats *st)
+{
+	while (st->ntls_spare)
+		tls_hs_free(st->tls_spare[--st->ntls_spare]);
 }
 
 /* The TLS handshake beyond the hellos (proto/tls_handshake.h): from the ClientHello that proved TLS (or a first
@@ -71,6 +83,8 @@ static void tls_keep(const struct inspect_env *env, struct flow *f, struct tls_h
 static bool tls_handshake_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
 			      bool first)
 {
+	if (f->app_proof != APP_TLS && f->payload != PAYLOAD_TLS)
+		return false; /* not TLS: the common case, decided before the side record is read */
 	struct tls_hs *s = flow_ext_parser(f, PARSER_TLS);
 	if (!s) {
 		bool tls = (f->app_proof == APP_TLS && dir == DIR_TO_SERVER) || f->payload == PAYLOAD_TLS;
@@ -80,7 +94,7 @@ static bool tls_handshake_row(const struct inspect_env *env, struct flow *f, con
 			env->stats->tls_refused++;
 			return false;
 		}
-		s = tls_hs_new();
+		s = env->stats->ntls_spare ? env->stats->tls_spare[--env->stats->ntls_spare] : tls_hs_new();
 		if (!s || !flow_ext_set_parser(f, PARSER_TLS, s, tls_hs_free)) {
 			tls_hs_free(s);
 			env->stats->tls_refused++;

@@ -25,13 +25,21 @@ struct session_channels;
  * a message is read; a TLS flow beyond the bound keeps only its hello fields (counted in tls_refused). */
 #define INSPECT_TLS_READERS_MAX 4096
 
-/* The inspectors' own counters, one set per engine (inspect_env.stats): the engine sums them into the run's. */
+#define INSPECT_TLS_SPARES 16 /* settled readers kept for the next TLS flows: no allocation per handshake */
+
+/* The inspectors' own counters and spare readers, one set per engine (inspect_env.stats): the engine sums the
+ * counters into the run's and frees the spares with inspect_stats_free. */
 struct inspect_stats {
 	uint64_t tls_readers;       /* TLS handshake readers started */
 	uint64_t tls_readers_live;  /* alive now (at most INSPECT_TLS_READERS_MAX) */
 	uint64_t tls_refused;       /* TLS flows whose handshake was not read: the bound above, or memory short */
 	uint64_t tls_bound_hits;    /* times a reader reached its own bound (TLS_HS_DIR_MAX) */
+	void *tls_spare[INSPECT_TLS_SPARES]; /* settled readers, reset, for reuse */
+	unsigned ntls_spare;
 };
+
+/* Frees the spare readers (the engine's end). */
+void inspect_stats_free(struct inspect_stats *st);
 
 /* What the inspectors may use besides the flow and the packet (the engine fills it from the signatures and the
  * site configuration, and keeps it up to date across a reload). */

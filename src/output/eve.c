@@ -219,9 +219,11 @@ static void write_multicast(struct json *j, const struct flow_record *r)
 static void write_roles(struct json *j, const char *key, const struct roles *roles, role_set s)
 {
 	json_open_array(j, key);
-	for (unsigned i = 0; i < roles->n; i++)
-		if (s & ROLE_BIT(i))
+	for (; s; s &= s - 1) { /* the set's bits, in vocabulary order: a flow has few roles, the vocabulary 53 */
+		unsigned i = (unsigned)__builtin_ctzll(s);
+		if (i < roles->n)
 			json_plain(j, NULL, roles->name[i]);
+	}
 	json_close_array(j);
 }
 
