@@ -16,7 +16,7 @@
 
 /* Parsers' private per-flow state while they still inspect: reassembly of DCE/RPC, the live evidence buffer of a
  * flow's first packets. Allocated apart from the record with the first one, freed when inspection ends. */
-enum { PARSER_DCERPC = 0, PARSER_EVIDENCE, PARSER_SLOTS };
+enum { PARSER_DCERPC = 0, PARSER_EVIDENCE, PARSER_TLS, PARSER_SLOTS };
 
 struct parser_slot {
 	void *state;
@@ -33,8 +33,21 @@ struct flow_followup {
 	bool has_rpc_uuid;
 };
 
-/* A record of 80 bytes (96 with the allocator's header): with the 152 of struct flow, a flow that keeps HTTP or
- * TLS fields costs under 256 bytes once its detection has ended. */
+/* What the TLS handshake showed (proto/tls_handshake.h), kept for TLS flows only once their reader has settled:
+ * the client-authentication posture and the names of the first server and client certificates (shared or own
+ * copies, at most X509_NAME_MAX - 1 bytes each; NULL when not seen). */
+struct flow_tls {
+	const char *subject, *issuer;               /* the server's certificate */
+	const char *client_subject, *client_issuer; /* the client's, when it sent a non-empty Certificate */
+	uint32_t client_cert_len;                   /* the client Certificate's certificate_list length */
+	uint16_t version;                           /* the ServerHello's choice (0x0304 TLS 1.3), 0 unseen */
+	uint8_t posture;                            /* enum tls_posture */
+	uint8_t why;                                /* enum tls_unprovable, when unprovable */
+	bool certificate_request, resumed;
+};
+
+/* A record of 88 bytes (96 with the allocator's header): with the 152 of struct flow, a flow that keeps HTTP or
+ * TLS fields costs under 256 bytes once its detection has ended; a TLS flow's handshake adds its flow_tls. */
 struct flow_ext {
 	/* HTTP request (cmflow's request-line parser, else nDPI's fields) */
 	const char *http_method, *http_url, *http_host, *http_user_agent;
@@ -43,6 +56,7 @@ struct flow_ext {
 	/* TLS (cmflow's hello parsers, else nDPI's fields) */
 	const char *tls_sni;
 	struct flow_followup *followup; /* or NULL */
+	struct flow_tls *tls;           /* or NULL: no TLS handshake was read (flow_ext_tls) */
 	struct parser_slot *parsers;    /* [PARSER_SLOTS], or NULL */
 	uint16_t http_status;
 	uint16_t tls_version;           /* wire value (0x0303 = TLS 1.2); 0 unknown */
@@ -62,6 +76,9 @@ struct flow_ext *flow_ext_get(struct flow *f);
 
 /* The flow's follow-up record, allocating it (zeroed) on first use; NULL when memory is short. */
 struct flow_followup *flow_ext_followup(struct flow *f);
+
+/* The flow's TLS handshake record, allocating it (zeroed) on first use; NULL when memory is short. */
+struct flow_tls *flow_ext_tls(struct flow *f);
 
 /* The state a parser keeps in slot for the flow, or NULL. */
 void *flow_ext_parser(const struct flow *f, int slot);
