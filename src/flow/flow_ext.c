@@ -43,6 +43,8 @@ struct flow_ext *flow_ext_get(struct flow *f)
 void flow_ext_free(struct flow *f)
 {
 	struct flow_ext *x = f->ext;
+	free(f->tunnel);
+	f->tunnel = NULL;
 	if (!x)
 		return;
 	const char *strs[] = { x->http_method, x->http_url, x->http_host, x->http_user_agent, x->tls_sni, x->smb_share };
@@ -50,7 +52,12 @@ void flow_ext_free(struct flow *f)
 		str_free(strs[i]);
 	free_parsers(x, false);
 	free(x->followup);
-	free(x->tunnel);
+	if (x->tls) {
+		const char *names[] = { x->tls->subject, x->tls->issuer, x->tls->client_subject, x->tls->client_issuer };
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+			str_free(names[i]);
+		free(x->tls);
+	}
 	free(x);
 	f->ext = NULL;
 }
@@ -65,13 +72,18 @@ struct flow_followup *flow_ext_followup(struct flow *f)
 
 bool flow_ext_set_tunnel(struct flow *f, const struct packet_tunnel *t)
 {
-	struct flow_ext *x = flow_ext_get(f);
-	if (!x)
+	if (!f->tunnel && !(f->tunnel = malloc(sizeof *f->tunnel)))
 		return false;
-	if (!x->tunnel && !(x->tunnel = malloc(sizeof *x->tunnel)))
-		return false;
-	*x->tunnel = *t;
+	*f->tunnel = *t;
 	return true;
+}
+
+struct flow_tls *flow_ext_tls(struct flow *f)
+{
+	struct flow_ext *x = flow_ext_get(f);
+	if (x && !x->tls)
+		x->tls = calloc(1, sizeof *x->tls);
+	return x ? x->tls : NULL;
 }
 
 void *flow_ext_parser(const struct flow *f, int slot)

@@ -12,13 +12,11 @@
 
 #include "flow/flow.h"
 
-struct packet_tunnel;
-
 #define FLOW_EXT_STR_MAX 1024
 
 /* Parsers' private per-flow state while they still inspect: reassembly of DCE/RPC, the live evidence buffer of a
  * flow's first packets. Allocated apart from the record with the first one, freed when inspection ends. */
-enum { PARSER_DCERPC = 0, PARSER_EVIDENCE, PARSER_SLOTS };
+enum { PARSER_DCERPC = 0, PARSER_EVIDENCE, PARSER_TLS, PARSER_SLOTS };
 
 struct parser_slot {
 	void *state;
@@ -35,8 +33,22 @@ struct flow_followup {
 	bool has_rpc_uuid;
 };
 
+/* What the TLS handshake showed (proto/tls_handshake.h), kept for TLS flows only once their reader has settled:
+ * the client-authentication posture and the names of the first server and client certificates (shared or own
+ * copies, at most X509_NAME_MAX - 1 bytes each; NULL when not seen). */
+struct flow_tls {
+	const char *subject, *issuer;               /* the server's certificate */
+	const char *client_subject, *client_issuer; /* the client's, when it sent a non-empty Certificate */
+	uint32_t client_cert_len;                   /* the client Certificate's certificate_list length */
+	uint16_t version;                           /* the ServerHello's choice (0x0304 TLS 1.3), 0 unseen */
+	uint8_t posture;                            /* enum tls_posture */
+	uint8_t why;                                /* enum tls_unprovable, when unprovable */
+	bool certificate_request, resumed;
+};
+
 /* A record of 88 bytes (96 with the allocator's header): with the 160 of struct flow, a flow that keeps HTTP or
- * TLS fields costs at most 256 bytes once its detection has ended. */
+ * TLS fields costs at most 256 bytes once its detection has ended; a TLS flow's handshake adds its flow_tls, a
+ * tunnelled flow its struct packet_tunnel (f->tunnel). */
 struct flow_ext {
 	/* HTTP request (cmflow's request-line parser, else nDPI's fields) */
 	const char *http_method, *http_url, *http_host, *http_user_agent;
@@ -45,8 +57,8 @@ struct flow_ext {
 	/* TLS (cmflow's hello parsers, else nDPI's fields) */
 	const char *tls_sni;
 	struct flow_followup *followup; /* or NULL */
+	struct flow_tls *tls;           /* or NULL: no TLS handshake was read (flow_ext_tls) */
 	struct parser_slot *parsers;    /* [PARSER_SLOTS], or NULL */
-	struct packet_tunnel *tunnel;   /* the encapsulation of a tunnelled flow's first packet, or NULL */
 	uint16_t http_status;
 	uint16_t tls_version;           /* wire value (0x0303 = TLS 1.2); 0 unknown */
 	uint8_t http_requests;          /* request lines seen (saturates) */
@@ -66,6 +78,14 @@ struct flow_ext *flow_ext_get(struct flow *f);
 /* The flow's follow-up record, allocating it (zeroed) on first use; NULL when memory is short. */
 struct flow_followup *flow_ext_followup(struct flow *f);
 
+/* The flow's TLS handshake record, allocating it (zeroed) on first use; NULL when memory is short. */
+struct flow_tls *flow_ext_tls(struct flow *f);
+
+/* Keeps the tunnel the flow's first packet came in, in a record of its own (f->tunnel, allocated only for
+ * tunnelled flows; the side record's budget stays untouched). False when memory is short: the flow then says
+ * nothing of its tunnel. */
+bool flow_ext_set_tunnel(struct flow *f, const struct packet_tunnel *t);
+
 /* The state a parser keeps in slot for the flow, or NULL. */
 void *flow_ext_parser(const struct flow *f, int slot);
 
@@ -76,17 +96,7 @@ bool flow_ext_set_parser(struct flow *f, int slot, void *state, void (*free_fn)(
 /* Frees the parsers' states but the live evidence buffer (inspection has ended; the record stays). */
 void flow_ext_free_parsers(struct flow *f);
 
-/* Keeps the tunnel the flow's first packet came in (a record of its own, allocated only for tunnelled flows).
- * False when memory is short: the flow then says nothing of its tunnel. */
-bool flow_ext_set_tunnel(struct flow *f, const struct packet_tunnel *t);
-
-/* The tunnel kept for the flow, or NULL (not tunnelled). */
-static inline const struct packet_tunnel *flow_tunnel(const struct flow *f)
-{
-	return f->ext ? f->ext->tunnel : NULL;
-}
-
-/* Frees the side record and everything it holds; f->ext becomes NULL. */
+/* Frees the side record and everything it holds, and the tunnel record; f->ext and f->tunnel become NULL. */
 void flow_ext_free(struct flow *f);
 
 /* Replaces *dst with s[0..n) cut to FLOW_EXT_STR_MAX: the shared copy of a short string (intern.h), else a copy

@@ -26,6 +26,9 @@ struct run_stats {
 	uint64_t verdicts[4], alerts[4];
 	/* outputs: events that could not be written (a full disk, a Redis server away past its queue ...) */
 	uint64_t lost_events;
+	/* TLS handshakes read for their client-authentication posture, those not read (the readers' bound, memory
+	 * short), and the readers' own bound reached */
+	uint64_t tls_handshakes, tls_not_read, tls_bound_hits;
 	bool live;
 };
 

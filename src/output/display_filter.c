@@ -2,7 +2,6 @@
 #include <string.h>
 
 #include "decode/decode.h"
-#include "flow/flow_ext.h"
 #include "lib/util.h"
 #include "output/display_filter.h"
 

@@ -14,6 +14,7 @@
 
 #define REPORT_TOP_GROUPS 5   /* "the findings that matter most" */
 #define REPORT_TOP_PAIRS 10   /* host pairs shown under a finding group */
+#define REPORT_TOP_CLIENTS 50 /* current branch clients shown with their client notification */
 #define REPORT_TOP_ROWS 50    /* rows of the long tables (Wake On LAN, multicast) */
 #define GRAPH_MAX_HOSTS 50    /* beyond this, the hosts of a crowded role are drawn per site and subnet */
 #define GRAPH_CROWD 8         /* a role with more hosts than this in one site is crowded */
@@ -336,30 +337,49 @@ static void write_graph(const struct agg *r, FILE *o)
 	strtable_free(&drawn);
 }
 
-/* ---- the timeline: flows, alerts and client HTTP per hour (per day past four days) ---- */
+/* ---- the timeline: flows, alerts and client HTTP per minute (runs of up to three hours), per hour (up to four
+ * days) or per day; none for a run of less than three minutes ---- */
 
 static void write_timeline(const struct agg *r, FILE *o)
 {
-	if (!r->hours.n)
-		return;
-	size_t *ix = strtable_sorted(&r->hours); /* keys are zero-padded hours: in time order */
+	/* the table read and the bucket: minutes for a short run, hours, or days made of hours */
+	bool by_minute = false;
+	const struct strtable *t = &r->hours;
+	size_t *ix = r->minutes.n && !r->minutes_full ? strtable_sorted(&r->minutes) : NULL;
+	if (ix) {
+		const struct agg_tick *a = r->minutes.vals[ix[0]], *b = r->minutes.vals[ix[r->minutes.n - 1]];
+		if (b->at - a->at < 180) {
+			by_minute = true;
+			t = &r->minutes;
+		} else {
+			free(ix);
+			ix = NULL;
+		}
+	}
+	if (!ix && r->hours.n)
+		ix = strtable_sorted(&r->hours); /* keys are zero-padded: in time order */
 	if (!ix)
 		return;
-	const struct agg_hour *first = r->hours.vals[ix[0]], *last = r->hours.vals[ix[r->hours.n - 1]];
-	uint64_t span = last->hour - first->hour + 1;
-	bool days = span > 96;
-	uint64_t unit = days ? 24 : 1, start = first->hour / unit, nb = last->hour / unit - start + 1;
+	const struct agg_tick *first = t->vals[ix[0]], *last = t->vals[ix[t->n - 1]];
+	bool days = !by_minute && last->at - first->at + 1 > 96;
+	uint64_t unit = days ? 24 : 1, start = first->at / unit, nb = last->at / unit - start + 1;
+	uint64_t unit_us = (by_minute ? 60000000u : 3600000000u) * unit;
+	const char *per = by_minute ? "minute" : days ? "day" : "hour";
+	if (nb < 3) { /* a run of a minute or two: nothing to see over time */
+		free(ix);
+		return;
+	}
 	if (nb > 400) { /* years of a file: the last 400 buckets */
 		start += nb - 400;
 		nb = 400;
 	}
 	uint64_t *flows = calloc(nb, sizeof *flows), *alerts = calloc(nb, sizeof *alerts), *http = calloc(nb, sizeof *http);
 	uint64_t max = 1;
-	for (size_t k = 0; flows && alerts && http && k < r->hours.n; k++) {
-		const struct agg_hour *h = r->hours.vals[ix[k]];
-		if (h->hour / unit < start)
+	for (size_t k = 0; flows && alerts && http && k < t->n; k++) {
+		const struct agg_tick *h = t->vals[ix[k]];
+		if (h->at / unit < start)
 			continue;
-		uint64_t b = h->hour / unit - start;
+		uint64_t b = h->at / unit - start;
 		flows[b] += h->flows;
 		alerts[b] += h->alerts;
 		http[b] += h->client_http;
@@ -378,7 +398,7 @@ static void write_timeline(const struct agg *r, FILE *o)
 	fputs("<h2 id=\"timeline\">Over time</h2>\n", o);
 	fprintf(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"timeline-chart\" viewBox=\"0 0 %.0f %.0f\" "
 		   "width=\"%.0f\" style=\"max-width:100%%;height:auto\" role=\"img\" "
-		   "aria-label=\"flows, alerts and client HTTP per %s\">\n", W, H, W, days ? "day" : "hour");
+		   "aria-label=\"flows, alerts and client HTTP per %s\">\n", W, H, W, per);
 	fprintf(o, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#757575\"/>\n", left, H - bottom,
 		W - right, H - bottom);
 	char b[32];
@@ -386,6 +406,7 @@ static void write_timeline(const struct agg *r, FILE *o)
 		left - 6, top + 4, num(max, b, sizeof b));
 	fprintf(o, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"end\" fill=\"#212121\">0</text>\n", left - 6,
 		H - bottom);
+	uint64_t every = (uint64_t)(90.0 / bw) + 1; /* a label every 90 px or so */
 	for (uint64_t k = 0; flows && alerts && http && k < nb; k++) {
 		double x = left + bw * (double)k, h = (H - top - bottom) * (double)flows[k] / (double)max;
 		double ha = (H - top - bottom) * (double)(alerts[k] < max ? alerts[k] : max) / (double)max;
@@ -402,24 +423,23 @@ static void write_timeline(const struct agg *r, FILE *o)
 				   "fill=\"#c62828\"><title>%llu alerts</title></rect>", x + bw * 0.5, H - bottom - ha,
 				bw * 0.4, ha, (unsigned long long)alerts[k]);
 		fputc('\n', o);
-		/* a label every 90 px or so: the hour ("06:00"), and the date under the first one of each day */
-		uint64_t every = (uint64_t)(90.0 / bw) + 1;
-		if (k % every == 0) {
-			char t[TS_STR_MAX];
-			uint64_t hour = (start + k) * unit;
-			ts_to_eve(hour * 3600000000u, t, sizeof t);
-			bool new_day = days || k == 0 || hour / 24 != (start + k - every) * unit / 24;
-			if (!days)
-				fprintf(o, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" fill=\"#212121\">%.5s</text>\n", x,
-					H - bottom + 14, t + 11);
-			if (new_day)
-				fprintf(o, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" fill=\"#212121\">%.10s</text>\n", x,
-					H - bottom + (days ? 14 : 28), t);
-		}
+		if (k % every)
+			continue;
+		/* the time ("06:00") and the date under the first label of each day */
+		char ts[TS_STR_MAX];
+		uint64_t at_us = (start + k) * unit_us;
+		ts_to_eve(at_us, ts, sizeof ts);
+		bool new_day = days || k == 0 || at_us / 86400000000u != (start + k - every) * unit_us / 86400000000u;
+		if (!days)
+			fprintf(o, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" fill=\"#212121\">%.5s</text>\n", x,
+				H - bottom + 14, ts + 11);
+		if (new_day)
+			fprintf(o, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" fill=\"#212121\">%.10s</text>\n", x,
+				H - bottom + (days ? 14 : 28), ts);
 	}
 	fputs("</svg>\n<p class=\"legend\"><span style=\"color:#90a4ae\">&#9632; flows</span> <span style=\"color:#ef6c00\">"
 	      "&#9632; client HTTP flows (not by design)</span> <span style=\"color:#c62828\">&#9632; alerts</span>, per ", o);
-	fprintf(o, "%s (UTC).</p>\n", days ? "day" : "hour");
+	fprintf(o, "%s (UTC).</p>\n", per);
 	free(flows);
 	free(alerts);
 	free(http);
@@ -579,6 +599,95 @@ static int rows_by_count(const void *a, const void *b, void *vals)
 	return x->count != y->count ? (x->count < y->count ? 1 : -1) : strcmp(x->mac, y->mac);
 }
 
+/* The census of client authentication: per site and role a bar of the clients by class (a client that showed
+ * several classes counts in each), the table, and the current branch's clients with their client notification. */
+static void write_census(const struct agg *r, FILE *o)
+{
+	static const char *const colour[AGG_AUTH_CLASSES] = { "#2e7d32", "#1565c0", "#ef6c00", "#9e9e9e" };
+	struct agg_census_row *rows;
+	size_t n = agg_census_rows(r, &rows);
+	if (!n && !r->clients.n)
+		return;
+	fprintf(o, "<h2 id=\"client-auth\">Client authentication: PKI mutual TLS, enhanced HTTP, plain HTTP</h2>\n");
+	if (n) {
+		fprintf(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"auth-bars\" viewBox=\"0 0 960 %zu\" width=\"100%%\">\n",
+			24 * n + 10);
+		for (size_t k = 0; k < n; k++) {
+			const struct agg_census_row *w = &rows[k];
+			uint64_t total = 0;
+			for (unsigned c = 0; c < AGG_AUTH_CLASSES; c++)
+				total += w->by_class[c];
+			double y = 5 + 24.0 * (double)k, x = 300;
+			fprintf(o, "<text x=\"0\" y=\"%.0f\" font-size=\"12\">", y + 14);
+			esc(o, w->site);
+			fputs(" / ", o);
+			esc(o, w->role);
+			fputs("</text>", o);
+			for (unsigned c = 0; c < AGG_AUTH_CLASSES && total; c++) {
+				double width = 600.0 * (double)w->by_class[c] / (double)total;
+				fprintf(o, "<rect class=\"%s\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"18\" fill=\"%s\">"
+					   "<title>%s: %llu client%s</title></rect>", agg_auth_class_name(c), x, y, width, colour[c],
+					agg_auth_class_words(c), (unsigned long long)w->by_class[c], w->by_class[c] == 1 ? "" : "s");
+				x += width;
+			}
+			fprintf(o, "<text x=\"910\" y=\"%.0f\" font-size=\"12\">%llu</text>\n", y + 14,
+				(unsigned long long)w->clients);
+		}
+		fputs("</svg>\n<table id=\"auth-table\"><tr><th>site</th><th>role</th><th>clients</th>", o);
+		for (unsigned c = 0; c < AGG_AUTH_CLASSES; c++)
+			fprintf(o, "<th>%s</th>", agg_auth_class_words(c));
+		fputs("<th>flows</th></tr>\n", o);
+		for (size_t k = 0; k < n; k++) {
+			fputs("<tr><td>", o);
+			esc(o, rows[k].site);
+			fputs("</td><td>", o);
+			esc(o, rows[k].role);
+			fprintf(o, "</td><td class=\"num\">%llu</td>", (unsigned long long)rows[k].clients);
+			for (unsigned c = 0; c < AGG_AUTH_CLASSES; c++)
+				fprintf(o, "<td class=\"num %s\">%llu</td>", agg_auth_class_name(c), (unsigned long long)rows[k].by_class[c]);
+			fprintf(o, "<td class=\"num\">%llu</td></tr>\n", (unsigned long long)rows[k].flows);
+		}
+		fputs("</table>\n<p class=\"legend\">", o);
+		for (unsigned c = 0; c < AGG_AUTH_CLASSES; c++)
+			fprintf(o, "<span style=\"color:%s\">&#9632; %s</span> ", colour[c], agg_auth_class_words(c));
+		fputs("by clients: PKI mutual TLS is a handshake with a client certificate and its proof; enhanced HTTP a "
+		      "server certificate from the site's SMS Issuing root or a token path; cannot be told is TLS that shows "
+		      "neither (a PKI server certificate without a client one, TLS 1.3, a resumed session).</p>\n", o);
+		free(rows);
+	}
+	if (!r->clients.n)
+		return;
+	uint64_t notified = 0;
+	for (size_t k = 0; k < r->clients.n; k++)
+		notified += ((const struct agg_client *)r->clients.vals[k])->notify_flows != 0;
+	char b1[32], b2[32];
+	fprintf(o, "<h3>Client notification (current branch)</h3>\n<p id=\"notification-count\">%s of %s clients seen on "
+		   "their client notification channel; the others only polled over HTTP or HTTPS.</p>\n",
+		num(notified, b1, sizeof b1), num(r->clients.n, b2, sizeof b2));
+	fputs("<table id=\"client-notification\"><tr><th>site</th><th>client</th><th>client notification</th>"
+	      "<th>HTTP flows</th><th>HTTPS flows</th></tr>\n", o);
+	/* the clients that only poll first (they are the ones to look at), then by site and address */
+	size_t *ix = strtable_sorted(&r->clients), shown = 0;
+	for (size_t i = 0; ix && i < 2 * r->clients.n && shown < REPORT_TOP_CLIENTS; i++) {
+		const struct agg_client *c = r->clients.vals[ix[i % r->clients.n]];
+		if ((c->notify_flows != 0) != (i >= r->clients.n)) /* the first pass takes the polling ones */
+			continue;
+		shown++;
+		fputs("<tr><td>", o);
+		esc(o, c->site);
+		fputs("</td><td>", o);
+		esc(o, c->client);
+		fprintf(o, "</td><td class=\"%s\">%s</td><td class=\"num\">%llu</td><td class=\"num\">%llu</td></tr>\n",
+			c->notify_flows ? "seen" : "polling-only", c->notify_flows ? "seen" : "polling only",
+			(unsigned long long)c->http_flows, (unsigned long long)c->https_flows);
+	}
+	if (r->clients.n > shown)
+		fprintf(o, "<tr class=\"more\"><td colspan=\"5\">%s more clients (all of them: EVE, "
+			   "configmgr.client_notification)</td></tr>\n", num(r->clients.n - shown, b1, sizeof b1));
+	free(ix);
+	fputs("</table>\n", o);
+}
+
 static void write_channels(const struct agg *r, FILE *o)
 {
 	if (!r->rpc.n && !r->wol.n && !r->mcast.n)
@@ -710,6 +819,7 @@ bool report_write(const struct agg *r, FILE *o, const char *generated)
 	write_findings(r, g, ng, o);
 	write_matrix(r, o);
 	write_web(r, o);
+	write_census(r, o);
 	write_channels(r, o);
 	fputs("</body></html>\n", o);
 	agg_groups_free(g, ng);

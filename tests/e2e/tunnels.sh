@@ -8,7 +8,8 @@
 #     stays its outer packet; the fifth level of GRE is counted in decoder.too_many_layers; UDP on a tunnel's port
 #     whose header is not that tunnel's (any application's ephemeral port may be 4789) is plain UDP, uncounted;
 #  3. the VXLAN port of the site: without --vxlan-port 4800 (or the site configuration's `tunnel vxlan-port=4800`)
-#     the second segment of cm-vxlan.pcap is only UDP to 4800; with either, its flows are those of VNI 43;
+#     the second segment of cm-vxlan.pcap is only UDP to 4800; with either, its flows are those of VNI 43; the
+#     findings CSV made --from-eve equals the run's (the VNI keeps the two segments' shared 5-tuple apart);
 #  4. the demo (pcaps/cm-demo.pcap) mirrored through VXLAN, Geneve, ERSPAN II and III, GRE (transparent Ethernet
 #     and IPv4) and IP in IP (tests/lab/wrap-tunnels.py, made here): the demo's labels and verdicts
 #     (tests/e2e/expected/cm-demo.labels; the layer-3 tunnels lose the Ethernet broadcast of one datagram:
@@ -163,8 +164,15 @@ PY
 		bad "$tag: the evidence has $(wc -l <"$tmp/got.ts") frames, the filters select $(wc -l <"$tmp/want.ts")"
 	fi
 }
-"$CMFLOW" -q -r "$vx" -c "$site" --vxlan-port 4800 --eve "$tmp/vxe.json" --evidence "$tmp/cm-vxlan.pcap"
+"$CMFLOW" -q -r "$vx" -c "$site" --vxlan-port 4800 --eve "$tmp/vxe.json" --evidence "$tmp/cm-vxlan.pcap" \
+	--findings-csv "$tmp/vx-run.csv"
 alert_filters "$vx" "$tmp/vxe.json" cm-vxlan -d udp.port==4800,vxlan
+# --from-eve joins one flow seen twice by community_id and start: the same inner 5-tuple in VNI 42 and 43 (the same
+# community_id, 0.1 s apart) is two flows, told apart by cmflow.tunnel.vni
+"$CMFLOW" --findings-csv "$tmp/vx-eve.csv" --from-eve "$tmp/vxe.json" "$tmp/vxe.json" &&
+	cmp -s "$tmp/vx-run.csv" "$tmp/vx-eve.csv" &&
+	ok "cm-vxlan: --from-eve (the file given twice) counts the flows of VNI 42 and 43 that share a 5-tuple apart, as the run does" ||
+	bad "cm-vxlan: --from-eve joins flows of two VNIs: $(diff "$tmp/vx-run.csv" "$tmp/vx-eve.csv" | head -c 300)"
 
 # 4. the demo mirrored
 /usr/bin/python3 "$SRCDIR/tests/lab/wrap-tunnels.py" demo "$PCAPS/cm-demo.pcap" "$tmp" >/dev/null || bad "wrap-tunnels.py failed"

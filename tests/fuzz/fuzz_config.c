@@ -1,5 +1,6 @@
-/* fuzz_config: the line-oriented parsers of signatures/ and the site configuration. The first byte chooses the
- * parser; the rest is the file (given to it as /proc/self/fd/N of a memfd). */
+/* fuzz_config: the line-oriented parsers of signatures/ and the site configuration (2007's and the current
+ * branch's rules and policy, over one role vocabulary). The first byte chooses the parser; the rest is the file
+ * (given to it as /proc/self/fd/N of a memfd). */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "proto/http.h"
 #include "audit/fingerprints.h"
 #include "audit/infer.h"
+#include "audit/policy.h"
 #include "audit/rules.h"
 #include "audit/site.h"
 #include "audit/verdict.h"
@@ -18,9 +20,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct ruleset *rs;
+	static struct ruleset *rs, *rs_2007;
+	static struct policy *base;
 	char err[1024], path[64];
-	if (!rs && !(rs = rules_load(SIG_DIR "/configmgr2007.rules", err, sizeof err)))
+	/* the vocabulary of both knowledge sets, and 2007's policy for the current branch's to lie over */
+	if (!rs_2007 && !(rs_2007 = rules_load(SIG_DIR "/configmgr2007.rules", err, sizeof err)))
+		abort();
+	if (!rs && !(rs = rules_load_with(SIG_DIR "/configmgr-cb.rules", &rs_2007->roles, err, sizeof err)))
+		abort();
+	if (!base && !(base = policy_load(SIG_DIR "/policy.txt", &rs->roles, err, sizeof err)))
 		abort();
 	if (size < 1)
 		return 0;
@@ -28,8 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0 || write(fd, data + 1, size - 1) != (ssize_t)(size - 1))
 		abort();
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	switch (data[0] % 5) {
+	switch (data[0] % 7) {
 	case 0: rules_free(rules_load(path, err, sizeof err)); break;
+	case 5: rules_free(rules_load_with(path, &rs_2007->roles, err, sizeof err)); break;
+	case 6: policy_free(policy_load_over(path, &rs->roles, base, err, sizeof err)); break;
 	case 1: {
 		struct site_config *sc = site_load(path, &rs->roles, err, sizeof err);
 		if (sc) {

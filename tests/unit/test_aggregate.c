@@ -119,9 +119,14 @@ Test(aggregate, repeats_held_back_count_and_the_hours_take_them)
 	agg_alert_counts(a, counts);
 	cr_assert_eq(counts[1][VERDICT_NONCOMPLIANT], 4);
 	cr_assert_eq(a->hours.n, 1);
-	const struct agg_hour *h = a->hours.vals[0];
-	cr_assert_eq(h->hour, 10);
+	const struct agg_tick *h = a->hours.vals[0];
+	cr_assert_eq(h->at, 10);
 	cr_assert_eq(h->alerts, 4);
+	cr_assert_eq(a->minutes.n, 1);
+	const struct agg_tick *m = a->minutes.vals[0];
+	cr_assert_eq(m->at, 600);
+	cr_assert_eq(m->alerts, 4);
+	cr_assert_not(a->minutes_full);
 	agg_free(a);
 }
 
@@ -136,5 +141,19 @@ Test(aggregate, tables_are_bounded)
 	}
 	cr_assert_eq(a->findings.n, AGG_MAX_ROWS);
 	cr_assert_geq(a->dropped, 10);
+	agg_free(a);
+}
+
+Test(aggregate, a_long_run_keeps_its_hours_only)
+{
+	struct agg *a = agg_new();
+	for (unsigned i = 0; i <= AGG_MINUTES_MAX; i++) { /* one flow a minute, two days and a minute */
+		struct agg_flow f = { .src = "10.2.0.1", .dst = "10.1.0.10", .start_us = (uint64_t)i * 60000000u,
+				      .end_us = (uint64_t)i * 60000000u + 1 };
+		agg_add_flow(a, &f);
+	}
+	cr_assert(a->minutes_full);
+	cr_assert_eq(a->hours.n, AGG_MINUTES_MAX / 60 + 1);
+	cr_assert_eq(a->dropped, 0, "the minutes past two days are no loss: the hours have them");
 	agg_free(a);
 }
