@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "flow/flow_ext.h"
+#include "flow/smbrpc.h"
 #include "lib/intern.h"
 
 /* A string of the side record: its own copy is freed, a shared one stays */
@@ -49,6 +50,7 @@ void flow_ext_free(struct flow *f)
 		str_free(strs[i]);
 	free_parsers(x, false);
 	free(x->followup);
+	smbrpc_free(x->smbrpc);
 	free(x);
 	f->ext = NULL;
 }

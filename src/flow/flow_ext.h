@@ -14,9 +14,10 @@
 
 #define FLOW_EXT_STR_MAX 1024
 
-/* Parsers' private per-flow state while they still inspect: reassembly of DCE/RPC, the live evidence buffer of a
- * flow's first packets. Allocated apart from the record with the first one, freed when inspection ends. */
-enum { PARSER_DCERPC = 0, PARSER_EVIDENCE, PARSER_SLOTS };
+/* Parsers' private per-flow state while they still inspect: the DCE/RPC and SMB walkers (smbrpc.h), the live
+ * evidence buffer of a flow's first packets. Allocated apart from the record with the first one, freed when
+ * inspection ends. */
+enum { PARSER_DCERPC = 0, PARSER_SMB, PARSER_EVIDENCE, PARSER_SLOTS };
 
 struct parser_slot {
 	void *state;
@@ -33,16 +34,20 @@ struct flow_followup {
 	bool has_rpc_uuid;
 };
 
-/* A record of 80 bytes (96 with the allocator's header): with the 152 of struct flow, a flow that keeps HTTP or
- * TLS fields costs under 256 bytes once its detection has ended. */
+struct flow_smbrpc;
+
+/* A record of 88 bytes (96 with the allocator's header): with the 152 of struct flow, a flow that keeps HTTP or
+ * TLS fields costs under 256 bytes once its detection has ended. SMB and DCE/RPC flows keep their lists in a
+ * record of their own (smbrpc.h), allocated only for them. */
 struct flow_ext {
 	/* HTTP request (cmflow's request-line parser, else nDPI's fields) */
 	const char *http_method, *http_url, *http_host, *http_user_agent;
-	/* SMB2 TREE_CONNECT: the first share the client connected to other than IPC$ (else IPC$) */
+	/* SMB TREE_CONNECT: the first share the client connected to other than IPC$ (else IPC$) */
 	const char *smb_share;
 	/* TLS (cmflow's hello parsers, else nDPI's fields) */
 	const char *tls_sni;
 	struct flow_followup *followup; /* or NULL */
+	struct flow_smbrpc *smbrpc;     /* shares, files, pipes, RPC interfaces (smbrpc.h), or NULL */
 	struct parser_slot *parsers;    /* [PARSER_SLOTS], or NULL */
 	uint16_t http_status;
 	uint16_t tls_version;           /* wire value (0x0303 = TLS 1.2); 0 unknown */

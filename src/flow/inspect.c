@@ -6,6 +6,7 @@
 #include "flow/flow_ext.h"
 #include "flow/followup.h"
 #include "flow/inspect.h"
+#include "flow/smbrpc.h"
 #include "lib/defaults.h"
 #include "lib/ipproto.h"
 #include "proto/dns.h"
@@ -47,21 +48,13 @@ static bool smb_proof_row(const struct inspect_env *env, struct flow *f, const s
 	return false;
 }
 
-/* SMB2 TREE_CONNECT: the share (client push connects to ADMIN$); IPC$, which every client opens first, gives way
- * to the next one. psexec and client push open ADMIN$ after a long IPC$ conversation: SMB is watched longer. */
-static bool smb_share_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
-			  bool first)
+/* SMB1 and SMB2/3 on their ports (smbrpc.h): every share, file written, named pipe and the DCE/RPC on it, the
+ * dialect and signing. Client push opens ADMIN$ after a long IPC$ conversation and creates its service later on
+ * the same connection: the walker reads the flow for as long as it can tell something (its own bound). */
+static bool smb_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir, bool first)
 {
-	char share[80];
-	struct flow_ext *x;
-	(void)env;
 	(void)first;
-	if (f->ext && f->ext->smb_share && strcmp(f->ext->smb_share, "IPC$"))
-		return false; /* a share of its own: nothing more to learn */
-	if (dir == DIR_TO_SERVER && p->payload_len &&
-	    smb2_tree_connect_share(p->payload, p->payload_len, share, sizeof share) && (x = flow_ext_get(f)))
-		flow_ext_set_str(&x->smb_share, share, strlen(share)); /* replaces an IPC$ kept before */
-	return !(f->ext && f->ext->smb_share && strcmp(f->ext->smb_share, "IPC$"));
+	return smbrpc_smb_row(env->expect, f, p, dir);
 }
 
 /* DNS (RFC 1035 4.1) on its own port: a query is DNS (the other DNS-shaped protocols, mDNS, LLMNR and NetBIOS,
@@ -146,13 +139,16 @@ static bool wol_row(const struct inspect_env *env, struct flow *f, const struct 
 	return false;
 }
 
-/* The follow-ups (followup.h): connections that these protocols announce. */
+/* DCE/RPC over TCP (smbrpc.h): every context bound, its opnums and auth type; endpoint mapper and DCOM answers
+ * announce follow-ups (followup.h). */
 static bool dcerpc_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
 		       bool first)
 {
 	(void)first;
-	return env->expect && followup_dcerpc(env->expect, f, p, dir);
+	return smbrpc_dcerpc_row(env->expect, f, p, dir);
 }
+
+/* The follow-ups (followup.h): connections that these protocols announce. */
 
 static bool dcerpc_udp_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
 			   bool first)
@@ -190,7 +186,6 @@ static bool sqlbrowser_row(const struct inspect_env *env, struct flow *f, const 
 	return dir == DIR_TO_CLIENT && p->payload_len ? followup_sqlbrowser(env->expect, f, p) : true;
 }
 
-#define LONG_BUDGET 250 /* SMB and endpoint mapper conversations can be long (f->inspected saturates at 255) */
 
 static const struct inspector table[] = {
 	{ "tls", IP_PROTO_TCP, { 0 }, INSPECT_MAX_PACKETS, APP_TLS, "TLS (cmflow)", tls_row },
@@ -199,8 +194,8 @@ static const struct inspector table[] = {
 	{ "dns", IP_PROTO_UDP, { 53 }, INSPECT_MAX_PACKETS, APP_DNS, "DNS (cmflow)", dns_row },
 	{ "http", IP_PROTO_TCP, { 0 }, INSPECT_MAX_PACKETS, APP_HTTP, "HTTP (cmflow)", http_row },
 	{ "wol", IP_PROTO_UDP, { 0 }, INSPECT_MAX_PACKETS, APP_WOL, "Wake On LAN (cmflow)", wol_row },
-	{ "smb-share", IP_PROTO_TCP, { 445, 139 }, LONG_BUDGET, APP_NONE, NULL, smb_share_row },
-	{ "dcerpc", IP_PROTO_TCP, { 0 }, LONG_BUDGET, APP_DCERPC, "DCE/RPC (cmflow)", dcerpc_row },
+	{ "smb-walk", IP_PROTO_TCP, { 445, 139 }, INSPECT_BUDGET_OWN, APP_NONE, NULL, smb_row },
+	{ "dcerpc", IP_PROTO_TCP, { 0 }, INSPECT_BUDGET_OWN, APP_DCERPC, "DCE/RPC (cmflow)", dcerpc_row },
 	{ "dcerpc-udp", IP_PROTO_UDP, { 0 }, INSPECT_MAX_PACKETS, APP_NONE, NULL, dcerpc_udp_row },
 	{ "tftp", IP_PROTO_UDP, { 69 }, INSPECT_MAX_PACKETS, APP_NONE, NULL, tftp_row },
 	{ "pptp", IP_PROTO_TCP, { 1723 }, INSPECT_MAX_PACKETS, APP_NONE, NULL, pptp_row },

@@ -22,6 +22,7 @@
 
 #define AGG_S 64   /* short strings: addresses, roles, sites, ids */
 #define AGG_L 256  /* services, labels, messages */
+#define AGG_RPC_MAX 16 /* RPC interfaces of one flow (smbrpc.h's bound) */
 
 /* ---- what the feeders give ---- */
 
@@ -42,6 +43,9 @@ struct agg_flow {
 	const char *mcast_group;
 	uint64_t mcast_receivers;
 	uint64_t pkts, bytes, start_us, end_us;
+	/* every RPC interface the flow bound (over TCP "bind", on a named pipe "pipe"), besides rpc_interface */
+	unsigned nrpc;
+	const char *rpc_names[AGG_RPC_MAX], *rpc_vias[AGG_RPC_MAX];
 };
 
 struct agg_alert {

@@ -168,10 +168,26 @@ static void print_inferred(void *ctx, const struct inferred_role *r)
 		p->roles->name[r->role], (unsigned long long)r->flows, first, r->evidence);
 }
 
+/* Every RPC interface bound or announced, with how it was learnt (the report's RPC table). */
+static void print_rpc(const struct agg *a, FILE *out)
+{
+	if (!a->rpc.n)
+		return;
+	size_t *ix = order(&a->rpc, by_key_order);
+	fprintf(out, "\nRPC interfaces (bound over TCP, on a named pipe, or announced)\n");
+	fprintf(out, "  %-28s %-12s %12s\n", "interface", "learnt by", "connections");
+	for (size_t k = 0; ix && k < a->rpc.n; k++) {
+		const struct agg_rpc *p = a->rpc.vals[ix[k]];
+		fprintf(out, "  %-28s %-12s %12llu\n", p->iface, p->via, (unsigned long long)p->count);
+	}
+	free(ix);
+}
+
 static void print_channels(const struct agg *a, FILE *out)
 {
 	char t1[TS_STR_MAX];
 	(void)t1;
+	print_rpc(a, out);
 	if (a->mcast.n) {
 		size_t *ix = order(&a->mcast, by_key_order);
 		fprintf(out, "\nmulticast sessions (one sender, one group; receivers from IGMP / MLD joins)\n");

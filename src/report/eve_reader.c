@@ -26,6 +26,19 @@ static uint64_t ts_of(const struct jv *e, const char *dotted)
 	return s && ts_from_eve(s, &us) ? us : 0;
 }
 
+/* configmgr.rpc.interfaces[]: every interface the flow bound, by name (else uuid), over TCP or a pipe. */
+static void rpc_interfaces(const struct jv *list, struct agg_flow *f)
+{
+	for (const struct jv *c = list && list->type == JV_ARRAY ? list->child : NULL; c && f->nrpc < AGG_RPC_MAX;
+	     c = c->next) {
+		const char *name = jv_str(c, "name") ? jv_str(c, "name") : jv_str(c, "uuid");
+		if (!name)
+			continue;
+		f->rpc_names[f->nrpc] = name;
+		f->rpc_vias[f->nrpc++] = jv_get(c, "pipe") ? "pipe" : "bind";
+	}
+}
+
 static void on_flow(struct agg *a, const struct jv *e)
 {
 	const struct jv *cm = jv_get(e, "configmgr");
@@ -61,6 +74,7 @@ static void on_flow(struct agg *a, const struct jv *e)
 		.start_us = ts_of(e, "flow.start"),
 		.end_us = ts_of(e, "flow.end"),
 	};
+	rpc_interfaces(jv_path(cm, "rpc.interfaces"), &f);
 	f.http = (app && !strcmp(app, "http")) || jv_get(cm, "http");
 	f.https = !f.http && ((app && !strcmp(app, "tls")) || (payload && !strcmp(payload, "tls")));
 	agg_add_flow(a, &f);

@@ -10,6 +10,7 @@
 #include "audit/infer.h"
 #include "audit/knowledge.h"
 #include "audit/label.h"
+#include "audit/site.h"
 #include "audit/verdict.h"
 #include "flow/flow_ext.h"
 #include "flow/flow_table.h"
