@@ -355,7 +355,7 @@ static bool detection_line(void *ctx, struct line_parse *ps, char **w, int n)
 
 static const struct line_keyword detect_keywords[] = {
 	{ "step", 3, LINE_MAX_WORDS, step_line },
-	{ "detection", 11, LINE_MAX_WORDS, detection_line },
+	{ "detection", 8, LINE_MAX_WORDS, detection_line },
 };
 
 struct detections *detections_load(const char *path, const struct knowledge *k, char *err, size_t errlen)

@@ -274,7 +274,10 @@ static int file_add(struct walk *w, struct flow_smbrpc *r, const struct smb_file
 		r->files_dropped++;
 		return MAP_NONE;
 	}
-	set_name(&x->name, fl->name);
+	const char *name = fl->name;
+	while (*name == '\\')
+		name++; /* SMB1 names the file from the share's root, SMB2 relative to it: the same name either way */
+	set_name(&x->name, name);
 	x->share = (int8_t)share_of(r, t);
 	x->status = fl->status;
 	x->disposition = fl->disposition;

@@ -35,8 +35,15 @@ LAB_ID=${LAB_ID:-cmp$$}
 . "$here/lab.sh"
 work=$(mktemp -d)
 chmod 755 "$work"
-cleanup() { lab_down; rm -rf "$work"; }
-trap cleanup EXIT
+# lab_down, then what it could not remove while Samba's processes (and their mount namespace) were still going
+cleanup() {
+	set +e
+	lab_down
+	sleep 1
+	local n
+	for n in $(ip netns list | awk -v p="^${LAB_ID}-" '$1 ~ p {print $1}'); do ip netns del "$n" 2>/dev/null || true; done
+	rm -rf "$work"
+}
 
 host() {
 	local name=$1 mac=$2 addr=$3
@@ -48,6 +55,7 @@ host() {
 }
 
 lab_up
+trap cleanup EXIT # after lab_up, which sets its own
 host siteserver 02:00:0a:01:00:05 10.1.0.5
 host client22 02:00:0a:02:00:16 10.2.0.22
 host outsider 02:00:0a:07:00:63 10.7.0.99
@@ -56,7 +64,7 @@ d=$work/smb
 mkdir -p "$d/private" "$d/lock" "$d/state" "$d/cache" "$d/pid" "$d/ncalrpc" "$work/admin" "$work/c/Windows" \
 	"$work/upper/svcctl" "$work/ovl"
 chmod 777 "$work/admin" "$work/c" "$work/c/Windows"
-head -c 200000 /dev/urandom >"$work/ccmsetup.exe"
+head -c 60000 /dev/urandom >"$work/ccmsetup.exe"
 # the service Samba's svcctl starts: a script that does nothing ("start", "stop", "status")
 printf '#!/bin/sh\nexit 0\n' >"$work/upper/svcctl/ccmsetup"
 chmod 755 "$work/upper/svcctl/ccmsetup"
@@ -105,9 +113,10 @@ cat >"$d/smb.conf" <<EOF
 	valid users = cmpush
 EOF
 printf 'Push123!\nPush123!\n' | lab_exec client22 "${samba_ns[@]}" smbpasswd -c "$d/smb.conf" -s -a cmpush >/dev/null
-lab_bg client22 "${samba_ns[@]}" /usr/libexec/samba/samba-dcerpcd --libexec-rpcds --foreground -s "$d/smb.conf"
+# each in a session of its own: samba-dcerpcd ends its whole process group when it is stopped
+lab_bg client22 setsid "${samba_ns[@]}" /usr/libexec/samba/samba-dcerpcd --libexec-rpcds --foreground -s "$d/smb.conf"
 sleep 1
-lab_bg client22 "${samba_ns[@]}" smbd --foreground --no-process-group -s "$d/smb.conf"
+lab_bg client22 setsid "${samba_ns[@]}" smbd --foreground --no-process-group -s "$d/smb.conf"
 sleep 2
 
 cred='cmpush%Push123!'
