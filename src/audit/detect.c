@@ -386,6 +386,26 @@ const struct detection *detections_find(const struct detections *d, const char *
 	return NULL;
 }
 
+void detections_list(const struct detections *d, const struct roles *roles, FILE *out)
+{
+	for (unsigned i = 0; d && i < d->n; i++) {
+		const struct detection *x = &d->v[i];
+		char cond[160] = "";
+		size_t o = 0;
+		if (x->src_role >= 0)
+			o += (size_t)snprintf(cond + o, sizeof cond - o, "src=%s%s", x->src_not ? "!" : "", roles->name[x->src_role]);
+		if (x->dst_role >= 0 && o < sizeof cond)
+			o += (size_t)snprintf(cond + o, sizeof cond - o, "%sdest=%s%s", o ? " " : "", x->dst_not ? "!" : "",
+					      roles->name[x->dst_role]);
+		if (x->site >= 0 && o < sizeof cond)
+			snprintf(cond + o, sizeof cond - o, "%ssite=%s", o ? " " : "", x->site ? "configured" : "none");
+		fprintf(out, "%s\t%u\t%u\t%s\t%s\t%s\t%s\t%u\t%s\t%s\n", x->kind.id, x->kind.sid, x->kind.severity,
+			verdict_name((enum verdict)x->kind.verdict), x->technique[0] ? x->technique : "-",
+			x->mitre[0] ? x->mitre : "-", detect_scope_name(x->scope), x->window_s, cond[0] ? cond : "-",
+			x->steps_text);
+	}
+}
+
 const char *detect_scope_name(uint8_t scope)
 {
 	return scope == DETECT_SCOPE_SOURCE ? "source" : "pair";

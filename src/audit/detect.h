@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "audit/finding.h"
 #include "flow/flow.h"
@@ -94,6 +95,13 @@ struct detections {
  * interface or opnum name, a step that no statement defines, a bound exceeded, a finding id used twice). */
 struct detections *detections_load(const char *path, const struct knowledge *k, char *err, size_t errlen);
 void detections_free(struct detections *d);
+
+struct roles;
+
+/* --list-detections: one detection a line, tab-separated: id, signature id, severity, verdict, the catalogue's
+ * technique and the ATT&CK ids ('-' for none), scope, window in seconds, the role conditions ('-' for none), the
+ * steps. */
+void detections_list(const struct detections *d, const struct roles *roles, FILE *out);
 
 /* The detection with this finding id, or NULL. */
 const struct detection *detections_find(const struct detections *d, const char *id);

@@ -1,4 +1,4 @@
-/* fuzz_config: the line-oriented parsers of signatures/ and the site configuration. The first byte chooses the
+/* fuzz_config: the line-oriented parsers of signatures/ (detections.txt too) and the site configuration. The first byte chooses the
  * parser; the rest is the file (given to it as /proc/self/fd/N of a memfd). */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "proto/http.h"
+#include "audit/detect.h"
 #include "audit/fingerprints.h"
+#include "audit/knowledge.h"
 #include "audit/infer.h"
 #include "audit/rules.h"
 #include "audit/site.h"
@@ -19,8 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct ruleset *rs;
+	static struct knowledge *k; /* the names a detections file refers to (interfaces, opnums, roles, findings) */
 	char err[1024], path[64];
 	if (!rs && !(rs = rules_load(SIG_DIR "/configmgr2007.rules", err, sizeof err)))
+		abort();
+	if (!k && !(k = knowledge_load(SIG_DIR, NULL, err, sizeof err)))
 		abort();
 	if (size < 1)
 		return 0;
@@ -28,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0 || write(fd, data + 1, size - 1) != (ssize_t)(size - 1))
 		abort();
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0: rules_free(rules_load(path, err, sizeof err)); break;
 	case 1: {
 		struct site_config *sc = site_load(path, &rs->roles, err, sizeof err);
@@ -42,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	case 2: http_methods_free(http_methods_load(path, err, sizeof err)); break;
 	case 3: fingerprints_free(fingerprints_load(path, &rs->roles, err, sizeof err)); break;
+	case 4: detections_free(detections_load(path, k, err, sizeof err)); break;
 	default: policy_free(policy_load(path, &rs->roles, err, sizeof err)); break;
 	}
 	close(fd);

@@ -403,6 +403,44 @@ Test(detect, match_flow_says_which_steps_a_flow_is)
 	done(f);
 }
 
+/* An HTTP request of one source (issue 23's sequences are of this kind): its first request line. */
+static struct flow *http_flow(const char *src, const char *dst, const char *method, const char *url, uint64_t t)
+{
+	struct flow *f = mk(src, dst, 80, t, t + S);
+	f->app_proof = APP_HTTP;
+	struct flow_ext *x = flow_ext_get(f);
+	flow_ext_set_str(&x->http_method, method, strlen(method));
+	flow_ext_set_str(&x->http_url, url, strlen(url));
+	return f;
+}
+
+Test(detect, http_steps_from_one_source_to_any_server)
+{
+	struct detections *d = load_text("step reg http method=CCM_POST url=/ccm_system_windowsauth/request\n"
+					 "step pol http method=GET url=/SMS_MP/.sms_pol\n"
+					 DET("steps=reg,pol scope=source window=30 site=configured src=!client"));
+	cr_assert_not_null(d, "%s", err);
+	struct detections *real = k_site->detections;
+	k_site->detections = d;
+	struct detect_table *t = detect_table_new(64, 60);
+	char ids[64];
+	/* a configured client: the condition fails */
+	end(t, k_site, http_flow("10.2.0.21", "10.1.0.10", "CCM_POST", "/ccm_system_windowsauth/request", 10 * S), NULL, 0);
+	cr_assert_eq(end(t, k_site, http_flow("10.2.0.21", "10.1.0.10", "GET", "/SMS_MP/.sms_pol?x", 12 * S), NULL, 0), 0);
+	/* a stranger, to two servers (scope source), in order and within the window */
+	end(t, k_site, http_flow("10.7.0.99", "10.1.0.10", "CCM_POST", "/CCM_System_WindowsAuth/request", 10 * S), NULL, 0);
+	cr_assert_eq(end(t, k_site, http_flow("10.7.0.99", "10.1.0.11", "GET", "/SMS_MP/.sms_pol?y", 12 * S), ids,
+			 sizeof ids), 1);
+	cr_assert_str_eq(ids, "x");
+	/* the policy request before the registration is not the sequence */
+	end(t, k_site, http_flow("10.7.0.98", "10.1.0.10", "GET", "/SMS_MP/.sms_pol?y", 10 * S), NULL, 0);
+	cr_assert_eq(end(t, k_site, http_flow("10.7.0.98", "10.1.0.10", "CCM_POST", "/ccm_system_windowsauth/request",
+					 12 * S), NULL, 0), 0);
+	detect_table_free(t);
+	k_site->detections = real;
+	detections_free(d);
+}
+
 /* ---- several capture workers at once ---- */
 
 #define PAIRS 500
