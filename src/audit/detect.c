@@ -349,6 +349,9 @@ static bool detection_line(void *ctx, struct line_parse *ps, char **w, int n)
 		return line_fail(ps, w[1], "a detection needs steps=, scope= and window=, at");
 	if (!parse_steps(ps, d, x, steps, steps_word))
 		return false;
+	for (unsigned st = 0; st < x->nsteps; st++)
+		for (unsigned a = 0; a < x->nalts[st]; a++)
+			d->kinds |= 1u << d->preds[x->alts[st][a]].kind;
 	d->n++;
 	return true;
 }
@@ -883,12 +886,12 @@ static void hit_of(const struct entry *x, const struct detection *d, const int *
 	qsort(h->steps, h->nsteps, sizeof h->steps[0], by_begin);
 }
 
-unsigned detect_flow(struct detect_table *t, const struct knowledge *k, const struct flow *f,
-		     const struct flow_label *lab, uint64_t now_us, struct detect_hit *hits, unsigned max)
+/* detect_flow for a flow that may match a step (its descriptions take a large frame: apart from the quick test). */
+static __attribute__((noinline)) unsigned flow_steps(struct detect_table *t, const struct knowledge *k,
+						     const struct detections *ds, const struct flow *f,
+						     const struct flow_label *lab, uint64_t now_us, struct detect_hit *hits,
+						     unsigned max)
 {
-	const struct detections *ds = k ? k->detections : NULL;
-	if (!t || !ds || !ds->n || !f->ext)
-		return 0;
 	/* what this flow matches, before any lock: most flows match nothing */
 	struct step_match m[DETECT_MAX][DETECT_STEPS_MAX];
 	bool matched[DETECT_MAX][DETECT_STEPS_MAX];
@@ -929,4 +932,19 @@ unsigned detect_flow(struct detect_table *t, const struct knowledge *k, const st
 	}
 	pthread_mutex_unlock(&t->lock);
 	return nhits;
+}
+
+unsigned detect_flow(struct detect_table *t, const struct knowledge *k, const struct flow *f,
+		     const struct flow_label *lab, uint64_t now_us, struct detect_hit *hits, unsigned max)
+{
+	const struct detections *ds = k ? k->detections : NULL;
+	if (!t || !ds || !ds->n || !f->ext)
+		return 0;
+	/* most flows kept nothing any step reads: no SMB or DCE/RPC record, no HTTP request the detections want */
+	bool smbrpc = f->ext->smbrpc &&
+		      (ds->kinds & (1u << DETECT_SMB_TREE | 1u << DETECT_SMB_WRITE | 1u << DETECT_RPC));
+	bool http = f->ext->http_method && (ds->kinds & 1u << DETECT_HTTP);
+	if (!smbrpc && !http)
+		return 0;
+	return flow_steps(t, k, ds, f, lab, now_us, hits, max);
 }

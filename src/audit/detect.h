@@ -88,6 +88,7 @@ struct detections {
 	unsigned npreds;
 	struct detection v[DETECT_MAX];
 	unsigned n;
+	unsigned kinds;                             /* bit 1 << kind of every predicate a detection uses */
 };
 
 /* Loads path (a detections file) with the interface and opnum names and the roles of k (rpc-interfaces.txt and

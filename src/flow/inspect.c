@@ -1,5 +1,6 @@
 /* inspect.c: cmflow's own inspectors (inspect.h): the rows, and the few lines of each between its parser and the
  * flow. */
+#include <pthread.h>
 #include <string.h>
 
 #include "flow/dpi.h"
@@ -223,6 +224,17 @@ static bool row_applies(const struct inspector *r, const struct flow *f)
 	return false;
 }
 
+/* The rows that may look past the common first packets (the walkers): a long SMB transfer asks only them. */
+static unsigned long_rows[NROWS], nlong_rows;
+static pthread_once_t long_once = PTHREAD_ONCE_INIT;
+
+static void find_long_rows(void)
+{
+	for (unsigned i = 0; i < NROWS; i++)
+		if (table[i].budget > INSPECT_MAX_PACKETS)
+			long_rows[nlong_rows++] = i;
+}
+
 bool inspect_packet(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir)
 {
 	bool first = false;
@@ -231,6 +243,13 @@ bool inspect_packet(const struct inspect_env *env, struct flow *f, const struct 
 		f->payload = (uint8_t)payload_classify(p->payload, p->payload_len);
 	}
 	bool more = false;
+	if (f->inspected > INSPECT_MAX_PACKETS) {
+		pthread_once(&long_once, find_long_rows);
+		for (unsigned k = 0; k < nlong_rows; k++)
+			if (row_applies(&table[long_rows[k]], f))
+				more |= table[long_rows[k]].fn(env, f, p, dir, first);
+		return more;
+	}
 	for (unsigned i = 0; i < NROWS; i++)
 		if (row_applies(&table[i], f))
 			more |= table[i].fn(env, f, p, dir, first);

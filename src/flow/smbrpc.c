@@ -432,11 +432,11 @@ static void tcp_rpc_event(void *ctx, const struct dcerpc_event *ev)
 bool smbrpc_dcerpc_row(struct expect_table *expect, struct flow *f, const struct packet *p, enum flow_dir dir)
 {
 	struct rpc_watch *rw = flow_ext_parser(f, PARSER_DCERPC);
-	bool epm = flow_dst_port(f) == 135 || flow_src_port(f) == 135;
 	if (!rw) {
 		/* on the endpoint mapper's port, or where a segment of the first packets starts with a bind */
 		if ((f->flags & FLOW_F_RPC_WALKED) || f->inspected > INSPECT_MAX_PACKETS)
 			return false;
+		bool epm = flow_dst_port(f) == 135 || flow_src_port(f) == 135;
 		uint8_t ptype;
 		bool bind = p->payload_len >= 16 && bytes_u8(p->payload, p->payload_len, 2, &ptype) &&
 			    (ptype == 11 || ptype == 14) && dcerpc_looks_like_co(p->payload, p->payload_len);
