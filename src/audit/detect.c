@@ -523,11 +523,14 @@ static bool match_rpc(const struct knowledge *k, const struct detect_pred *p, co
 		const char *iname = knowledge_rpc_name(k, x->uuid);
 		char u[UUID_STR_LEN];
 		const char *via = x->pipe >= 0 ? r->pipes[x->pipe].name : NULL;
+		char refused[32] = "";
+		if (x->faults)
+			snprintf(refused, sizeof refused, " (refused: %u fault%s)", x->faults, x->faults > 1 ? "s" : "");
+		else if (x->has_ack && x->ack_result)
+			snprintf(refused, sizeof refused, " (bind rejected)");
 		if (!any)
 			o = (size_t)snprintf(m->what, sizeof m->what, "%s%s%s over %s%s%s", iname ? iname : uuid_format(x->uuid, u),
-					     ops[0] ? " " : " bound", ops, via ? "\\" : "TCP", via ? via : "",
-					     x->faults ? " (refused: a fault answered)" :
-					     x->has_ack && x->ack_result ? " (bind rejected)" : "");
+					     ops[0] ? " " : " bound", ops, via ? "\\" : "TCP", via ? via : "", refused);
 		else if (o < sizeof m->what)
 			o += (size_t)snprintf(m->what + o, sizeof m->what - o, "; %s %s", iname ? iname : "", ops);
 		uint64_t b = x->requests ? x->first_us : f->ts_first, e = x->requests ? x->last_us : f->ts_first;
