@@ -115,7 +115,9 @@ static void evidence_step(struct engine *e, struct flow *f, int linktype, const 
 	if (!b)
 		return;
 	evidence_live_keep(b, linktype, h, data);
-	if (!(f->flags & FLOW_F_INSPECT_DONE))
+	/* judged when the parsers are done, or at the common inspection's end for a flow the SMB or DCE/RPC walker
+	 * still reads (its buffer would fill long before the walk ends) */
+	if (!(f->flags & FLOW_F_INSPECT_DONE) && f->inspected < INSPECT_MAX_PACKETS)
 		return;
 	struct flow_label lab;
 	label_flow(e->cfg.knowledge, e->cfg.infer, f, &lab);
