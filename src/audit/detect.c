@@ -812,7 +812,7 @@ static struct entry *entry_get(struct detect_table *t, const struct detection *d
 }
 
 static void occ_add(struct detect_table *t, struct entry *x, unsigned st, const struct flow *f,
-		    const struct step_match *m)
+		    const struct flow_label *lab, const struct step_match *m)
 {
 	if (x->nocc[st] == DETECT_OCC_MAX) { /* the oldest goes */
 		memmove(&x->occ[st][0], &x->occ[st][1], (DETECT_OCC_MAX - 1) * sizeof x->occ[st][0]);
@@ -827,6 +827,7 @@ static void occ_add(struct detect_table *t, struct entry *x, unsigned st, const 
 	h->flow_last_us = f->ts_last;
 	h->begin_us = m->begin_us;
 	h->end_us = m->end_us;
+	snprintf(h->rule, sizeof h->rule, "%s", lab && lab->matched ? lab->match.best->id : "");
 	snprintf(h->what, sizeof h->what, "%s", m->what);
 	if (m->end_us > x->newest_us)
 		x->newest_us = m->end_us;
@@ -924,7 +925,7 @@ static __attribute__((noinline)) unsigned flow_steps(struct detect_table *t, con
 			continue;
 		for (unsigned st = 0; st < d->nsteps; st++)
 			if (matched[i][st])
-				occ_add(t, x, st, f, &m[i][st]);
+				occ_add(t, x, st, f, lab, &m[i][st]);
 		int pick[DETECT_STEPS_MAX];
 		if (!choose(x, d, 0, pick, 0, 0))
 			continue;

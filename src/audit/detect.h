@@ -117,6 +117,7 @@ struct detect_step_hit {
 	bool init_is_lo;
 	uint64_t flow_first_us, flow_last_us;       /* the flow's span (its display filter, its evidence) */
 	uint64_t begin_us, end_us;                  /* the step's own span within the flow */
+	char rule[12];                              /* the port matrix rule the flow matched ("RP1", "R16"), or "" */
 	char what[DETECT_WHAT_MAX];
 };
 

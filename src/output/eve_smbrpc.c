@@ -285,6 +285,8 @@ void eve_detection_event(struct json *j, const struct detection_event *ev)
 		json_uint(j, "flow_id", s->flow_id);
 		json_plain(j, "time", ts_to_eve(s->begin_us, ts, sizeof ts));
 		json_str(j, "what", s->what);
+		if (s->rule[0])
+			json_plain(j, "rule", s->rule);
 		json_plain(j, "wireshark_filter", flow_display_filter(&stub, filter, sizeof filter));
 		json_close_object(j);
 	}

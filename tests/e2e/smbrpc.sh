@@ -84,6 +84,16 @@ run psexec-tcp "$PCAPS/public/pcap-attack__LM_psexec_smb_dcerpc_epm_svcctl.pcapn
 python3 "$py" detection "$tmp/psexec-tcp.json" remote-service-creation 172.16.66.1 172.16.66.36 2 &&
 	grep -q 'StartServiceW over TCP' "$tmp/psexec-tcp.json" && ok "psexec with svcctl over TCP after the endpoint mapper" ||
 	bad "psexec over TCP"
+# the same capture read with its source as a configured site server: client push, RP1 on the SMB flow and R16 on
+# the svcctl connection after the endpoint mapper
+run psexec-site "$PCAPS/public/pcap-attack__LM_psexec_smb_dcerpc_epm_svcctl.pcapng" -c "$SRCDIR/tests/e2e/expected/psexec-site.conf"
+python3 - "$tmp/psexec-site.json" <<'PY' && ok "Windows' PsExec from a configured site server: client push on RP1 then R16" || bad "client push over TCP"
+import json, sys
+d = [e for e in map(json.loads, open(sys.argv[1])) if e.get("configmgr", {}).get("detection")]
+assert [e["configmgr"]["detection"] for e in d] == ["client-push"], d
+steps = d[0]["configmgr"]["steps"]
+assert [(s["step"], s.get("rule")) for s in steps] == [(1, "RP1"), (2, "R16")], steps
+PY
 run psexec-pipe "$PCAPS/public/suricata-verify__smb2-07__20171220_smb_psexec_add_user.pcap"
 python3 "$py" detection "$tmp/psexec-pipe.json" remote-service-creation 192.168.10.31 192.168.10.10 2 &&
 	ok "psexec with svcctl over a named pipe" || bad "psexec over a pipe"
