@@ -6,6 +6,10 @@ KIND bulk:  a ConfigMgr-shaped capture of about 1.3 M packets and 60 k flows: cl
             distribution point downloads over HTTP and SMB, software update scans, DNS, Kerberos, the endpoint
             mapper with its dynamic RPC connections, Wake On LAN and a multicast session.
 KIND short: about 2 M packets in 300 k short flows of the same kinds (no bulk transfers).
+KIND site:  a real site's day for the report's tests (tests/e2e/scale.sh): about 20 k conversations of the bulk
+            kinds without the large transfers, spread over eight hours of packet time, with strangers on the
+            management point, cleartext on the distribution point's HTTPS port, the distribution point opening SMB
+            to the site server (the wrong way round), and clients that stop using HTTP after five hours.
 
 Payloads are well-formed enough for the parsers and nDPI to do their real work: HTTP request lines and headers,
 TLS ClientHello with SNI, SMB2 NEGOTIATE, DCE/RPC binds, DNS queries, Kerberos AS-REQ and AS-REP (RFC 4120 DER)."""
@@ -236,6 +240,24 @@ def conversation(w, rnd, kind, bulk):
         name = f"host{rnd.randrange(100000)}.abc.example"
         w.udp(cli, DC, sport, 53, dns_query(qid, name))
         w.udp(DC, cli, 53, sport, dns_query(qid, name)[:2] + b"\x81\x80" + dns_query(qid, name)[4:] + bytes(16))
+    elif kind == "stranger":  # a host no host line names, on the management point's HTTPS port
+        c = Tcp(w, ip(10, 7, rnd.randrange(256), rnd.randrange(1, 255)), MP, sport, 443, rnd)
+        c.open()
+        c.send(True, client_hello("mp.abc.example"))
+        c.send(False, SERVER_HELLO + bytes(900))
+        c.close()
+    elif kind == "http-on-443":  # cleartext HTTP on the distribution point's HTTPS port
+        c = Tcp(w, cli, DP, sport, 443, rnd)
+        c.open()
+        c.send(True, http_req("GET", "/SMS_DP_SMSPKG$/ABC00001/setup.cab", "dp.abc.example", ua="Microsoft BITS/7.0"))
+        c.send(False, http_resp(4000) + bytes(4000))
+        c.close()
+    elif kind == "dp-to-ss":  # a one-way path the wrong way round: the distribution point opens SMB to the site server
+        c = Tcp(w, DP, SS, sport, 445, rnd)
+        c.open()
+        c.send(True, SMB2_NEGOTIATE)
+        c.send(False, SMB2_NEGOTIATE)
+        c.close()
     elif kind == "wol":
         mac = bytes(rnd.getrandbits(8) for _ in range(6))
         w.udp(SS, ip(10, 2, 255, 255), rnd.randrange(1024, 65535), 9, b"\xff" * 6 + mac * 16)
@@ -255,12 +277,22 @@ def main():
                ("dns", 100000), ("wol", 5000), ("http-dp", 3000), ("smb-dp", 2000)]
         big = set()
         mcast_packets = 0
+    elif kind == "site":
+        mix = [("tls-mp", 7000), ("http-mp", 4000), ("sup", 1000), ("krb", 1500), ("rpc", 500), ("dns", 6000),
+               ("wol", 200), ("http-dp", 100), ("smb-dp", 60), ("stranger", 300), ("http-on-443", 40),
+               ("dp-to-ss", 12)]
+        big = set()
+        mcast_packets = 2000
     else:
-        sys.exit("usage: gencap.py bulk|short OUT.pcap [SEED]")
+        sys.exit("usage: gencap.py bulk|short|site OUT.pcap [SEED]")
     order = [k for k, n in mix for _ in range(n)]
     rnd.shuffle(order)
     mcast_every = max(1, len(order) // mcast_packets) if mcast_packets else 0
+    gap_us = 8 * 3600 * 1000000 // len(order) if kind == "site" else 0  # eight hours of a site's day
     for i, k in enumerate(order):
+        w.t += gap_us
+        if kind == "site" and k == "http-mp" and i > len(order) * 5 // 8:
+            k = "tls-mp"  # the site's clients moved to HTTPS after five hours: the timeline shows HTTP stop
         conversation(w, rnd, k, k in big)
         if mcast_every and i % mcast_every == 0:
             w.udp(MCAST_DP, GROUP, 63010, 63001, bytes(1400))

@@ -273,7 +273,7 @@ static bool detection_line(void *ctx, struct line_parse *ps, char **w, int n)
 	if (!copy_word(ps, fk->id, sizeof fk->id, w[1], "an id") ||
 	    !copy_word(ps, fk->category, sizeof fk->category, w[5], "a category") ||
 	    !copy_word(ps, fk->message, sizeof fk->message, w[6], "a sentence") ||
-	    !copy_word(ps, x->advice, sizeof x->advice, w[7], "the advice"))
+	    !copy_word(ps, fk->advice, sizeof fk->advice, w[7], "the advice"))
 		return false;
 	if (policy_kind(k->policy, fk->id) || detections_find(d, fk->id))
 		return line_fail(ps, w[1], "a finding id used twice:");
@@ -324,6 +324,9 @@ static bool detection_line(void *ctx, struct line_parse *ps, char **w, int n)
 				return line_fail(ps, w[i], "order= is listed or any, not");
 		} else if ((v = word_value(w[i], "technique"))) {
 			if (!copy_word(ps, x->technique, sizeof x->technique, strcmp(v, "-") ? v : "", "a technique id"))
+				return false;
+		} else if ((v = word_value(w[i], "source"))) {
+			if (!copy_word(ps, fk->advice_source, sizeof fk->advice_source, v, "the source"))
 				return false;
 		} else if ((v = word_value(w[i], "mitre"))) {
 			if (!copy_word(ps, x->mitre, sizeof x->mitre, strcmp(v, "-") ? v : "", "ATT&CK ids"))

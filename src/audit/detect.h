@@ -66,8 +66,8 @@ struct detect_pred {
 /* A detection line. Invariant: 1 <= nsteps <= DETECT_STEPS_MAX; each step has 1..DETECT_ALTS_MAX predicates
  * (indexes into struct detections' preds); src_role / dst_role are role indexes or -1 (no condition). */
 struct detection {
-	struct finding_kind kind;                   /* id, signature id, severity, verdict, category, sentence */
-	char advice[384];
+	struct finding_kind kind;                   /* id, signature id, severity, verdict, category, sentence, advice
+						     * and its source */
 	char technique[40];                         /* the Misconfiguration Manager catalogue's id, or "" */
 	char mitre[64];                             /* ATT&CK technique ids, comma-separated, or "" */
 	uint8_t scope;                              /* enum detect_scope */

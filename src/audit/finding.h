@@ -15,6 +15,8 @@ struct finding_kind {
 	uint8_t verdict;          /* enum verdict */
 	char category[48];
 	char message[256];
+	char advice[512];         /* what to do about it (the policy's advice line) */
+	char advice_source[128];  /* the row, footnote or passage the finding and its advice come from */
 };
 
 const char *verdict_name(enum verdict v);

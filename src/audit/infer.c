@@ -260,7 +260,7 @@ static void fp_describe(const struct fingerprint *fp, const struct knowledge *k,
 	}
 }
 
-void infer_observe(struct infer_table *t, const struct knowledge *k, const struct flow *f)
+void infer_observe(struct infer_table *t, const struct knowledge *k, const struct flow *f, uint64_t flow_id)
 {
 	const struct fingerprints *fps = k ? k->fingerprints : NULL;
 	if (!t || !fps || t->frozen)
@@ -289,7 +289,7 @@ void infer_observe(struct infer_table *t, const struct knowledge *k, const struc
 			ends[side] = host_find(t, f->key.family, side ? flow_dst_addr(f) : flow_src_addr(f), true);
 			looked[side] = true;
 		}
-		struct role_record *r = ends[side] ? record(t, ends[side], i, fp->role, f->id) : NULL;
+		struct role_record *r = ends[side] ? record(t, ends[side], i, fp->role, flow_id) : NULL;
 		if (r) {
 			char ev[160];
 			fp_describe(fp, k, f, ev, sizeof ev);

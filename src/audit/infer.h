@@ -27,8 +27,9 @@ struct infer_table;
 struct infer_table *infer_new(uint32_t max_hosts);
 void infer_free(struct infer_table *t);
 
-/* Checks a finished flow against the fingerprints and records what it shows (unless the table is frozen). */
-void infer_observe(struct infer_table *t, const struct knowledge *k, const struct flow *f);
+/* Checks a finished flow against the fingerprints and records what it shows (unless the table is frozen);
+ * flow_id is the flow's id in the EVE output (the evidence names it). */
+void infer_observe(struct infer_table *t, const struct knowledge *k, const struct flow *f, uint64_t flow_id);
 
 /* No more observations: the roles are final (the second pass over files). */
 void infer_freeze(struct infer_table *t);

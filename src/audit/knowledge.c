@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #include "proto/dcerpc.h"
@@ -17,15 +19,38 @@
 #ifndef CMFLOW_SIGDIR
 #define CMFLOW_SIGDIR "/usr/local/share/cmflow/signatures"
 #endif
-#ifndef CMFLOW_SRC_SIGDIR
-#define CMFLOW_SRC_SIGDIR "signatures"
-#endif
+static bool has_signatures(const char *dir)
+{
+	char p[PATH_MAX + 32];
+	snprintf(p, sizeof p, "%s/configmgr2007.rules", dir);
+	return access(p, R_OK) == 0;
+}
 
 const char *knowledge_default_dir(void)
 {
-	if (access(CMFLOW_SIGDIR "/http-methods.txt", R_OK) == 0)
+	static char found[PATH_MAX];
+	const char *env = getenv("CMFLOW_SIGDIR");
+	if (env && *env)
+		return env;
+	if (has_signatures(CMFLOW_SIGDIR))
 		return CMFLOW_SIGDIR;
-	return CMFLOW_SRC_SIGDIR;
+	/* not installed: the source tree's, beside the build directory of the program (build/src/cmflow), so that no
+	 * build path is compiled in */
+	char exe[PATH_MAX - 32];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		static const char *const up[] = { "/../signatures", "/../../signatures", "/../../../signatures" };
+		for (size_t i = 0; i < sizeof up / sizeof up[0]; i++) {
+			snprintf(found, sizeof found, "%s%s", exe, up[i]);
+			if (has_signatures(found))
+				return found;
+		}
+	}
+	return CMFLOW_SIGDIR; /* the error names where they were looked for */
 }
 
 static char *path_in(const char *dir, const char *file)

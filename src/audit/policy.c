@@ -85,8 +85,29 @@ static bool finding_line(void *ctx, struct line_parse *ps, char **w, int n)
 	return true;
 }
 
+/* advice ID "WHAT TO DO" "SOURCE", after the finding it is about */
+static bool advice_line(void *ctx, struct line_parse *ps, char **w, int n)
+{
+	struct policy *p = ((struct policy_parse *)ctx)->p;
+	(void)n;
+	struct finding_kind *k = NULL;
+	for (unsigned i = 0; i < p->nkinds && !k; i++)
+		if (strcmp(p->kinds[i].id, w[1]) == 0)
+			k = &p->kinds[i];
+	if (!k)
+		return line_fail(ps, w[1], "advice for no finding declared before it:");
+	if (k->advice[0])
+		return line_fail(ps, w[1], "a second advice for");
+	if (strlen(w[2]) >= sizeof k->advice || strlen(w[3]) >= sizeof k->advice_source)
+		return line_fail(ps, w[1], "advice or its source too long for");
+	snprintf(k->advice, sizeof k->advice, "%s", w[2]);
+	snprintf(k->advice_source, sizeof k->advice_source, "%s", w[3]);
+	return true;
+}
+
 static const struct line_keyword policy_keywords[] = {
 	{ "finding", 7, 7, finding_line },
+	{ "advice", 4, 4, advice_line },
 	{ "native-https", 2, 2, role_list_line },
 	{ "http-only", 2, 2, role_list_line },
 	{ "fallback-http", 2, 2, role_list_line },
@@ -122,6 +143,12 @@ struct policy *policy_load(const char *path, const struct roles *roles, char *er
 		free(p);
 		return NULL;
 	}
+	/* and every finding says what to do about it */
+	for (unsigned i = 0; ok && i < p->nkinds; i++)
+		if (!p->kinds[i].advice[0]) {
+			snprintf(err, errlen, "%s: finding '%s' has no advice line", path, p->kinds[i].id);
+			ok = false;
+		}
 	return p;
 }
 

@@ -28,22 +28,28 @@ static const char *now_text(char *buf, size_t len)
 	return buf;
 }
 
-/* --report FILE.html --from-eve A.json [B.json ...]: every file must be EVE (eve_reader.h says how much else a
- * file may hold); the report is written only when all were read. */
+/* --report FILE.html and/or --findings-csv FILE.csv --from-eve A.json [B.json ...]: every file must be EVE
+ * (eve_reader.h says how much else a file may hold); the outputs are written only when all were read. */
 static int report_from_eve(const struct options *o)
 {
 	char err[1024], now[32];
-	struct outfile out;
-	if (!outfile_reserve(&out, o->report_path, err, sizeof err)) {
+	struct outfile out = { 0 }, csv = { 0 };
+	if (o->report_path && !outfile_reserve(&out, o->report_path, err, sizeof err)) {
 		fprintf(stderr, "cmflow: --report: %s\n", err);
 		return EXIT_BAD_INPUT;
 	}
+	if (o->csv_path && !outfile_reserve(&csv, o->csv_path, err, sizeof err)) {
+		fprintf(stderr, "cmflow: --findings-csv: %s\n", err);
+		outfile_abandon(&out);
+		return EXIT_BAD_INPUT;
+	}
 	struct agg *a = agg_new();
-	int status = a ? 0 : EXIT_BAD_INPUT;
-	for (size_t i = 0; a && i < o->nfrom_eve; i++) {
+	struct eve_reader *rd = a ? eve_reader_new(a) : NULL;
+	int status = rd ? 0 : EXIT_BAD_INPUT;
+	for (size_t i = 0; rd && i < o->nfrom_eve; i++) {
 		struct eve_read_result res;
 		const char *path = o->from_eve[i];
-		if (!eve_read_file(a, path, &res, err, sizeof err)) {
+		if (!eve_read_file(rd, path, &res, err, sizeof err)) {
 			fprintf(stderr, "cmflow: --from-eve: %s\n", err);
 			status = EXIT_BAD_INPUT;
 		} else if (!res.eve_lines) {
@@ -60,15 +66,23 @@ static int report_from_eve(const struct options *o)
 				status = EXIT_BAD_INPUT;
 		}
 	}
-	if (status == 0) {
+	if (status == 0 && o->report_path) {
 		report_write(a, out.fp, now_text(now, sizeof now));
 		if (!outfile_commit(&out, err, sizeof err)) {
 			fprintf(stderr, "cmflow: --report: %s\n", err);
 			status = EXIT_BAD_INPUT;
 		}
-	} else {
-		outfile_abandon(&out);
 	}
+	if (status == 0 && o->csv_path) {
+		agg_write_csv(a, csv.fp);
+		if (!outfile_commit(&csv, err, sizeof err)) {
+			fprintf(stderr, "cmflow: --findings-csv: %s\n", err);
+			status = EXIT_BAD_INPUT;
+		}
+	}
+	outfile_abandon(&out);
+	outfile_abandon(&csv);
+	eve_reader_free(rd);
 	agg_free(a);
 	return status;
 }

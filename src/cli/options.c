@@ -52,15 +52,20 @@ static const struct opt_def table[] = {
 	{ "eve", 0, OK_STRING, AT(eve_path), "FILE", 0, 0, "EVE JSON lines: flow, alert, wol and stats events ('-' = stdout)", "outputs" },
 	{ "evidence", 0, OK_STRING, AT(evidence_path), "FILE.pcap", 0, 0, "the packets of every flow that raised an alert", NULL },
 	{ "report", 0, OK_STRING, AT(report_path), "FILE.html", 0, 0, "a self-contained HTML audit report of the run", NULL },
+	{ "findings-csv", 0, OK_STRING, AT(csv_path), "FILE.csv", 0, 0,
+	  "the findings, one row per kind, host pair and service, for a spreadsheet or a ticket (also with --from-eve)", NULL },
 	{ "from-eve", 0, OK_LIST, AT(from_eve), "EVE.json", 0, 0,
 	  "with --report: the report from EVE files of one or more sensors (more files may follow as words)", NULL },
 	{ "infer-site", 0, OK_STRING, AT(infer_site_path), "FILE", 0, 0,
 	  "write the roles learnt from the traffic as a site configuration (for -c)", NULL },
+	{ "community-id-seed", 0, OK_U32, AT(community_seed), "N", 0, 65535,
+	  "the seed of the Community ID of every flow and alert (default 0, as Suricata and Zeek)", NULL },
 	{ "fail-on", 0, OK_STRING, AT(fail_on_word), "noncompliant|unexpected", 0, 0, "exit 1 when such an alert was raised", NULL },
 	{ "syslog", 0, OK_FLAG, AT(syslog), NULL, 0, 0, "send alerts to the system logger as well (facility daemon)", NULL },
 	{ "stats-interval", 0, OK_U32, AT(stats_interval), "N", 1, 86400 * 7,
 	  "write a stats event every N seconds (packet time offline, wall clock live)", NULL },
 	{ "quiet", 'q', OK_FLAG, AT(quiet), NULL, 0, 0, "no text summary on stdout", NULL },
+	{ "top", 0, OK_U32, AT(top), "N", 1, 1000000, "rows each table of the summary shows (default 10; the rest are counted)", NULL },
 	{ "max-flows", 0, OK_U32, AT(max_flows), "N", 16, 1u << 30, "flow table capacity per worker", "engine" },
 	{ "all-protocols", 0, OK_FLAG, AT(all_protocols), NULL, 0, 0,
 	  "every nDPI dissector, on every flow (also those cmflow proved itself)", NULL },
@@ -181,8 +186,8 @@ static void check_together(struct options *o, const bool *given)
 			die_usage("--fail-on takes noncompliant or unexpected", o->fail_on_word);
 	}
 	if (o->nfrom_eve) {
-		if (!o->report_path)
-			die_usage("--from-eve makes a report: give --report FILE.html", NULL);
+		if (!o->report_path && !o->csv_path)
+			die_usage("--from-eve makes a report: give --report FILE.html or --findings-csv FILE.csv", NULL);
 		if (o->nfiles || o->nifaces || o->bpf || o->site_path || o->eve_path || o->evidence_path || o->infer_site_path)
 			die_usage("--from-eve reads EVE files only: no -r, -i, -f, -c, --eve, --evidence or --infer-site", NULL);
 		return;
@@ -209,8 +214,11 @@ static void check_together(struct options *o, const bool *given)
 		stdin_reads += strcmp(o->files[i], "-") == 0;
 	if (stdin_reads > 1)
 		die_usage("standard input ('-') can be read once only", NULL);
-	if (o->eve_path && o->report_path && !strcmp(o->eve_path, o->report_path))
-		die_usage("--eve and --report name the same file", o->eve_path);
+	const char *outs[] = { o->eve_path, o->report_path, o->csv_path, o->evidence_path, o->infer_site_path };
+	for (size_t i = 0; i < 5; i++)
+		for (size_t k = i + 1; k < 5; k++)
+			if (outs[i] && outs[k] && strcmp(outs[i], "-") && !strcmp(outs[i], outs[k]))
+				die_usage("two outputs name the same file", outs[i]);
 }
 
 void options_parse(int argc, char **argv, struct options *o)
@@ -282,6 +290,7 @@ void options_parse(int argc, char **argv, struct options *o)
 	}
 	check_together(o, given);
 	o->ecfg.max_flows = o->max_flows;
+	o->ecfg.community_seed = (uint16_t)o->community_seed;
 	o->ecfg.all_protocols = o->all_protocols;
 	o->ecfg.verbose = o->verbose;
 	o->ecfg.workers = o->nifaces ? o->workers : 1;

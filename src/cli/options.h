@@ -26,6 +26,8 @@ struct options {
 	const char *evidence_path;  /* --evidence */
 	const char *infer_site_path; /* --infer-site */
 	const char *report_path;    /* --report */
+	const char *csv_path;       /* --findings-csv */
+	uint32_t top;               /* --top: rows of each summary table */
 	const char **from_eve;      /* --from-eve FILE [FILE ...] */
 	size_t nfrom_eve;
 	const char *fail_on_word;   /* --fail-on */
@@ -40,6 +42,7 @@ struct options {
 	uint32_t snaplen, buffer_mb;
 	uint32_t spool_mb;          /* --spool-max: standard input spooled up to this size, 0 = never */
 	uint32_t max_flows;
+	uint32_t community_seed;    /* --community-id-seed */
 	bool all_protocols;
 	bool quiet;
 	int verbose;

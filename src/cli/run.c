@@ -67,8 +67,8 @@ struct run {
 	struct agg *agg;
 	struct evidence *evidence;
 	struct evidence_live *evlive;
-	struct outfile report_out, infer_out, evidence_out;
-	bool report_reserved, infer_reserved, evidence_reserved;
+	struct outfile report_out, infer_out, evidence_out, csv_out;
+	bool report_reserved, infer_reserved, evidence_reserved, csv_reserved;
 	struct spool spool;
 	bool spooled, one_pass;   /* standard input was spooled; it did not fit: one pass only */
 	const char **inputs;      /* the files to read ('-' replaced by the spool's path) and their names */
@@ -81,6 +81,7 @@ struct run {
 	struct detect_table *detect;
 	struct alert_limiter *limiter;
 	struct infer_table *infer;
+	struct flowid_gen flowids;   /* the run's key of EVE flow ids: unique per run and sensor */
 	struct config_note notes[CONFIG_NOTES_MAX];
 	unsigned nnotes;
 	uint64_t start_us;        /* wall clock at the start: the time of events of a run without packets */
@@ -272,11 +273,11 @@ static void write_config_notes(struct run *r)
 /* ---- reading files ---- */
 
 /* offline: signals and stats intervals are handled between packets, by packet time */
-static void on_file_packet(void *ctx, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+static void on_file_packet(void *ctx, int linktype, unsigned iface, const struct pcap_pkthdr *h, const uint8_t *data)
 {
 	struct run *r = ctx;
 	struct engine *e = r->w[0].e;
-	engine_packet(e, linktype, h, data);
+	engine_packet(e, linktype, iface, h, data);
 	if (g_reopen) {
 		g_reopen = 0;
 		reopen_and_reload(r, false);
@@ -292,9 +293,9 @@ static void on_file_packet(void *ctx, int linktype, const struct pcap_pkthdr *h,
 	}
 }
 
-static void prepass_packet(void *ctx, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+static void prepass_packet(void *ctx, int linktype, unsigned iface, const struct pcap_pkthdr *h, const uint8_t *data)
 {
-	engine_packet(ctx, linktype, h, data);
+	engine_packet(ctx, linktype, iface, h, data);
 }
 
 /* Files without a site configuration (or --infer-site): a first pass that only learns the hosts' roles, so that
@@ -307,6 +308,7 @@ static void infer_prepass(struct run *r)
 	cfg.knowledge = r->know;
 	cfg.infer = r->infer;
 	cfg.infer_only = true;
+	cfg.flowids = &r->flowids; /* the evidence it keeps names the ids the real pass writes */
 	cfg.mcast = mcast_members_new();
 	cfg.expect = expect_new(DEFAULT_MAX_EXPECTATIONS, DEFAULT_EXPECT_TIMEOUT_S);
 	struct engine *e = cfg.mcast && cfg.expect ? engine_new(&cfg, err, sizeof err) : NULL;
@@ -363,10 +365,10 @@ static int run_files(struct run *r)
 
 /* ---- live capture ---- */
 
-static void worker_packet(void *ctx, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+static void worker_packet(void *ctx, int linktype, unsigned iface, const struct pcap_pkthdr *h, const uint8_t *data)
 {
 	struct worker *w = ctx;
-	engine_packet(w->e, linktype, h, data);
+	engine_packet(w->e, linktype, iface, h, data);
 }
 
 static void worker_tick(void *ctx, uint64_t now_us)
@@ -513,6 +515,7 @@ static bool open_outputs(struct run *r)
 	char err[1024];
 	struct options *o = r->o;
 	if (!reserve(r, &r->report_out, &r->report_reserved, "--report", o->report_path) ||
+	    !reserve(r, &r->csv_out, &r->csv_reserved, "--findings-csv", o->csv_path) ||
 	    !reserve(r, &r->infer_out, &r->infer_reserved, "--infer-site", o->infer_site_path) ||
 	    (!o->nifaces && !reserve(r, &r->evidence_out, &r->evidence_reserved, "--evidence", o->evidence_path)))
 		return false;
@@ -525,7 +528,7 @@ static bool open_outputs(struct run *r)
 		eve_set_run(r->eve, &run);
 		outputs_add(&r->outs, &eve_output_ops, r->eve);
 	}
-	if (!o->quiet || o->report_path) {
+	if (!o->quiet || o->report_path || o->csv_path) {
 		if (!(r->agg = agg_new()))
 			return fail(r, NULL, "out of memory");
 		outputs_add(&r->outs, &aggregate_output_ops, r->agg);
@@ -563,6 +566,8 @@ static bool start_engines(struct run *r)
 		r->limiter = alert_limiter_new(DEFAULT_ALERT_SLOTS, DEFAULT_ALERT_INTERVAL_S * 1000000ull);
 	if (!r->mcast || !r->expect || !r->infer || !r->detect || (o->nifaces && !r->limiter))
 		return fail(r, NULL, "out of memory");
+	if (!flowid_gen_init(&r->flowids))
+		fprintf(stderr, "cmflow: no random source: flow ids are made from the time and the process id\n");
 	r->nw = o->nifaces ? o->workers : 1;
 	if (!(r->w = calloc(r->nw, sizeof *r->w)))
 		return fail(r, NULL, "out of memory");
@@ -587,6 +592,9 @@ static bool start_engines(struct run *r)
 		cfg.limiter = r->limiter;
 		cfg.infer = r->infer;
 		cfg.evlive = r->evlive;
+		cfg.flowids = &r->flowids;
+		cfg.ifaces = o->nifaces ? o->ifaces : NULL;
+		cfg.count_packets = !o->nifaces;
 		cfg.worker = i;
 		cfg.workers = r->nw;
 		r->w[i].run = r;
@@ -698,6 +706,10 @@ static void finish(struct run *r)
 		report_write(r->agg, r->report_out.fp, now_text(now, sizeof now)); /* a write error: the commit says it */
 		commit(r, &r->report_out, &r->report_reserved, "--report", !r->input_failed);
 	}
+	if (r->csv_reserved) {
+		agg_write_csv(r->agg, r->csv_out.fp); /* a write error: the commit says it */
+		commit(r, &r->csv_out, &r->csv_reserved, "--findings-csv", !r->input_failed);
+	}
 	if (r->eve) {
 		bool ok = eve_close(r->eve, err, sizeof err);
 		r->eve = NULL;
@@ -708,7 +720,7 @@ static void finish(struct run *r)
 		}
 	}
 	if (!o->quiet && r->agg && !r->input_failed) {
-		summary_print(r->agg, &rs, r->infer, &r->know->rules->roles, stdout);
+		summary_print(r->agg, &rs, r->infer, &r->know->rules->roles, o->top, stdout);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			fprintf(stderr, "cmflow: the summary could not be written to standard output: %s\n", strerror(errno));
 			r->status = EXIT_BAD_INPUT;
@@ -744,6 +756,8 @@ static void cleanup(struct run *r)
 		outfile_abandon(&r->infer_out);
 	if (r->evidence_reserved)
 		outfile_abandon(&r->evidence_out);
+	if (r->csv_reserved)
+		outfile_abandon(&r->csv_out);
 	if (r->spooled)
 		spool_close(&r->spool);
 	free(r->inputs);

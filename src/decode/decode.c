@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/bytes.h"
+#include "lib/ipproto.h"
 #include "decode/decode.h"
 
 static const char *const malformed_names[MAL_COUNT] = {
@@ -36,6 +37,7 @@ static const char *const malformed_names[MAL_COUNT] = {
 	[MAL_ICMPV6_TOO_SMALL] = "icmpv6.pkt_too_small",
 	[MAL_GRE_TOO_SMALL] = "gre.pkt_too_small",
 	[MAL_ESP_TOO_SMALL] = "esp.pkt_too_small",
+	[MAL_SCTP_TOO_SMALL] = "sctp.pkt_too_small",
 };
 
 const char *malformed_reason_name(enum malformed_reason r)
@@ -145,6 +147,21 @@ static enum decode_result decode_transport(struct dstate *d, const uint8_t *p, u
 			pkt->payload_len = ulen - 8u;
 		else if (!pkt->is_fragment && ulen != 0 && ulen < 8)
 			d->st->by_reason[MAL_UDP_LEN_INVALID]++, d->st->malformed++;
+		return DECODE_OK;
+	}
+	case IP_PROTO_SCTP: { /* RFC 9260 3.1: the common header's ports and checksum, then chunks */
+		d->st->sctp++;
+		if (!cursor_be16(&c, &pkt->sport) || !cursor_be16(&c, &pkt->dport) || !cursor_skip(&c, 8)) {
+			if (pkt->is_fragment && cursor_left(&c) == 0 && len >= 4) {
+				pkt->has_ports = 1; /* a first fragment cut after the ports still names them */
+				pkt->payload_len = 0;
+				return DECODE_OK;
+			}
+			return malformed(d, MAL_SCTP_TOO_SMALL);
+		}
+		pkt->has_ports = 1;
+		pkt->payload = c.p;
+		pkt->payload_len = (uint32_t)cursor_left(&c);
 		return DECODE_OK;
 	}
 	case IPPROTO_ICMP_:

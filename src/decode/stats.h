@@ -32,13 +32,14 @@ enum malformed_reason {
 	MAL_ICMPV6_TOO_SMALL,
 	MAL_GRE_TOO_SMALL,
 	MAL_ESP_TOO_SMALL,
+	MAL_SCTP_TOO_SMALL,
 	MAL_COUNT
 };
 
 struct decode_stats {
 	uint64_t pkts, bytes;
 	uint64_t ethernet, vlan, vlan_qinq, sll, sll2, null, raw;
-	uint64_t ipv4, ipv6, tcp, udp, icmpv4, icmpv6, gre, esp, other_ip;
+	uint64_t ipv4, ipv6, tcp, udp, sctp, icmpv4, icmpv6, gre, esp, other_ip;
 	uint64_t arp, not_ip, unknown_ethertype;
 	uint64_t ipv4_frags, ipv6_frags;
 	uint64_t malformed;              /* sum of by_reason */

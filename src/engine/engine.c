@@ -11,6 +11,7 @@
 #include "audit/infer.h"
 #include "audit/knowledge.h"
 #include "audit/label.h"
+#include "audit/policy.h"
 #include "audit/rules.h"
 #include "audit/site.h"
 #include "audit/verdict.h"
@@ -178,11 +179,47 @@ static void resolve_smbrpc(const struct knowledge *k, const struct flow *f, stru
 	}
 }
 
+uint64_t engine_flow_id(const struct engine *e, uint64_t seq)
+{
+	return e->cfg.flowids ? flowid_of(e->cfg.flowids, seq) : seq;
+}
+
+/* Community ID v1 of the flow's first packet: the initiator's side first (the hash orders the ends itself, but
+ * for one-way ICMP messages), ICMP by the first message's type and code. */
+static void community_id_of(const struct engine *e, const struct flow *f, char out[COMMUNITY_ID_SIZE])
+{
+	struct community_id_tuple t = { .family = f->key.family, .proto = f->key.ip_proto };
+	memcpy(t.src, flow_src_addr(f), 16);
+	memcpy(t.dst, flow_dst_addr(f), 16);
+	switch (f->key.ip_proto) {
+	case IP_PROTO_TCP:
+	case IP_PROTO_UDP:
+	case IP_PROTO_SCTP:
+		t.sport = flow_src_port(f);
+		t.dport = flow_dst_port(f);
+		t.has_ports = true;
+		break;
+	case IP_PROTO_ICMP:
+	case IP_PROTO_ICMPV6:
+		t.sport = f->icmp_type;
+		t.dport = f->icmp_code;
+		t.has_ports = true;
+		break;
+	}
+	community_id_v1(&t, e->cfg.community_seed, out);
+}
+
 /* The ended flow, resolved once for every output (record.h). */
 static void resolve(struct engine *e, const struct flow *f, const struct flow_label *lab, struct flow_record *r)
 {
 	const struct knowledge *k = e->cfg.knowledge;
 	r->f = f;
+	r->flow_id = engine_flow_id(e, f->id);
+	const struct flow_followup *parent = f->ext ? f->ext->followup : NULL;
+	r->parent_flow_id = parent && parent->via ? engine_flow_id(e, parent->parent_flow_id) : 0;
+	community_id_of(e, f, r->community_id);
+	r->pcap_cnt = e->cfg.count_packets ? e->dstats.pkts : 0;
+	r->in_iface = e->cfg.ifaces ? e->cfg.ifaces[f->iface] : NULL;
 	r->lab = lab;
 	r->roles = lab ? &k->rules->roles : NULL;
 	r->worker = e->cfg.worker;
@@ -203,9 +240,11 @@ static void resolve(struct engine *e, const struct flow *f, const struct flow_la
 	r->rpc_interface = fu && fu->has_rpc_uuid ? knowledge_rpc_name(k, fu->rpc_uuid) : NULL;
 	r->src_role = r->dst_role = NULL;
 	r->site = NULL;
+	r->http_by_design = false;
 	if (lab) {
 		path_roles(r->roles, lab, r);
 		r->site = lab->site ? lab->site->code : NULL;
+		r->http_by_design = k->policy && (lab->dst_roles & k->policy->http_only);
 	}
 	r->multicast = f->key.ip_proto == IP_PROTO_UDP && mcast_is_group(f->key.family, flow_dst_addr(f));
 	r->nreceivers = r->receivers_seen = 0;
@@ -250,24 +289,33 @@ static void detection_event_of(struct engine *e, const struct detect_hit *h, con
 	if (h->d->scope == DETECT_SCOPE_PAIR)
 		ev->dst_role = role_name_of(roles, lab->dst_roles & ~lab->dst_inferred);
 	size_t o = 0;
+	uint64_t latest = 0;
 	ev->filter[0] = '\0';
 	for (unsigned i = 0; i < h->nsteps; i++) {
 		const struct detect_step_hit *s = &h->steps[i];
-		if (s->begin_us >= ev->ts_us) {
-			ev->ts_us = s->begin_us;
-			ev->flow_id = s->flow_id;
-		}
-		bool seen = false;
-		for (unsigned j = 0; j < i; j++)
-			seen |= h->steps[j].flow_id == s->flow_id;
-		if (seen || o + 8 >= sizeof ev->filter)
-			continue;
 		struct flow stub;
 		memset(&stub, 0, sizeof stub);
 		stub.key = s->key;
 		stub.init_is_lo = s->init_is_lo;
 		stub.ts_first = s->flow_first_us;
 		stub.ts_last = s->flow_last_us;
+		ev->flow_ids[i] = engine_flow_id(e, s->flow_id);
+		community_id_of(e, &stub, ev->community_ids[i]);
+		if (s->begin_us >= latest) {
+			latest = s->begin_us;
+			ev->flow_id = ev->flow_ids[i];
+		}
+		if (!i || s->flow_first_us < ev->ts_us)
+			ev->ts_us = s->flow_first_us;
+		if (s->flow_last_us > ev->end_us)
+			ev->end_us = s->flow_last_us;
+		ev->ip_proto = !i || ev->ip_proto == s->key.ip_proto ? s->key.ip_proto : 0;
+		ev->dport = !i || ev->dport == flow_dst_port(&stub) ? flow_dst_port(&stub) : 0;
+		bool seen = false;
+		for (unsigned j = 0; j < i; j++)
+			seen |= h->steps[j].flow_id == s->flow_id;
+		if (seen || o + 8 >= sizeof ev->filter)
+			continue;
 		char one[RECORD_FILTER_MAX];
 		flow_display_filter(&stub, one, sizeof one);
 		o += (size_t)snprintf(ev->filter + o, sizeof ev->filter - o, "%s(%s)", o ? " || " : "", one);
@@ -302,7 +350,7 @@ static void on_flow_end(void *ctx, struct flow *f)
 	if (!(f->flags & FLOW_F_DPI_DONE))
 		dpi_finish(e->dpi, f); /* nDPI's answer so far, or its guess by ports */
 	followup_late(e->cfg.expect, f); /* another worker may have read the announcement after this flow began */
-	infer_observe(e->cfg.infer, e->cfg.knowledge, f);
+	infer_observe(e->cfg.infer, e->cfg.knowledge, f, engine_flow_id(e, f->id));
 	if (e->cfg.infer_only) {
 		flow_ext_free(f);
 		return;
@@ -574,8 +622,11 @@ static struct flow *flow_of(struct engine *e, const struct packet *p, uint16_t s
 					f->init_is_lo = !from_lo;
 			}
 		}
-		if (p->has_icmp)
+		if (p->has_icmp) {
 			f->icmp_type = p->icmp_type;
+			f->icmp_code = p->icmp_code;
+		}
+		f->iface = e->cur_iface;
 		followup_new_flow(e->cfg.expect, &e->sessions, f);
 	}
 	*dir = from_lo == (bool)f->init_is_lo ? DIR_TO_SERVER : DIR_TO_CLIENT;
@@ -634,7 +685,7 @@ static void inspect(struct engine *e, struct flow *f, const struct packet *p, en
 		dpi_packet(e->dpi, f, p, dir);
 }
 
-void engine_packet(struct engine *e, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+void engine_packet(struct engine *e, int linktype, unsigned iface, const struct pcap_pkthdr *h, const uint8_t *data)
 {
 	struct packet p;
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
@@ -644,6 +695,7 @@ void engine_packet(struct engine *e, int linktype, const struct pcap_pkthdr *h, 
 		e->now_us = ts;
 	if (!e->first_us)
 		e->first_us = ts;
+	e->cur_iface = (uint8_t)(iface < 255 ? iface : 255);
 	if (r == DECODE_OK) {
 		if (e->cfg.mcast && (p.ip_proto == 2 || p.ip_proto == 58) && !p.is_fragment)
 			mcast_observe(e->cfg.mcast, &p);

@@ -10,6 +10,7 @@
 #include "audit/detect.h"
 #include "decode/decode.h"
 #include "flow/flow_table.h"
+#include "flow/flowid.h"
 #include "flow/followup.h"
 #include "flow/inspect.h"
 #include "output/counters.h"
@@ -42,6 +43,10 @@ struct engine_config {
 	struct infer_table *infer;     /* role inference, shared by the workers; NULL */
 	struct detect_table *detect;   /* detections' sequences under way, shared by the workers; NULL: none */
 	bool infer_only;               /* a first pass over files: observe roles, write nothing */
+	const struct flowid_gen *flowids; /* the run's flow ids (flowid.h); NULL: the flow table's numbers */
+	uint16_t community_seed;       /* Community ID v1's seed */
+	const char *const *ifaces;     /* live: the interfaces by index, for in_iface; NULL reading files */
+	bool count_packets;            /* reading files: pcap_cnt (the number of the packet in the input) */
 };
 
 struct engine {
@@ -51,6 +56,7 @@ struct engine {
 	struct dpi *dpi;
 	uint64_t now_us;            /* packet time of the latest packet */
 	uint64_t first_us;          /* packet time of the first packet, 0 before it */
+	uint8_t cur_iface;          /* the interface of the packet being handled */
 	uint64_t next_expire_us;
 	uint64_t frag_untracked;    /* non-first fragments whose first fragment was not seen */
 	struct frag_table *frags;
@@ -75,12 +81,15 @@ void engine_config_defaults(struct engine_config *cfg);
 /* Creates the engine (taking a reference to cfg->knowledge). Returns NULL and writes err on failure. */
 struct engine *engine_new(const struct engine_config *cfg, char *err, size_t errlen);
 
+/* The EVE flow_id of the flow with the flow table's number seq. */
+uint64_t engine_flow_id(const struct engine *e, uint64_t seq);
+
 /* A reload: the engine holds k from now on and gives its reference to the set it had back. The caller makes
  * sure no packet is being handled meanwhile (the worker's lock). */
 void engine_set_knowledge(struct engine *e, struct knowledge *k);
 
-/* One captured frame. */
-void engine_packet(struct engine *e, int linktype, const struct pcap_pkthdr *h, const uint8_t *data);
+/* One captured frame (iface: the index of the live interface it came from, 0 reading files). */
+void engine_packet(struct engine *e, int linktype, unsigned iface, const struct pcap_pkthdr *h, const uint8_t *data);
 
 /* Advances the engine's clock without a packet (live capture: wall clock) and ends the flows due. */
 void engine_tick(struct engine *e, uint64_t now_us);

@@ -171,15 +171,12 @@ bool community_id_tuple_of_packet(const struct packet *pkt, struct community_id_
 		t->sport = pkt->icmp_type;
 		t->dport = pkt->icmp_code;
 		break;
-	case PROTO_SCTP: {
-		/* RFC 9260 section 3.1: the common header starts with the source and destination ports */
-		if (pkt->is_fragment && !pkt->is_first_fragment)
+	case PROTO_SCTP: /* the decoder reads the common header's ports (RFC 9260 section 3.1) */
+		if (!pkt->has_ports)
 			return false;
-		struct cursor c = cursor_make(pkt->payload, pkt->payload ? pkt->payload_len : 0);
-		if (!cursor_be16(&c, &t->sport) || !cursor_be16(&c, &t->dport))
-			return false;
+		t->sport = pkt->sport;
+		t->dport = pkt->dport;
 		break;
-	}
 	default:
 		return true;
 	}

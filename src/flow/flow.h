@@ -68,11 +68,10 @@ struct flow {
 	uint8_t app_proof;              /* enum app_proof */
 	uint8_t ndpi_confidence;
 	uint16_t ndpi_master, ndpi_app;
-	uint8_t icmp_type;              /* first ICMP type from the initiator */
+	uint8_t icmp_type, icmp_code;   /* the first ICMP message's type and code (its Community ID) */
 	uint8_t inspected;              /* packets given to the parsers so far (saturates) */
-	uint16_t rule;                  /* matched rule index + 1, 0 = none (set at the end) */
-	uint8_t verdict;
 	uint8_t payload;                /* enum payload_kind of the first TCP payload */
+	uint8_t iface;                  /* live: the index of the interface it was first seen on */
 	uint32_t bucket;                /* the flow table's hash chain (kept: unlinking need not hash again) */
 	struct ndpi_flow_struct *ndpi;
 	struct flow_ext *ext;

@@ -98,7 +98,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 {
 	struct capture *c = (struct capture *)user;
 	c->cur_packets++;
-	c->fn(c->ctx, c->linktype, h, data);
+	c->fn(c->ctx, c->linktype, 0, h, data);
 	if (c->stop)
 		pcap_breakloop(c->cur);
 }
@@ -166,7 +166,7 @@ static enum capture_status run_pcapng_stream(struct capture *c, FILE *fp, const 
 		if (passed++ < skip)
 			continue;
 		c->cur_packets++;
-		c->fn(c->ctx, dlt, &h, data);
+		c->fn(c->ctx, dlt, 0, &h, data);
 	}
 	if (!r) {
 		snprintf(err, errlen, "%s: out of memory", name);
@@ -243,7 +243,7 @@ static enum capture_status run_pcapfile(struct capture *c, const char *path, con
 		if (filtered && !pcap_offline_filter(&prog, &h, data))
 			continue;
 		c->cur_packets++;
-		c->fn(c->ctx, c->linktype, &h, data);
+		c->fn(c->ctx, c->linktype, 0, &h, data);
 	}
 	if (filtered)
 		pcap_freecode(&prog);

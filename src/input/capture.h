@@ -10,8 +10,9 @@
 
 struct capture;
 
-/* Called for each packet: linktype is the DLT of the input it came from. */
-typedef void (*capture_fn)(void *ctx, int linktype, const struct pcap_pkthdr *h, const uint8_t *data);
+/* Called for each packet: linktype is the DLT of the input it came from; iface is the index of the live
+ * interface it was captured on (0 reading files). */
+typedef void (*capture_fn)(void *ctx, int linktype, unsigned iface, const struct pcap_pkthdr *h, const uint8_t *data);
 
 struct capture_options {
 	const char *const *files;  /* NULL-terminated, or NULL for live; '-' is standard input */

@@ -35,6 +35,7 @@ struct batch_ctx {
 	capture_fn fn;
 	void *ctx;
 	int linktype;
+	unsigned iface;   /* the handle's interface, as the options list them */
 };
 
 static uint64_t wall_us(void)
@@ -132,7 +133,7 @@ struct live *live_open(const struct live_options *o, char *err, size_t errlen)
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct batch_ctx *b = (struct batch_ctx *)user;
-	b->fn(b->ctx, b->linktype, h, data);
+	b->fn(b->ctx, b->linktype, b->iface, h, data);
 }
 
 bool live_run_worker(struct live *l, unsigned w, capture_fn fn, live_tick_fn tick, void *ctx,
@@ -153,7 +154,7 @@ bool live_run_worker(struct live *l, unsigned w, capture_fn fn, live_tick_fn tic
 			lock(ctx);
 		bool ok = true;
 		for (unsigned i = 0; i < n && ok; i++) {
-			struct batch_ctx b = { fn, ctx, hs[i].linktype };
+			struct batch_ctx b = { fn, ctx, hs[i].linktype, i };
 			/* in non-blocking mode pcap_dispatch returns what is ready now, 0 when nothing is */
 			int got = pcap_dispatch(hs[i].p, LIVE_BATCH, on_packet, (u_char *)&b);
 			if (got < 0 && got != PCAP_ERROR_BREAK) {

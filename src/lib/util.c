@@ -70,19 +70,30 @@ const char *ts_to_eve(uint64_t ts_us, char *buf, size_t len)
 	return buf;
 }
 
+static const struct { uint8_t proto; const char *name; } ip_proto_names[] = {
+	{ 1, "ICMP" }, { 6, "TCP" }, { 17, "UDP" }, { 47, "GRE" }, { 50, "ESP" }, { 51, "AH" }, { 58, "IPv6-ICMP" },
+	{ 132, "SCTP" },
+};
+
 const char *ip_proto_name(uint8_t proto, char *buf, size_t len)
 {
-	switch (proto) {
-	case 1: return "ICMP";
-	case 6: return "TCP";
-	case 17: return "UDP";
-	case 47: return "GRE";
-	case 50: return "ESP";
-	case 51: return "AH";
-	case 58: return "IPv6-ICMP";
-	case 132: return "SCTP";
-	default: snprintf(buf, len, "%u", proto); return buf;
-	}
+	for (size_t i = 0; i < sizeof ip_proto_names / sizeof ip_proto_names[0]; i++)
+		if (ip_proto_names[i].proto == proto)
+			return ip_proto_names[i].name;
+	snprintf(buf, len, "%u", proto);
+	return buf;
+}
+
+unsigned ip_proto_parse(const char *name)
+{
+	if (!name)
+		return 0;
+	for (size_t i = 0; i < sizeof ip_proto_names / sizeof ip_proto_names[0]; i++)
+		if (strcmp(ip_proto_names[i].name, name) == 0)
+			return ip_proto_names[i].proto;
+	char *end;
+	unsigned long v = strtoul(name, &end, 10);
+	return *name && !*end && v <= 255 ? (unsigned)v : 0;
 }
 
 /* n decimal digits at s into *v */

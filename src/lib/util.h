@@ -25,5 +25,7 @@ bool ts_from_eve(const char *s, uint64_t *us);
 
 /* Name of an IP protocol as EVE writes it ("TCP", "UDP", "ICMP", "IPv6-ICMP", "GRE", "ESP", else the number). */
 const char *ip_proto_name(uint8_t proto, char *buf, size_t len);
+/* The number of an IP protocol named as ip_proto_name writes it; 0 for NULL or a name it does not know. */
+unsigned ip_proto_parse(const char *name);
 
 #endif

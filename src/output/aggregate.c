@@ -5,7 +5,9 @@
 
 #include "flow/flow_ext.h"
 #include "flow/inspect.h"
+#include "lib/util.h"
 #include "output/aggregate.h"
+#include "output/display_filter.h"
 #include "proto/dcerpc.h"
 #include "proto/payload.h"
 #include "proto/wol.h"
@@ -29,6 +31,8 @@ struct agg *agg_new(void)
 	a->mcast = strtable_make(sizeof(struct agg_mcast));
 	a->inputs = strtable_make(sizeof(struct agg_text));
 	a->sites = strtable_make(sizeof(struct agg_text));
+	a->hours = strtable_make(sizeof(struct agg_tick));
+	a->minutes = strtable_make(sizeof(struct agg_tick));
 	return a;
 }
 
@@ -36,10 +40,9 @@ void agg_free(struct agg *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < a->findings.n; i++)
-		free(((struct agg_finding *)a->findings.vals[i])->filter);
 	struct strtable *all[] = { &a->hosts, &a->edges, &a->pairs, &a->kinds, &a->findings, &a->notes, &a->web,
-				   &a->protos, &a->rpc, &a->wol, &a->mcast, &a->inputs, &a->sites };
+				   &a->protos, &a->rpc, &a->wol, &a->mcast, &a->inputs, &a->sites, &a->hours,
+				   &a->minutes };
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		strtable_free(all[i]);
 	pthread_mutex_destroy(&a->lock);
@@ -140,6 +143,7 @@ static void add_web(struct agg *a, const struct agg_flow *f)
 		return;
 	copy(w->site, sizeof w->site, f->site ? f->site : "-");
 	copy(w->role, sizeof w->role, f->dst_role);
+	w->by_design |= f->http_by_design;
 	if (f->http) {
 		w->http_bytes += f->bytes;
 		w->http_flows++;
@@ -225,6 +229,34 @@ static void add_channels(struct agg *a, const struct agg_flow *f)
 	}
 }
 
+/* Counts a flow's end, alerts and client HTTP at ts in the timeline's hour and minute (locked by the caller). */
+static void add_tick(struct agg *a, uint64_t ts_us, uint64_t flows, uint64_t alerts, uint64_t client_http)
+{
+	char key[24];
+	for (int by_minute = 0; by_minute < 2; by_minute++) {
+		uint64_t at = ts_us / (by_minute ? 60000000u : 3600000000u);
+		snprintf(key, sizeof key, "%020llu", (unsigned long long)at); /* keys sort in time */
+		struct agg_tick *t;
+		if (!by_minute) {
+			t = get(a, &a->hours, key);
+		} else {
+			if (a->minutes_full)
+				break;
+			t = a->minutes.n < AGG_MINUTES_MAX ? strtable_get(&a->minutes, key) : strtable_find(&a->minutes, key);
+			if (!t) { /* past two days (or memory short): the timeline is drawn by hour */
+				a->minutes_full = true;
+				break;
+			}
+		}
+		if (!t)
+			continue;
+		t->at = at;
+		t->flows += flows;
+		t->alerts += alerts;
+		t->client_http += client_http;
+	}
+}
+
 void agg_add_flow(struct agg *a, const struct agg_flow *f)
 {
 	pthread_mutex_lock(&a->lock);
@@ -246,6 +278,8 @@ void agg_add_flow(struct agg *a, const struct agg_flow *f)
 	if ((f->http || f->https) && f->src_client && f->dst_role)
 		add_web(a, f);
 	add_channels(a, f);
+	if (f->end_us)
+		add_tick(a, f->end_us, 1, 0, f->http && f->src_client && !f->http_by_design);
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -260,6 +294,8 @@ void agg_add_alert(struct agg *a, const struct agg_alert *al)
 		copy(k->id, sizeof k->id, al->id);
 		copy(k->category, sizeof k->category, al->category);
 		copy(k->message, sizeof k->message, al->message);
+		copy(k->advice, sizeof k->advice, al->advice);
+		copy(k->advice_source, sizeof k->advice_source, al->advice_source);
 		k->severity = al->severity;
 		k->verdict = al->verdict;
 	}
@@ -276,14 +312,22 @@ void agg_add_alert(struct agg *a, const struct agg_alert *al)
 			copy(f->dst_role, sizeof f->dst_role, al->dst_role ? al->dst_role : "unknown");
 			copy(f->service, sizeof f->service, al->service ? al->service : "(no rule)");
 			copy(f->rule, sizeof f->rule, al->rule ? al->rule : "-");
-			f->filter = strdup(al->filter ? al->filter : "");
+			f->ip_proto = al->ip_proto;
+			f->port = al->dport;
 			f->first_us = al->ts_us;
 		}
+		if (f->ip_proto != al->ip_proto)
+			f->mixed_proto = true;
+		if (f->port != al->dport)
+			f->port = 0;
 		f->count += al->count;
+		if (al->ts_us)
+			add_tick(a, al->ts_us, 0, al->count, 0);
 		if (al->ts_us < f->first_us)
 			f->first_us = al->ts_us;
-		if (al->ts_us > f->last_us)
-			f->last_us = al->ts_us;
+		uint64_t end = al->end_us > al->ts_us ? al->end_us : al->ts_us;
+		if (end > f->last_us)
+			f->last_us = end;
 	}
 	pthread_mutex_unlock(&a->lock);
 }
@@ -297,6 +341,7 @@ void agg_add_note(struct agg *a, const struct agg_note *n)
 	if (r) {
 		copy(r->id, sizeof r->id, n->id);
 		copy(r->detail, sizeof r->detail, n->detail);
+		copy(r->advice, sizeof r->advice, n->advice);
 		r->verdict = n->verdict;
 		r->severity = n->severity;
 	}
@@ -351,6 +396,160 @@ void agg_add_packets(struct agg *a, uint64_t packets)
 	pthread_mutex_unlock(&a->lock);
 }
 
+/* ---- finding groups ---- */
+
+static int pair_order(const void *a, const void *b)
+{
+	const struct agg_finding *x = *(const struct agg_finding *const *)a, *y = *(const struct agg_finding *const *)b;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	int c = strcmp(x->src, y->src);
+	return c ? c : strcmp(x->dst, y->dst);
+}
+
+static int group_order(const void *a, const void *b)
+{
+	const struct agg_group *x = a, *y = b;
+	if (x->kind->severity != y->kind->severity)
+		return x->kind->severity - y->kind->severity;
+	int c = strcmp(x->kind->id, y->kind->id);
+	if (c)
+		return c;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	c = strcmp(x->src_role, y->src_role);
+	if (c)
+		return c;
+	c = strcmp(x->dst_role, y->dst_role);
+	return c ? c : strcmp(x->service, y->service);
+}
+
+struct agg_group *agg_groups(const struct agg *a, size_t *n)
+{
+	*n = 0;
+	if (!a->findings.n)
+		return NULL;
+	struct strtable by = strtable_make(sizeof(size_t)); /* group key -> group index + 1 */
+	struct agg_group *g = calloc(a->findings.n, sizeof *g);
+	size_t ng = 0;
+	for (size_t i = 0; g && i < a->findings.n; i++) {
+		const struct agg_finding *f = a->findings.vals[i];
+		char key[4 * AGG_L];
+		snprintf(key, sizeof key, "%s|%s|%s|%s", f->kind->id, f->src_role, f->dst_role, f->service);
+		size_t *at = strtable_get(&by, key);
+		if (!at)
+			continue;
+		if (!*at) {
+			*at = ++ng;
+			g[*at - 1] = (struct agg_group){ f->kind, f->src_role, f->dst_role, f->service, 0, f->first_us, 0, 0, NULL };
+		}
+		struct agg_group *x = &g[*at - 1];
+		x->count += f->count;
+		x->npairs++;
+		if (f->first_us < x->first_us)
+			x->first_us = f->first_us;
+		if (f->last_us > x->last_us)
+			x->last_us = f->last_us;
+	}
+	for (size_t i = 0; g && i < ng; i++)
+		if (!(g[i].pairs = calloc(g[i].npairs, sizeof *g[i].pairs))) {
+			agg_groups_free(g, ng);
+			g = NULL;
+		} else {
+			g[i].npairs = 0;
+		}
+	for (size_t i = 0; g && i < a->findings.n; i++) {
+		const struct agg_finding *f = a->findings.vals[i];
+		char key[4 * AGG_L];
+		snprintf(key, sizeof key, "%s|%s|%s|%s", f->kind->id, f->src_role, f->dst_role, f->service);
+		const size_t *at = strtable_find(&by, key);
+		if (at && *at)
+			g[*at - 1].pairs[g[*at - 1].npairs++] = f;
+	}
+	strtable_free(&by);
+	if (!g)
+		return NULL;
+	for (size_t i = 0; i < ng; i++)
+		qsort(g[i].pairs, g[i].npairs, sizeof *g[i].pairs, pair_order);
+	qsort(g, ng, sizeof *g, group_order);
+	*n = ng;
+	return g;
+}
+
+void agg_groups_free(struct agg_group *g, size_t n)
+{
+	for (size_t i = 0; g && i < n; i++)
+		free(g[i].pairs);
+	free(g);
+}
+
+void agg_alert_counts(const struct agg *a, uint64_t counts[4][5])
+{
+	memset(counts, 0, sizeof(uint64_t) * 4 * 5);
+	for (size_t i = 0; i < a->kinds.n; i++) {
+		const struct agg_kind *k = a->kinds.vals[i];
+		if (k->severity >= 1 && k->severity <= 3 && (unsigned)k->verdict < 5)
+			counts[k->severity][k->verdict] += k->count;
+	}
+	for (size_t i = 0; i < a->notes.n; i++) {
+		const struct agg_note_rec *n = a->notes.vals[i];
+		if (n->severity >= 1 && n->severity <= 3 && (unsigned)n->verdict < 5)
+			counts[n->severity][n->verdict]++;
+	}
+}
+
+/* One CSV field (RFC 4180: quoted when it holds a comma, a quote or a line end; quotes doubled). */
+static void csv_field(FILE *o, const char *s, bool last)
+{
+	bool quote = s && strpbrk(s, ",\"\r\n");
+	if (quote)
+		fputc('"', o);
+	/* a text from the wire (an EVE file's host or role) that a spreadsheet would take for a formula stays text */
+	if (s && ((*s && strchr("=+@\t\r", *s)) || (*s == '-' && s[1])))
+		fputc('\'', o);
+	for (; s && *s; s++) {
+		if (*s == '"')
+			fputc('"', o);
+		fputc(*s, o);
+	}
+	if (quote)
+		fputc('"', o);
+	fputs(last ? "\r\n" : ",", o);
+}
+
+const char *agg_finding_filter(const struct agg_finding *f, char *buf, size_t len)
+{
+	return hosts_display_filter(f->src, f->dst, f->mixed_proto ? 0 : f->ip_proto, f->mixed_proto ? 0 : f->port,
+				    f->first_us, f->last_us, buf, len);
+}
+
+bool agg_write_csv(const struct agg *a, FILE *o)
+{
+	static const char *const head[] = { "finding", "severity", "verdict", "from_host", "from_role", "to_host",
+					    "to_role", "service", "rule", "count", "first", "last", "wireshark_filter",
+					    "advice", "advice_source" };
+	for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+		csv_field(o, head[i], i + 1 == sizeof head / sizeof head[0]);
+	size_t n;
+	struct agg_group *g = agg_groups(a, &n);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < g[i].npairs; k++) {
+			const struct agg_finding *f = g[i].pairs[k];
+			char sev[4], count[24], t1[TS_STR_MAX], t2[TS_STR_MAX], filter[AGG_FILTER_MAX];
+			snprintf(sev, sizeof sev, "%d", f->kind->severity);
+			snprintf(count, sizeof count, "%llu", (unsigned long long)f->count);
+			const char *row[] = { f->kind->id, sev, verdict_name(f->kind->verdict), f->src, f->src_role, f->dst,
+					      f->dst_role, f->service, f->rule, count, ts_to_eve(f->first_us, t1, sizeof t1),
+					      ts_to_eve(f->last_us, t2, sizeof t2),
+					      agg_finding_filter(f, filter, sizeof filter), f->kind->advice,
+					      f->kind->advice_source };
+			for (size_t c = 0; c < sizeof row / sizeof row[0]; c++)
+				csv_field(o, row[c], c + 1 == sizeof row / sizeof row[0]);
+		}
+	agg_groups_free(g, n);
+	return !ferror(o);
+}
+
 const char *agg_proto_label(const char *app_proto, const char *ndpi_name, bool ndpi_proven, char *buf, size_t len)
 {
 	if (ndpi_name && ndpi_proven)
@@ -395,6 +594,7 @@ static void out_flow(void *self, const struct flow_record *r)
 	};
 	af.http = (r->app_proto && !strcmp(r->app_proto, "http")) || (x && (x->http_method || x->http_url));
 	af.https = !af.http && ((r->app_proto && !strcmp(r->app_proto, "tls")) || f->payload == PAYLOAD_TLS);
+	af.http_by_design = r->http_by_design && af.http; /* as EVE says it: on the HTTP flows */
 	if (r->rpc_interface)
 		af.rpc_via = x && x->followup && x->followup->via ? x->followup->via : "bind";
 	char uuids[AGG_RPC_MAX][UUID_STR_LEN];
@@ -423,10 +623,12 @@ static void out_alerts(void *self, const struct flow_record *r)
 			continue;
 		const struct finding_kind *k = v->findings[i];
 		struct agg_alert al = {
-			.id = k->id, .category = k->category, .message = k->message, .severity = k->severity,
+			.id = k->id, .category = k->category, .message = k->message, .advice = k->advice,
+			.advice_source = k->advice_source, .severity = k->severity,
 			.verdict = (enum verdict)k->verdict, .src = r->src, .dst = r->dst, .src_role = r->src_role,
 			.dst_role = r->dst_role, .service = rule ? rule->service : NULL, .rule = rule ? rule->id : NULL,
-			.filter = r->filter, .ts_us = r->f->ts_first, .count = 1 + v->held_back[i],
+			.ip_proto = r->f->key.ip_proto, .dport = flow_dst_port(r->f), .ts_us = r->f->ts_first,
+			.end_us = r->f->ts_last, .count = 1 + v->held_back[i],
 		};
 		agg_add_alert(self, &al);
 	}
@@ -443,18 +645,22 @@ static void out_wol_frame(void *self, const struct wol_frame_event *w)
 
 static void out_host_alert(void *self, const struct host_alert *h)
 {
-	struct agg_note n = { h->kind->id, h->detail, (enum verdict)h->kind->verdict, h->kind->severity };
+	struct agg_note n = { .id = h->kind->id, .detail = h->detail, .advice = h->kind->advice,
+			      .verdict = (enum verdict)h->kind->verdict, .severity = h->kind->severity };
 	agg_add_note(self, &n);
 }
 
-/* A detection over a sequence of flows: a finding between its hosts, its steps as the service. */
+/* A detection over a sequence of flows: a finding between its hosts, its steps as the service, with the span,
+ * protocol and server port of its flows (as its EVE alert gives them to the report's reader). */
 static void out_detection(void *self, const struct detection_event *d)
 {
 	struct agg_alert al = {
 		.id = d->kind->id, .category = d->kind->category, .message = d->kind->message,
+		.advice = d->kind->advice, .advice_source = d->kind->advice_source,
 		.severity = d->kind->severity, .verdict = (enum verdict)d->kind->verdict, .src = d->src,
 		.dst = d->dst[0] ? d->dst : NULL, .src_role = d->src_role, .dst_role = d->dst_role,
-		.service = d->hit->d->steps_text, .filter = d->filter, .ts_us = d->ts_us, .count = 1 + d->held_back,
+		.service = d->hit->d->steps_text, .ip_proto = d->ip_proto, .dport = d->dport, .ts_us = d->ts_us,
+		.end_us = d->end_us, .count = 1 + d->held_back,
 	};
 	agg_add_alert(self, &al);
 }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "audit/finding.h"
 #include "lib/strtable.h"
@@ -38,6 +39,7 @@ struct agg_flow {
 	enum verdict verdict;
 	const char *rule, *row, *service, *label; /* NULL without a rule */
 	bool http, https;               /* HTTP proven, or TLS (proven or by first payload) */
+	bool http_by_design;            /* the responder's role serves HTTP by design */
 	const char *rpc_interface, *rpc_via;
 	const char *wol_mac, *wol_addressing;
 	const char *mcast_group;
@@ -49,16 +51,17 @@ struct agg_flow {
 };
 
 struct agg_alert {
-	const char *id, *category, *message;
+	const char *id, *category, *message, *advice, *advice_source;
 	int severity;                   /* 1..3 */
 	enum verdict verdict;
-	const char *src, *dst, *src_role, *dst_role, *service, *rule, *filter;
-	uint64_t ts_us;
+	const char *src, *dst, *src_role, *dst_role, *service, *rule;
+	unsigned ip_proto, dport;       /* the flow's IP protocol and server port (0 when it has none) */
+	uint64_t ts_us, end_us;         /* the flow's first and last packet (end_us 0: unknown) */
 	uint64_t count;                 /* 1 + the repeats held back before it */
 };
 
 struct agg_note {                       /* a finding about the configuration or a host, not a flow */
-	const char *id, *detail;
+	const char *id, *detail, *advice;
 	enum verdict verdict;
 	int severity;
 };
@@ -77,7 +80,7 @@ struct agg_pair {
 	enum verdict worst;
 };
 struct agg_kind {                        /* a kind of finding: what the policy says of it */
-	char id[AGG_S], category[AGG_S], message[2 * AGG_L];
+	char id[AGG_S], category[AGG_S], message[2 * AGG_L], advice[2 * AGG_L], advice_source[AGG_L];
 	int severity;
 	enum verdict verdict;
 	uint64_t count, groups;          /* alerts, and finding groups (host pair and service) */
@@ -85,11 +88,20 @@ struct agg_kind {                        /* a kind of finding: what the policy s
 struct agg_finding {                     /* one kind of finding between two hosts on one service */
 	const struct agg_kind *kind;
 	char src[AGG_S], dst[AGG_S], src_role[AGG_S], dst_role[AGG_S], service[AGG_L], rule[AGG_S];
-	char *filter;                    /* the first alert's display filter (owned) */
-	uint64_t count, first_us, last_us;
+	unsigned ip_proto, port;         /* of every flow of the row; port 0 when they differ */
+	bool mixed_proto;                /* the flows differ in IP protocol */
+	uint64_t count, first_us, last_us; /* alerts; the first flow's first packet, the last one's last */
 };
-struct agg_note_rec { char id[AGG_S], detail[2 * AGG_L]; enum verdict verdict; int severity; };
-struct agg_web { char site[AGG_S], role[AGG_S]; uint64_t http_bytes, https_bytes, http_flows, https_flows; };
+struct agg_note_rec { char id[AGG_S], detail[2 * AGG_L], advice[2 * AGG_L]; enum verdict verdict; int severity; };
+struct agg_web {
+	char site[AGG_S], role[AGG_S];
+	bool by_design;                  /* the role serves HTTP by design: its HTTP is no finding */
+	uint64_t http_bytes, https_bytes, http_flows, https_flows;
+};
+struct agg_tick {                        /* one minute or hour of the run (the timeline) */
+	uint64_t at;                     /* minutes or hours since the epoch */
+	uint64_t flows, alerts, client_http; /* flows ended, alerts raised, client HTTP flows not by design */
+};
 struct agg_proto { char name[AGG_S]; uint64_t flows, pkts, bytes; };
 struct agg_rpc { char iface[AGG_S], via[AGG_S]; uint64_t count; };
 struct agg_wol_rec { char mac[AGG_S], sender[AGG_S], how[AGG_S]; uint64_t count; };
@@ -99,10 +111,14 @@ struct agg_text { char text[2 * AGG_L]; };
 /* Each table keeps at most AGG_MAX_ROWS records; what does not fit is counted in `dropped` (the summary and the
  * report say so): a flood of strangers must not grow the aggregates without bound. */
 #define AGG_MAX_ROWS 65536
+#define AGG_MINUTES_MAX 2880            /* two days of the timeline by minute (a short run's timeline) */
+#define AGG_FILTER_MAX 1024             /* a finding row's display filter (agg_finding_filter) */
 
 struct agg {
 	pthread_mutex_t lock;
 	struct strtable hosts, edges, pairs, kinds, findings, notes, web, protos, rpc, wol, mcast, inputs, sites;
+	struct strtable hours, minutes;  /* the timeline; minutes only while they are at most AGG_MINUTES_MAX */
+	bool minutes_full;               /* a run longer than that: the hours alone */
 	uint64_t flows, proven, labelled, packets;
 	uint64_t verdicts[5];            /* flows by enum verdict */
 	uint64_t dropped;                /* records a table could not take (full, or memory short) */
@@ -123,6 +139,36 @@ void agg_add_input(struct agg *a, const char *input);
 void agg_add_site_config(struct agg *a, const char *path);
 void agg_set_version(struct agg *a, const char *version);
 void agg_add_packets(struct agg *a, uint64_t packets);
+
+/* ---- the findings as the summary, the report and the CSV show them ---- */
+
+/* Findings of one kind between hosts of one role pair on one service: the host pairs (agg_finding rows) most
+ * alerts first. */
+struct agg_group {
+	const struct agg_kind *kind;
+	const char *src_role, *dst_role, *service;
+	uint64_t count, first_us, last_us;
+	size_t npairs;
+	const struct agg_finding **pairs;   /* npairs, most alerts first */
+};
+
+/* The finding groups of a, most severe kind first, then by kind, then most alerts first; *n is set to their
+ * number. NULL (and *n 0) when there is none or memory is short. Free with agg_groups_free. Call when no
+ * feeder runs any more (the end of the run). */
+struct agg_group *agg_groups(const struct agg *a, size_t *n);
+void agg_groups_free(struct agg_group *g, size_t n);
+
+/* The display filter of a finding row's packets: its host pair, on its port when every flow had the same, from
+ * the first flow's first packet to the last one's last. */
+const char *agg_finding_filter(const struct agg_finding *f, char *buf, size_t len);
+
+/* Alerts by severity (1..3, index 0 unused) and verdict (enum verdict), flow findings and notes together. */
+void agg_alert_counts(const struct agg *a, uint64_t counts[4][5]);
+
+/* Writes one CSV row per finding group of host pair and service (kind, severity, verdict, hosts and roles,
+ * service, rule, count, first, last, display filter, advice) with a header line; RFC 4180 quoting. False when
+ * the stream saw a write error. */
+bool agg_write_csv(const struct agg *a, FILE *out);
 
 /* The protocol table's name of a flow, the same from a run's record and from its EVE event: nDPI's name when
  * nDPI proved it; cmflow's own proof ("HTTP (cmflow)") when app_proto is set otherwise; else nDPI's guess; else

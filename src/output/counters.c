@@ -25,6 +25,7 @@ static const struct counter fixed[] = {
 	{ "stats.decoder.ipv6", DEC(ipv6), 0, "IPv6 packets" },
 	{ "stats.decoder.tcp", DEC(tcp), 0, NULL },
 	{ "stats.decoder.udp", DEC(udp), 0, NULL },
+	{ "stats.decoder.sctp", DEC(sctp), 0, NULL },
 	{ "stats.decoder.icmpv4", DEC(icmpv4), 0, NULL },
 	{ "stats.decoder.icmpv6", DEC(icmpv6), 0, NULL },
 	{ "stats.decoder.gre", DEC(gre), 0, NULL },

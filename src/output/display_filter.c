@@ -93,3 +93,28 @@ const char *flow_display_filter(const struct flow *f, char *buf, size_t len)
 	return buf;
 }
 
+const char *hosts_display_filter(const char *a, const char *b, unsigned ip_proto, unsigned port, uint64_t first_us,
+				 uint64_t last_us, char *buf, size_t len)
+{
+	struct text t = { buf, 0, len };
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	const char *ip = strchr(a, ':') || strchr(b, ':') ? "ipv6" : "ip";
+	const char *parts[] = { ip, ".addr==", a, " && ", ip, ".addr==", b };
+	for (size_t i = 0; i < 7; i++)
+		text_add(&t, parts[i]);
+	if ((ip_proto == 6 || ip_proto == 17) && port) {
+		text_add(&t, ip_proto == 6 ? " && tcp.port==" : " && udp.port==");
+		text_uint(&t, port, 1);
+	} else if (ip_proto) {
+		text_add(&t, ip[2] ? " && ipv6.nxt==" : " && ip.proto==");
+		text_uint(&t, ip_proto, 1);
+	}
+	text_add(&t, " && frame.time_epoch >= ");
+	text_time(&t, first_us);
+	text_add(&t, " && frame.time_epoch < ");
+	text_time(&t, last_us + 1);
+	return buf;
+}
+

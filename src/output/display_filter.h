@@ -5,10 +5,17 @@
 #define CMFLOW_DISPLAY_FILTER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "flow/flow.h"
 
 /* Writes the filter of flow f into buf (cut, still NUL-terminated, when len is too small); returns buf. */
 const char *flow_display_filter(const struct flow *f, char *buf, size_t len);
+
+/* Writes the filter of the packets between hosts a and b (addresses as text, IPv4 or IPv6) on the server port
+ * `port` of IP protocol ip_proto (6 or 17; any port when port is 0, any protocol when ip_proto is 0) seen from
+ * first_us to last_us inclusive: the packets of a finding group (several flows of one host pair); returns buf. */
+const char *hosts_display_filter(const char *a, const char *b, unsigned ip_proto, unsigned port, uint64_t first_us,
+				 uint64_t last_us, char *buf, size_t len);
 
 #endif

@@ -132,6 +132,14 @@ static void write_vlan(struct json *j, const uint16_t vlan[2], unsigned n)
 	json_close_array(j);
 }
 
+/* Payload went by and was looked at: TCP data, or a UDP datagram. */
+static bool carried_payload(const struct flow *f)
+{
+	if (f->key.ip_proto == IP_PROTO_TCP)
+		return f->payload != PAYLOAD_UNSEEN;
+	return f->key.ip_proto == IP_PROTO_UDP && f->pkts[0] + f->pkts[1] > 0;
+}
+
 /* The common head of a flow's events: timestamp, flow_id, event_type, addresses, ports, proto, vlan,
  * app_proto; the top-level object is left open. */
 static void write_head(struct json *j, const struct flow_record *r, uint64_t ts_us, const char *event_type)
@@ -140,7 +148,11 @@ static void write_head(struct json *j, const struct flow_record *r, uint64_t ts_
 	char ts[TS_STR_MAX], pn[8];
 	json_open_object(j, NULL);
 	json_plain(j, "timestamp", ts_to_eve(ts_us, ts, sizeof ts));
-	json_uint(j, "flow_id", f->id);
+	json_uint(j, "flow_id", r->flow_id);
+	if (r->in_iface)
+		json_str(j, "in_iface", r->in_iface);
+	if (r->pcap_cnt)
+		json_uint(j, "pcap_cnt", r->pcap_cnt);
 	json_plain(j, "event_type", event_type);
 	json_plain(j, "src_ip", r->src);
 	bool ports = f->key.ip_proto == IP_PROTO_TCP || f->key.ip_proto == IP_PROTO_UDP || f->key.ip_proto == IP_PROTO_SCTP;
@@ -152,10 +164,16 @@ static void write_head(struct json *j, const struct flow_record *r, uint64_t ts_
 	json_plain(j, "proto", ip_proto_name(f->key.ip_proto, pn, sizeof pn));
 	if (f->key.vlan[0] || f->key.vlan[1])
 		write_vlan(j, f->key.vlan, f->key.vlan[1] ? 2 : 1);
-	if (f->key.ip_proto == IP_PROTO_ICMP || f->key.ip_proto == IP_PROTO_ICMPV6)
+	if (f->key.ip_proto == IP_PROTO_ICMP || f->key.ip_proto == IP_PROTO_ICMPV6) {
 		json_uint(j, "icmp_type", f->icmp_type);
+		json_uint(j, "icmp_code", f->icmp_code);
+	}
+	if (r->community_id[0])
+		json_plain(j, "community_id", r->community_id);
 	if (r->app_proto)
 		json_plain(j, "app_proto", r->app_proto);
+	else if (carried_payload(f))
+		json_plain(j, "app_proto", "failed"); /* Suricata's word: payload, and no protocol proven */
 }
 
 static const char *state_name(const struct flow *f)
@@ -177,7 +195,8 @@ static const char *reason_name(const struct flow *f)
 	}
 }
 
-/* Packets and bytes by direction, and the start (the flow event adds its end, state and reason). */
+/* Packets and bytes by direction, the start and the end (alerts are written when their flow ends: their end
+ * is known too; the flow event adds state and reason). */
 static void write_flow_counts(struct json *j, const struct flow *f)
 {
 	char ts[TS_STR_MAX];
@@ -186,6 +205,7 @@ static void write_flow_counts(struct json *j, const struct flow *f)
 	json_uint(j, "bytes_toserver", f->bytes[DIR_TO_SERVER]);
 	json_uint(j, "bytes_toclient", f->bytes[DIR_TO_CLIENT]);
 	json_plain(j, "start", ts_to_eve(f->ts_first, ts, sizeof ts));
+	json_plain(j, "end", ts_to_eve(f->ts_last, ts, sizeof ts));
 }
 
 static void write_wol(struct json *j, const struct flow_ext *x)
@@ -282,8 +302,8 @@ static void write_configmgr_fields(struct json *j, const struct flow_record *r)
 		write_multicast(j, r);
 	const struct flow_followup *fu = x ? x->followup : NULL;
 	bool rpc_list = eve_smbrpc_has_interfaces(r); /* every interface bound (eve_smbrpc.c) */
-	if (fu && fu->via)
-		json_uint(j, "parent_flow_id", fu->parent_flow_id);
+	if (r->parent_flow_id)
+		json_uint(j, "parent_flow_id", r->parent_flow_id);
 	if (fu && (fu->has_rpc_uuid || fu->via)) {
 		char u[UUID_STR_LEN];
 		json_open_object(j, fu->has_rpc_uuid ? "rpc" : "followup");
@@ -308,20 +328,52 @@ static void write_configmgr_fields(struct json *j, const struct flow_record *r)
 	if (x && x->smb_share)
 		json_str(j, "smb_share", x->smb_share);
 	eve_smbrpc_configmgr_smb(j, r);
-	if (x && (x->http_method || x->http_url)) {
-		json_open_object(j, "http");
-		if (x->http_method)
-			json_str(j, "method", x->http_method);
-		if (x->http_url)
-			json_str(j, "url", x->http_url);
-		if (x->http_host)
-			json_str(j, "hostname", x->http_host);
-		if (x->http_user_agent)
-			json_str(j, "user_agent", x->http_user_agent);
-		if (x->http_status)
-			json_uint(j, "status", x->http_status);
-		json_close_object(j);
-	}
+	if (r->http_by_design && x && (x->http_method || x->http_url))
+		json_bool(j, "http_by_design", true);
+}
+
+/* The Host header without its port ("mp01:443"), as Suricata's http.hostname. */
+static void write_hostname(struct json *j, const char *host)
+{
+	size_t n = strlen(host), cut = n;
+	while (cut > 0 && host[cut - 1] >= '0' && host[cut - 1] <= '9')
+		cut--;
+	bool ipv6_literal = host[0] == '[';
+	if (cut > 0 && cut < n && host[cut - 1] == ':' && (!ipv6_literal || (cut > 1 && host[cut - 2] == ']')))
+		n = cut - 1;
+	json_strn(j, "hostname", host, n);
+}
+
+/* Suricata's top-level http object (the first request of the flow, and its status). */
+static void write_http(struct json *j, const struct flow_ext *x)
+{
+	if (!x || (!x->http_method && !x->http_url))
+		return;
+	json_open_object(j, "http");
+	if (x->http_host)
+		write_hostname(j, x->http_host);
+	if (x->http_url)
+		json_str(j, "url", x->http_url);
+	if (x->http_method)
+		json_str(j, "http_method", x->http_method);
+	if (x->http_user_agent)
+		json_str(j, "http_user_agent", x->http_user_agent);
+	if (x->http_status)
+		json_uint(j, "status", x->http_status);
+	json_close_object(j);
+}
+
+/* Suricata's tls object: the server name asked for and the version chosen ("TLS 1.2"). */
+static void write_tls(struct json *j, const struct flow_ext *x)
+{
+	if (!x || (!x->tls_sni && !x->tls_version))
+		return;
+	json_open_object(j, "tls");
+	if (x->tls_sni)
+		json_str(j, "sni", x->tls_sni);
+	if (x->tls_version && tls_version_suricata(x->tls_version))
+		json_plain(j, "version", tls_version_suricata(x->tls_version));
+	json_close_object(j);
 }
 
 /* ---- events ---- */
@@ -350,9 +402,14 @@ static void eve_alerts(void *self, const struct flow_record *r)
 		json_open_object(j, "flow");
 		write_flow_counts(j, f);
 		json_close_object(j);
+		write_http(j, f->ext);
+		write_tls(j, f->ext);
+		eve_smbrpc_app(j, r);
 		json_open_object(j, "configmgr");
 		write_configmgr_fields(j, r);
 		json_str(j, "finding", k->id);
+		json_str(j, "advice", k->advice);
+		json_str(j, "advice_source", k->advice_source);
 		json_plain(j, "wireshark_filter", r->filter);
 		if (v->held_back[i])
 			json_uint(j, "repeats_held_back", v->held_back[i]);
@@ -367,12 +424,10 @@ static void eve_flow(void *self, const struct flow_record *r)
 	struct eve *ev = self;
 	struct json *j = &ev->j[r->worker % ev->workers];
 	const struct flow *f = r->f;
-	char ts[TS_STR_MAX];
 	json_reset(j);
 	write_head(j, r, f->ts_first, "flow");
 	json_open_object(j, "flow");
 	write_flow_counts(j, f);
-	json_plain(j, "end", ts_to_eve(f->ts_last, ts, sizeof ts));
 	json_uint(j, "age", (f->ts_last - f->ts_first) / 1000000u);
 	json_plain(j, "state", state_name(f));
 	json_plain(j, "reason", reason_name(f));
@@ -385,22 +440,18 @@ static void eve_flow(void *self, const struct flow_record *r)
 		json_bool(j, "proven", r->ndpi_proven);
 		json_close_object(j);
 	}
-	const struct flow_ext *x = f->ext;
-	if (x && (x->tls_sni || x->tls_version)) {
-		json_open_object(j, "tls");
-		if (x->tls_sni)
-			json_str(j, "sni", x->tls_sni);
-		if (x->tls_version)
-			json_plain(j, "version", tls_version_name(x->tls_version));
-		json_close_object(j);
-	}
+	write_http(j, f->ext);
+	write_tls(j, f->ext);
 	eve_smbrpc_app(j, r); /* Suricata's smb and dcerpc objects */
 	json_open_object(j, "configmgr");
 	write_configmgr_fields(j, r);
 	json_close_object(j);
-	if (f->flags & FLOW_F_MIDSTREAM) {
+	if ((f->flags & FLOW_F_MIDSTREAM) || ev->workers > 1) {
 		json_open_object(j, "cmflow");
-		json_bool(j, "midstream", true);
+		if (f->flags & FLOW_F_MIDSTREAM)
+			json_bool(j, "midstream", true);
+		if (ev->workers > 1) /* which capture worker ended it (several workers: live --workers) */
+			json_uint(j, "worker", r->worker);
 		json_close_object(j);
 	}
 	json_close_object(j);
@@ -474,6 +525,8 @@ static void eve_host_alert(void *self, const struct host_alert *a)
 	json_str(j, NULL, kind->id);
 	json_close_array(j);
 	json_str(j, "detail", a->detail);
+	json_str(j, "advice", kind->advice);
+	json_str(j, "advice_source", kind->advice_source);
 	json_close_object(j);
 	json_close_object(j);
 	emit(ev, j);

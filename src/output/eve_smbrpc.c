@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "output/display_filter.h"
+#include "lib/ipproto.h"
 #include "output/eve_smbrpc.h"
 #include "proto/dcerpc.h"
 
@@ -236,6 +237,7 @@ void eve_detection_event(struct json *j, const struct detection_event *ev)
 	const struct detection *d = h->d;
 	const struct finding_kind *k = ev->kind;
 	char ts[TS_STR_MAX];
+	char pn[8];
 	json_open_object(j, NULL);
 	json_plain(j, "timestamp", ts_to_eve(ev->ts_us, ts, sizeof ts));
 	json_uint(j, "flow_id", ev->flow_id);
@@ -243,6 +245,10 @@ void eve_detection_event(struct json *j, const struct detection_event *ev)
 	json_plain(j, "src_ip", ev->src);
 	if (ev->dst[0])
 		json_plain(j, "dest_ip", ev->dst);
+	if (ev->dport)
+		json_uint(j, "dest_port", ev->dport);
+	if (ev->ip_proto)
+		json_plain(j, "proto", ip_proto_name(ev->ip_proto, pn, sizeof pn));
 	json_open_object(j, "alert");
 	json_plain(j, "action", "allowed");
 	json_uint(j, "gid", 1);
@@ -253,6 +259,10 @@ void eve_detection_event(struct json *j, const struct detection_event *ev)
 	json_uint(j, "severity", k->severity);
 	if (d->mitre[0])
 		write_mitre(j, d->mitre);
+	json_close_object(j);
+	json_open_object(j, "flow"); /* the span of the steps' flows */
+	json_plain(j, "start", ts_to_eve(ev->ts_us, ts, sizeof ts));
+	json_plain(j, "end", ts_to_eve(ev->end_us, ts, sizeof ts));
 	json_close_object(j);
 	json_open_object(j, "configmgr");
 	if (ev->src_role)
@@ -282,7 +292,9 @@ void eve_detection_event(struct json *j, const struct detection_event *ev)
 		stub.ts_last = s->flow_last_us;
 		json_open_object(j, NULL);
 		json_uint(j, "step", s->step + 1u);
-		json_uint(j, "flow_id", s->flow_id);
+		json_uint(j, "flow_id", ev->flow_ids[i]);
+		if (ev->community_ids[i][0])
+			json_plain(j, "community_id", ev->community_ids[i]);
 		json_plain(j, "time", ts_to_eve(s->begin_us, ts, sizeof ts));
 		json_str(j, "what", s->what);
 		if (s->rule[0])
@@ -292,7 +304,9 @@ void eve_detection_event(struct json *j, const struct detection_event *ev)
 	}
 	json_close_array(j);
 	json_plain(j, "wireshark_filter", ev->filter);
-	json_str(j, "advice", d->advice);
+	json_str(j, "advice", k->advice);
+	if (k->advice_source[0])
+		json_str(j, "advice_source", k->advice_source);
 	if (ev->held_back)
 		json_uint(j, "repeats_held_back", ev->held_back);
 	json_close_object(j);

@@ -12,6 +12,7 @@
 #include "audit/detect.h"
 #include "audit/finding.h"
 #include "audit/label.h"
+#include "flow/community_id.h"
 #include "flow/flow.h"
 #include "flow/mcast.h"
 #include "flow/smbrpc.h"
@@ -32,6 +33,11 @@ struct record_iface {
 
 struct flow_record {
 	const struct flow *f;
+	uint64_t flow_id;              /* the flow's id in EVE (flowid.h: unique per run and sensor) */
+	uint64_t parent_flow_id;       /* the announcing flow's, when the flow is a follow-up; else 0 */
+	char community_id[COMMUNITY_ID_SIZE]; /* Community ID v1 of the flow's first packet, "" when it has none */
+	uint64_t pcap_cnt;             /* the number of the packet that ended the flow (reading files), else 0 */
+	const char *in_iface;          /* live: the interface it was seen on, else NULL */
 	const struct flow_label *lab;  /* NULL without signatures */
 	const struct roles *roles;     /* the vocabulary of lab's role sets (NULL when lab is) */
 	unsigned worker;               /* the capture worker that ended the flow: outputs keep a buffer per worker */
@@ -47,6 +53,7 @@ struct flow_record {
 	const char *src_role, *dst_role; /* each end's role on this path (the matched rule's side), else its most
 					  * specific role; NULL for none */
 	const char *site;              /* the site code of the flow (lab->site), or NULL */
+	bool http_by_design;           /* the responder's role serves HTTP by design (policy.txt's http-only) */
 	bool multicast;                /* UDP to a multicast group: receivers below */
 	size_t receivers_seen;         /* may exceed nreceivers */
 	size_t nreceivers;
@@ -64,8 +71,12 @@ struct detection_event {
 	const struct detect_hit *hit;  /* the detection, the hosts, the occurrences of its steps and their flows */
 	const struct finding_kind *kind; /* &hit->d->kind */
 	unsigned worker;
-	uint64_t ts_us;                /* when its latest occurrence began (packet time) */
-	uint64_t flow_id;              /* the flow of that occurrence */
+	uint64_t ts_us, end_us;        /* the first packet of its earliest flow, the last of its latest (packet time) */
+	uint64_t flow_id;              /* EVE's id of the flow of its latest occurrence (the one that completed it) */
+	uint64_t flow_ids[DETECT_HIT_MAX]; /* EVE's id of each occurrence's flow (hit->steps[i]) */
+	char community_ids[DETECT_HIT_MAX][COMMUNITY_ID_SIZE]; /* and its Community ID */
+	uint8_t ip_proto;              /* of every flow of the steps, 0 when they differ */
+	uint16_t dport;                /* their server port, 0 when they differ */
 	char src[ADDR_STR_MAX], dst[ADDR_STR_MAX]; /* dst "" for a detection of one source */
 	const char *src_role, *dst_role; /* each end's configured role (most specific), or NULL */
 	uint64_t held_back;            /* live: the same detection for the same hosts held back before it */

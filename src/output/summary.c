@@ -1,4 +1,6 @@
-/* summary.c: the end-of-run text summary, from the run's aggregates (aggregate.h) and its counters. */
+/* summary.c: the end-of-run text summary, from the run's aggregates (aggregate.h) and its counters. Every table
+ * shows its first `top` rows and says how many more there are (the CSV and the report have them all), so that a
+ * site of thousands of clients fits a terminal. */
 #define _GNU_SOURCE /* qsort_r */
 #include <stdlib.h>
 #include <string.h>
@@ -21,21 +23,6 @@ static size_t *order(const struct strtable *t, int (*cmp)(const void *, const vo
 
 #define AT(v, i) (((void **)(v))[*(const size_t *)(i)])
 
-/* Findings first: grouped by kind (most severe first), then the most frequent host pair and service. */
-static int findings_order(const void *a, const void *b, void *vals)
-{
-	const struct agg_finding *x = AT(vals, a), *y = AT(vals, b);
-	if (x->kind->severity != y->kind->severity)
-		return x->kind->severity - y->kind->severity;
-	int c = strcmp(x->kind->id, y->kind->id);
-	if (c)
-		return c;
-	if (x->count != y->count)
-		return x->count < y->count ? 1 : -1;
-	c = strcmp(x->src, y->src);
-	return c ? c : strcmp(x->dst, y->dst);
-}
-
 static int pairs_order(const void *a, const void *b, void *vals)
 {
 	const struct agg_pair *x = AT(vals, a), *y = AT(vals, b);
@@ -52,49 +39,102 @@ static int protos_order(const void *a, const void *b, void *vals)
 	return strcmp(x->name, y->name);
 }
 
-static int by_key_order(const void *a, const void *b, void *vals)
+static int mcast_order(const void *a, const void *b, void *vals)
 {
-	(void)vals;
-	return *(const size_t *)a < *(const size_t *)b ? -1 : *(const size_t *)a > *(const size_t *)b;
+	const struct agg_mcast *x = AT(vals, a), *y = AT(vals, b);
+	return x->bytes != y->bytes ? (x->bytes < y->bytes ? 1 : -1) : strcmp(x->group, y->group);
 }
 
-static void print_notes(const struct agg *a, FILE *out)
+static int wol_order(const void *a, const void *b, void *vals)
+{
+	const struct agg_wol_rec *x = AT(vals, a), *y = AT(vals, b);
+	return x->count != y->count ? (x->count < y->count ? 1 : -1) : strcmp(x->mac, y->mac);
+}
+
+static int rpc_order(const void *a, const void *b, void *vals)
+{
+	const struct agg_rpc *x = AT(vals, a), *y = AT(vals, b);
+	int c = x->count != y->count ? (x->count < y->count ? 1 : -1) : strcmp(x->iface, y->iface);
+	return c ? c : strcmp(x->via, y->via);
+}
+
+/* "  (12 more: ...)" under a table cut at top rows */
+static void more(FILE *out, size_t total, size_t top, const char *what)
+{
+	if (total > top)
+		fprintf(out, "  (%zu more %s%s)\n", total - top, what, "; --findings-csv, the report or EVE have them all");
+}
+
+static void print_notes(const struct agg *a, unsigned top, FILE *out)
 {
 	if (!a->notes.n)
 		return;
 	fprintf(out, "site configuration findings (the configuration itself, and where the traffic disagrees)\n");
-	for (size_t i = 0; i < a->notes.n; i++) {
+	for (size_t i = 0; i < a->notes.n && i < top; i++) {
 		const struct agg_note_rec *n = a->notes.vals[i];
 		fprintf(out, "  [%s, severity %d] %s: %s\n", verdict_name(n->verdict), n->severity, n->id, n->detail);
 	}
+	more(out, a->notes.n, top, "configuration findings");
 	fprintf(out, "\n");
 }
 
-static void print_findings(const struct agg *a, FILE *out)
+/* Findings first: counts by verdict and severity, then grouped by kind (most severe first), role pair and
+ * service, with the host pairs of most alerts under each group. */
+static void print_findings(const struct agg *a, unsigned top, FILE *out)
 {
-	if (!a->findings.n) {
+	size_t n;
+	struct agg_group *g = agg_groups(a, &n);
+	if (!n) {
 		fprintf(out, "findings: none\n\n");
 		return;
 	}
-	size_t *ix = order(&a->findings, findings_order);
-	if (!ix)
-		return;
-	char t1[TS_STR_MAX], t2[TS_STR_MAX];
-	fprintf(out, "findings\n");
-	const struct agg_finding *prev = NULL;
-	for (size_t k = 0; k < a->findings.n; k++) {
-		const struct agg_finding *f = a->findings.vals[ix[k]];
-		const struct agg_kind *kind = f->kind;
-		if (!prev || prev->kind != kind)
-			fprintf(out, "  [%s, severity %d] %s: %s\n", verdict_name(kind->verdict), kind->severity, kind->id,
-				kind->message);
-		fprintf(out, "    %s -> %s  %s  %llu flow%s  %s .. %s\n      wireshark: %s\n", f->src, f->dst, f->service,
-			(unsigned long long)f->count, f->count == 1 ? "" : "s", ts_to_eve(f->first_us, t1, sizeof t1),
-			ts_to_eve(f->last_us, t2, sizeof t2), f->filter);
-		prev = f;
+	uint64_t c[4][5], total = 0, hosts = 0;
+	agg_alert_counts(a, c);
+	for (size_t i = 0; i < n; i++) {
+		total += g[i].count;
+		hosts += g[i].npairs;
 	}
+	fprintf(out, "findings: %llu alerts, %llu host pairs in %zu groups (noncompliant %llu, unexpected %llu; severity 1: "
+		     "%llu, 2: %llu, 3: %llu)\n", (unsigned long long)total, (unsigned long long)hosts, n,
+		(unsigned long long)(c[1][VERDICT_NONCOMPLIANT] + c[2][VERDICT_NONCOMPLIANT] + c[3][VERDICT_NONCOMPLIANT]),
+		(unsigned long long)(c[1][VERDICT_UNEXPECTED] + c[2][VERDICT_UNEXPECTED] + c[3][VERDICT_UNEXPECTED]),
+		(unsigned long long)(c[1][VERDICT_NONCOMPLIANT] + c[1][VERDICT_UNEXPECTED]),
+		(unsigned long long)(c[2][VERDICT_NONCOMPLIANT] + c[2][VERDICT_UNEXPECTED]),
+		(unsigned long long)(c[3][VERDICT_NONCOMPLIANT] + c[3][VERDICT_UNEXPECTED]));
+	char t1[TS_STR_MAX], t2[TS_STR_MAX];
+	const struct agg_kind *prev = NULL;
+	size_t shown = 0, left = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct agg_group *x = &g[i];
+		if (shown == top) {
+			left++;
+			continue;
+		}
+		shown++;
+		if (x->kind != prev) {
+			fprintf(out, "  [%s, severity %d] %s: %s\n", verdict_name(x->kind->verdict), x->kind->severity, x->kind->id,
+				x->kind->message);
+			if (x->kind->advice[0])
+				fprintf(out, "    what to do: %s (%s)\n", x->kind->advice, x->kind->advice_source);
+			prev = x->kind;
+		}
+		fprintf(out, "    %s -> %s  %s  %llu alert%s, %zu host pair%s  %s .. %s\n", x->src_role, x->dst_role, x->service,
+			(unsigned long long)x->count, x->count == 1 ? "" : "s", x->npairs, x->npairs == 1 ? "" : "s",
+			ts_to_eve(x->first_us, t1, sizeof t1), ts_to_eve(x->last_us, t2, sizeof t2));
+		size_t pairs = x->npairs < 3 ? x->npairs : 3; /* a group's first host pairs; the CSV has them all */
+		for (size_t k = 0; k < pairs; k++) {
+			const struct agg_finding *f = x->pairs[k];
+			char filter[AGG_FILTER_MAX];
+			fprintf(out, "      %s -> %s  %llu flow%s\n        wireshark: %s\n", f->src, f->dst,
+				(unsigned long long)f->count, f->count == 1 ? "" : "s", agg_finding_filter(f, filter, sizeof filter));
+		}
+		if (x->npairs > pairs)
+			fprintf(out, "      (%zu more host pairs)\n", x->npairs - pairs);
+	}
+	if (left)
+		fprintf(out, "  (%zu more finding groups; --findings-csv, the report or EVE have them all)\n", left);
 	fprintf(out, "\n");
-	free(ix);
+	agg_groups_free(g, n);
 }
 
 static void print_counters(const struct run_stats *rs, const struct agg *a, FILE *out)
@@ -114,101 +154,135 @@ static void print_counters(const struct run_stats *rs, const struct agg *a, FILE
 		(unsigned long long)a->flows);
 }
 
-static void print_protocols(const struct agg *a, FILE *out)
+static void print_protocols(const struct agg *a, unsigned top, FILE *out)
 {
 	size_t *ix = order(&a->protos, protos_order);
-	if (!ix)
+	if (!ix || !a->protos.n) {
+		free(ix);
 		return;
+	}
 	fprintf(out, "\nflows by application protocol (cmflow's own proofs marked, else nDPI's answer)\n");
 	fprintf(out, "  %-28s %10s %12s %14s\n", "protocol", "flows", "packets", "bytes");
-	for (size_t k = 0; k < a->protos.n; k++) {
+	for (size_t k = 0; k < a->protos.n && k < top; k++) {
 		const struct agg_proto *p = a->protos.vals[ix[k]];
 		fprintf(out, "  %-28s %10llu %12llu %14llu\n", p->name, (unsigned long long)p->flows,
 			(unsigned long long)p->pkts, (unsigned long long)p->bytes);
 	}
+	more(out, a->protos.n, top, "protocols");
 	free(ix);
 }
 
-static void print_pairs(const struct agg *a, FILE *out)
+static void print_pairs(const struct agg *a, unsigned top, FILE *out)
 {
-	if (!a->pairs.n)
-		return;
-	size_t *ix = order(&a->pairs, pairs_order);
+	size_t *ix = a->pairs.n ? order(&a->pairs, pairs_order) : NULL;
 	if (!ix)
 		return;
 	fprintf(out, "\nConfigMgr role pairs (%llu flows labelled by a rule of the port matrix)\n",
 		(unsigned long long)a->labelled);
 	fprintf(out, "  %-28s %-28s %-6s %-34s %8s %14s\n", "from role", "to role", "rule", "service", "flows", "bytes");
-	for (size_t k = 0; k < a->pairs.n; k++) {
+	for (size_t k = 0; k < a->pairs.n && k < top; k++) {
 		const struct agg_pair *p = a->pairs.vals[ix[k]];
 		fprintf(out, "  %-28s %-28s %-6s %-34.34s %8llu %14llu\n", p->from, p->to, p->rule, p->service,
 			(unsigned long long)p->flows, (unsigned long long)p->bytes);
 	}
+	more(out, a->pairs.n, top, "role pairs");
 	free(ix);
 }
 
-struct inferred_print {
-	const struct roles *roles;
-	FILE *out;
-	unsigned lines;
+/* Inferred roles by role: how many hosts, and the first of them with their evidence. */
+#define ROLE_FIRST_HOSTS 3
+
+struct role_hosts {
+	uint64_t hosts;
+	char first[ROLE_FIRST_HOSTS][160];
+	unsigned nfirst;
 };
 
-static void print_inferred(void *ctx, const struct inferred_role *r)
+struct inferred_print {
+	struct role_hosts by[ROLES_MAX];
+};
+
+static void collect_inferred(void *ctx, const struct inferred_role *r)
 {
 	struct inferred_print *p = ctx;
-	char a[ADDR_STR_MAX], first[64] = "";
-	size_t n = 0;
-	for (unsigned i = 0; i < r->nfirst && n < sizeof first; i++)
-		n += (size_t)snprintf(first + n, sizeof first - n, "%s%llu", i ? "," : "", (unsigned long long)r->first_flows[i]);
-	if (p->lines++ == 0) {
-		fprintf(p->out, "\nroles inferred from traffic (signatures/fingerprints.txt; first flow ids of the EVE output)\n");
-		fprintf(p->out, "  %-39s %-28s %8s %-14s %s\n", "host", "role", "flows", "first flows", "evidence");
+	if (r->role < 0 || r->role >= ROLES_MAX)
+		return;
+	struct role_hosts *h = &p->by[r->role];
+	if (h->nfirst < ROLE_FIRST_HOSTS) {
+		char a[ADDR_STR_MAX];
+		snprintf(h->first[h->nfirst++], sizeof h->first[0], "%s (%llu flow%s: %.100s)",
+			 addr_to_str(r->family, r->addr, a, sizeof a), (unsigned long long)r->flows, r->flows == 1 ? "" : "s",
+			 r->evidence);
 	}
-	fprintf(p->out, "  %-39s %-28s %8llu %-14s %s\n", addr_to_str(r->family, r->addr, a, sizeof a),
-		p->roles->name[r->role], (unsigned long long)r->flows, first, r->evidence);
+	h->hosts++;
 }
 
-/* Every RPC interface bound or announced, with how it was learnt (the report's RPC table). */
-static void print_rpc(const struct agg *a, FILE *out)
+/* Every RPC interface bound or announced, with how it was learnt (the report's RPC table), busiest first. */
+static void print_rpc(const struct agg *a, unsigned top, FILE *out)
 {
 	if (!a->rpc.n)
 		return;
-	size_t *ix = order(&a->rpc, by_key_order);
+	size_t *ix = order(&a->rpc, rpc_order);
 	fprintf(out, "\nRPC interfaces (bound over TCP, on a named pipe, or announced)\n");
 	fprintf(out, "  %-28s %-12s %12s\n", "interface", "learnt by", "connections");
-	for (size_t k = 0; ix && k < a->rpc.n; k++) {
+	for (size_t k = 0; ix && k < a->rpc.n && k < top; k++) {
 		const struct agg_rpc *p = a->rpc.vals[ix[k]];
 		fprintf(out, "  %-28s %-12s %12llu\n", p->iface, p->via, (unsigned long long)p->count);
 	}
+	more(out, a->rpc.n, top, "RPC interfaces");
 	free(ix);
 }
 
-static void print_channels(const struct agg *a, FILE *out)
+static void print_inferred(struct infer_table *infer, const struct roles *roles, FILE *out)
 {
-	char t1[TS_STR_MAX];
-	(void)t1;
-	print_rpc(a, out);
+	struct inferred_print *p = calloc(1, sizeof *p);
+	if (!p)
+		return;
+	infer_each(infer, collect_inferred, p);
+	bool any = false;
+	for (unsigned i = 0; i < roles->n; i++) {
+		const struct role_hosts *h = &p->by[i];
+		if (!h->hosts)
+			continue;
+		if (!any)
+			fprintf(out, "\nroles inferred from traffic (signatures/fingerprints.txt; --infer-site writes every host)\n"
+				     "  %-30s %7s  first hosts (flows: evidence)\n", "role", "hosts");
+		any = true;
+		fprintf(out, "  %-30s %7llu  %s\n", roles->name[i], (unsigned long long)h->hosts, h->first[0]);
+		for (unsigned k = 1; k < h->nfirst; k++)
+			fprintf(out, "  %-30s %7s  %s\n", "", "", h->first[k]);
+	}
+	if (infer_dropped(infer))
+		fprintf(out, "  (%llu more hosts did not fit in the table)\n", (unsigned long long)infer_dropped(infer));
+	free(p);
+}
+
+static void print_channels(const struct agg *a, unsigned top, FILE *out)
+{
+	print_rpc(a, top, out);
 	if (a->mcast.n) {
-		size_t *ix = order(&a->mcast, by_key_order);
+		size_t *ix = order(&a->mcast, mcast_order);
 		fprintf(out, "\nmulticast sessions (one sender, one group; receivers from IGMP / MLD joins)\n");
 		fprintf(out, "  %-39s %-39s %6s %10s %14s %10s %9s\n", "sender", "group", "port", "packets", "bytes",
 			"seconds", "receivers");
-		for (size_t k = 0; ix && k < a->mcast.n; k++) {
+		for (size_t k = 0; ix && k < a->mcast.n && k < top; k++) {
 			const struct agg_mcast *m = a->mcast.vals[ix[k]];
 			fprintf(out, "  %-39s %-39s %6llu %10llu %14llu %10.3f %9llu\n", m->sender, m->group,
 				(unsigned long long)m->port, (unsigned long long)m->pkts, (unsigned long long)m->bytes,
 				(double)(m->last_us - m->first_us) / 1e6, (unsigned long long)m->receivers);
 		}
+		more(out, a->mcast.n, top, "multicast sessions");
 		free(ix);
 	}
 	if (a->wol.n) {
-		size_t *ix = order(&a->wol, by_key_order);
+		size_t *ix = order(&a->wol, wol_order);
 		fprintf(out, "\nWake On LAN targets\n");
 		fprintf(out, "  %-17s  %-39s %-40s %8s\n", "target MAC", "sent by", "carrier, addressing", "packets");
-		for (size_t k = 0; ix && k < a->wol.n; k++) {
+		for (size_t k = 0; ix && k < a->wol.n && k < top; k++) {
 			const struct agg_wol_rec *w = a->wol.vals[ix[k]];
 			fprintf(out, "  %-17s  %-39s %-40s %8llu\n", w->mac, w->sender, w->how, (unsigned long long)w->count);
 		}
+		more(out, a->wol.n, top, "Wake On LAN targets");
 		free(ix);
 	}
 }
@@ -228,21 +302,20 @@ static void print_malformed(const struct run_stats *rs, FILE *out)
 }
 
 void summary_print(const struct agg *a, const struct run_stats *rs, struct infer_table *infer,
-		   const struct roles *roles, FILE *out)
+		   const struct roles *roles, unsigned top, FILE *out)
 {
-	print_notes(a, out);
-	print_findings(a, out);
+	if (!top)
+		top = SUMMARY_TOP;
+	print_notes(a, top, out);
+	print_findings(a, top, out);
 	print_counters(rs, a, out);
-	print_protocols(a, out);
-	print_pairs(a, out);
-	if (infer && roles) {
-		struct inferred_print ip = { roles, out, 0 };
-		infer_each(infer, print_inferred, &ip);
-		if (infer_dropped(infer))
-			fprintf(out, "  (%llu more hosts did not fit in the table)\n", (unsigned long long)infer_dropped(infer));
-	}
-	print_channels(a, out);
+	print_protocols(a, top, out);
+	print_pairs(a, top, out);
+	if (infer && roles)
+		print_inferred(infer, roles, out);
+	print_channels(a, top, out);
 	if (a->dropped)
-		fprintf(out, "\n(%llu aggregates could not be kept: memory)\n", (unsigned long long)a->dropped);
+		fprintf(out, "\n(%llu aggregates could not be kept: a table was full, or memory short)\n",
+			(unsigned long long)a->dropped);
 	print_malformed(rs, out);
 }

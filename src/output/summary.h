@@ -13,9 +13,12 @@
 
 struct infer_table;
 
-/* Prints the summary of a run to out. infer and roles (the vocabulary of the signatures the run ended with) may
- * be NULL: then no inferred roles are listed. */
+#define SUMMARY_TOP 10 /* rows a table shows by default (--top) */
+
+/* Prints the summary of a run to out, each table cut at top rows (0: SUMMARY_TOP) with the count of the rest.
+ * infer and roles (the vocabulary of the signatures the run ended with) may be NULL: then no inferred roles are
+ * listed. */
 void summary_print(const struct agg *a, const struct run_stats *rs, struct infer_table *infer,
-		   const struct roles *roles, FILE *out);
+		   const struct roles *roles, unsigned top, FILE *out);
 
 #endif

@@ -31,7 +31,7 @@ static void syslog_detection(void *self, const struct detection_event *d)
 	(void)self;
 	for (unsigned i = 0; i < d->hit->nsteps && o < sizeof flows; i++)
 		o += (size_t)snprintf(flows + o, sizeof flows - o, "%s%llu", i ? "," : "",
-				      (unsigned long long)d->hit->steps[i].flow_id);
+				      (unsigned long long)d->flow_ids[i]);
 	int prio = k->severity == 1 ? LOG_ERR : k->severity == 2 ? LOG_WARNING : LOG_NOTICE;
 	syslog(prio, "[1:%u:1] %s: %s [Classification: %s] [Priority: %u] %s -> %s flow_ids=%s steps=%s", k->sid, k->id,
 	       k->message, k->category, k->severity, d->src, d->dst[0] ? d->dst : "*", flows, d->hit->d->steps_text);

@@ -125,6 +125,19 @@ bool tls_parse_server_hello(const uint8_t *data, size_t len, struct tls_hello *o
 	return true;
 }
 
+const char *tls_version_suricata(uint16_t version)
+{
+	switch (version) {
+	case 0x0002: return "SSLv2";
+	case 0x0300: return "SSLv3";
+	case 0x0301: return "TLSv1";
+	case 0x0302: return "TLS 1.1";
+	case 0x0303: return "TLS 1.2";
+	case 0x0304: return "TLS 1.3";
+	default: return NULL;
+	}
+}
+
 const char *tls_version_name(uint16_t version)
 {
 	switch (version) {

@@ -24,6 +24,10 @@ bool tls_parse_client_hello(const uint8_t *data, size_t len, struct tls_hello *o
 /* A ServerHello at the start of a server's first payload: out->version is the version chosen. */
 bool tls_parse_server_hello(const uint8_t *data, size_t len, struct tls_hello *out);
 
+/* The version as Suricata's EVE tls.version writes it: "SSLv2", "SSLv3", "TLSv1", "TLS 1.1", "TLS 1.2", "TLS 1.3";
+ * NULL for another value. */
+const char *tls_version_suricata(uint16_t version);
+
 /* "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3" (nDPI's words), or NULL for another value. */
 const char *tls_version_name(uint16_t version);
 

@@ -10,6 +10,60 @@
 #include "lib/util.h"
 #include "report/eve_reader.h"
 
+/* The starts seen for one community_id (a few: the same ports reused, or the same flow from several sensors). */
+#define JOIN_STARTS 8
+struct join_rec {
+	uint32_t n;
+	uint64_t starts[JOIN_STARTS];
+};
+
+struct eve_reader {
+	struct agg *a;
+	struct strtable seen;      /* "community_id|kind" -> struct join_rec */
+	struct strtable stats;     /* stats events taken, by their text */
+};
+
+struct eve_reader *eve_reader_new(struct agg *a)
+{
+	struct eve_reader *rd = calloc(1, sizeof *rd);
+	if (!rd)
+		return NULL;
+	rd->a = a;
+	rd->seen = strtable_make(sizeof(struct join_rec));
+	rd->stats = strtable_make(1);
+	return rd;
+}
+
+void eve_reader_free(struct eve_reader *rd)
+{
+	if (!rd)
+		return;
+	strtable_free(&rd->seen);
+	strtable_free(&rd->stats);
+	free(rd);
+}
+
+/* True when an event of this kind with this community_id and start was taken before; else remembers it. */
+static bool joined(struct eve_reader *rd, const char *cid, const char *kind, uint64_t start_us)
+{
+	char key[160];
+	if (!cid)
+		return false;
+	snprintf(key, sizeof key, "%s|%s", cid, kind);
+	struct join_rec *j = strtable_get(&rd->seen, key);
+	if (!j)
+		return false;
+	for (uint32_t i = 0; i < j->n && i < JOIN_STARTS; i++) {
+		uint64_t d = j->starts[i] > start_us ? j->starts[i] - start_us : start_us - j->starts[i];
+		if (d <= EVE_JOIN_US)
+			return true;
+	}
+	if (j->n < JOIN_STARTS)
+		j->starts[j->n] = start_us;
+	j->n++;
+	return false;
+}
+
 static bool array_has(const struct jv *arr, const char *s)
 {
 	for (const struct jv *c = arr && arr->type == JV_ARRAY ? arr->child : NULL; c; c = c->next)
@@ -39,8 +93,13 @@ static void rpc_interfaces(const struct jv *list, struct agg_flow *f)
 	}
 }
 
-static void on_flow(struct agg *a, const struct jv *e)
+static void on_flow(struct eve_reader *rd, const struct jv *e, uint64_t *dup)
 {
+	struct agg *a = rd->a;
+	if (joined(rd, jv_str(e, "community_id"), "flow", ts_of(e, "flow.start"))) {
+		(*dup)++;
+		return;
+	}
 	const struct jv *cm = jv_get(e, "configmgr");
 	const char *app = jv_str(e, "app_proto"), *payload = jv_str(cm, "payload");
 	const char *ndpi = jv_str(e, "ndpi.protocol");
@@ -58,6 +117,7 @@ static void on_flow(struct agg *a, const struct jv *e)
 		.src_inferred = jv_get(cm, "src_roles_inferred") != NULL,
 		.dst_inferred = jv_get(cm, "dest_roles_inferred") != NULL,
 		.src_client = array_has(jv_get(cm, "src_roles"), "client"),
+		.http_by_design = jv_get(cm, "http_by_design") && jv_get(cm, "http_by_design")->b,
 		.verdict = verdict_parse(jv_str(cm, "verdict")),
 		.rule = jv_str(cm, "rule"),
 		.row = jv_str(cm, "source_row"),
@@ -75,20 +135,28 @@ static void on_flow(struct agg *a, const struct jv *e)
 		.end_us = ts_of(e, "flow.end"),
 	};
 	rpc_interfaces(jv_path(cm, "rpc.interfaces"), &f);
-	f.http = (app && !strcmp(app, "http")) || jv_get(cm, "http");
+	f.http = (app && !strcmp(app, "http")) || jv_get(e, "http");
 	f.https = !f.http && ((app && !strcmp(app, "tls")) || (payload && !strcmp(payload, "tls")));
 	agg_add_flow(a, &f);
 }
 
-static void on_alert(struct agg *a, const struct jv *e)
+static void on_alert(struct eve_reader *rd, const struct jv *e, uint64_t *dup)
 {
+	struct agg *a = rd->a;
 	const struct jv *cm = jv_get(e, "configmgr");
 	const char *id = jv_str(cm, "finding");
+	char kind[80];
+	snprintf(kind, sizeof kind, "alert %s", id ? id : "");
+	if (id && joined(rd, jv_str(e, "community_id"), kind, ts_of(e, "flow.start"))) {
+		(*dup)++;
+		return;
+	}
 	if (!id) { /* about the configuration or the whole run: no flow */
 		const struct jv *reasons = jv_get(cm, "reasons");
 		const char *rid = reasons && reasons->child && reasons->child->type == JV_STRING ? reasons->child->str : "?";
-		struct agg_note n = { rid, jv_str(cm, "detail"), verdict_parse(jv_str(cm, "verdict")),
-				      (int)jv_u64(e, "alert.severity", 3) };
+		struct agg_note n = { .id = rid, .detail = jv_str(cm, "detail"), .advice = jv_str(cm, "advice"),
+				      .verdict = verdict_parse(jv_str(cm, "verdict")),
+				      .severity = (int)jv_u64(e, "alert.severity", 3) };
 		agg_add_note(a, &n);
 		return;
 	}
@@ -96,6 +164,8 @@ static void on_alert(struct agg *a, const struct jv *e)
 		.id = id,
 		.category = jv_str(e, "alert.category"),
 		.message = jv_str(e, "alert.signature"),
+		.advice = jv_str(cm, "advice"),
+		.advice_source = jv_str(cm, "advice_source"),
 		.severity = (int)jv_u64(e, "alert.severity", 3),
 		.verdict = verdict_parse(jv_str(cm, "verdict")),
 		.src = jv_str(e, "src_ip"),
@@ -104,8 +174,10 @@ static void on_alert(struct agg *a, const struct jv *e)
 		.dst_role = jv_str(cm, "dest_role"),
 		.service = jv_str(cm, "service"),
 		.rule = jv_str(cm, "rule"),
-		.filter = jv_str(cm, "wireshark_filter"),
+		.ip_proto = ip_proto_parse(jv_str(e, "proto")),
+		.dport = (unsigned)jv_u64(e, "dest_port", 0),
 		.ts_us = ts_of(e, "timestamp"),
+		.end_us = ts_of(e, "flow.end"),
 		.count = 1 + jv_u64(cm, "repeats_held_back", 0),
 	};
 	agg_add_alert(a, &al);
@@ -126,8 +198,15 @@ static void on_wol_frame(struct agg *a, const struct jv *e)
 /* A stats event: the run's inputs, configuration and version; its packet count is cumulative within a run (a
  * stats event every N seconds), so each run counts with its last one: a count lower than the one before starts
  * another run appended to the same file. */
-static void on_stats(struct agg *a, const struct jv *e, uint64_t *run_packets)
+static void on_stats(struct eve_reader *rd, const struct jv *e, const char *line, uint64_t *run_packets, uint64_t *dup)
 {
+	struct agg *a = rd->a;
+	/* the same stats event again (the same file given twice) is the same run's */
+	size_t before = rd->stats.n;
+	if (!strtable_get(&rd->stats, line) || rd->stats.n == before) {
+		(*dup)++;
+		return;
+	}
 	uint64_t p = jv_u64(e, "stats.decoder.pkts", 0);
 	if (p < *run_packets)
 		agg_add_packets(a, *run_packets);
@@ -150,8 +229,9 @@ static bool is_eve(const struct jv *e)
 	return e && e->type == JV_OBJECT && jv_str(e, "event_type") && jv_str(e, "timestamp");
 }
 
-bool eve_read_file(struct agg *a, const char *path, struct eve_read_result *res, char *err, size_t errlen)
+bool eve_read_file(struct eve_reader *rd, const char *path, struct eve_read_result *res, char *err, size_t errlen)
 {
+	struct agg *a = rd->a;
 	memset(res, 0, sizeof *res);
 	FILE *fp = fopen(path, "r");
 	if (!fp) {
@@ -186,13 +266,13 @@ bool eve_read_file(struct agg *a, const char *path, struct eve_read_result *res,
 		res->eve_lines++;
 		const char *type = jv_str(e, "event_type");
 		if (!strcmp(type, "flow"))
-			on_flow(a, e);
+			on_flow(rd, e, &res->joined);
 		else if (!strcmp(type, "alert"))
-			on_alert(a, e);
+			on_alert(rd, e, &res->joined);
 		else if (!strcmp(type, "wol"))
 			on_wol_frame(a, e);
 		else if (!strcmp(type, "stats"))
-			on_stats(a, e, &run_packets);
+			on_stats(rd, e, line, &run_packets, &res->joined);
 		jv_free(d);
 	}
 	free(line);

@@ -17,12 +17,12 @@ python3 "$SRCDIR/tests/e2e/gen_flood.py" "$tmp/flood.pcap" 1000000 200000 "$(us 
 mergecap -F pcap -w "$tmp/mixed.pcap" "$tmp/flood.pcap" "$PCAPS/cm-demo.pcap" || { bad "mergecap"; exit 1; }
 rm -f "$tmp/flood.pcap"
 
-"$CMFLOW" -r "$PCAPS/cm-demo.pcap" "${conf[@]}" >"$tmp/alone.txt" || bad "demo alone: exit $?"
+"$CMFLOW" -r "$PCAPS/cm-demo.pcap" "${conf[@]}" --top 1000000 >"$tmp/alone.txt" || bad "demo alone: exit $?"
 python3 - "$CMFLOW" "$tmp/mixed.pcap" "$tmp/mixed.txt" "$cap" "${conf[@]}" >"$tmp/rss" <<'PY' || bad "flood run failed"
 import resource, subprocess, sys, time
 cmflow, cap_file, out, cap, conf = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
 t = time.monotonic()
-r = subprocess.run([cmflow, "-r", cap_file, "--max-flows", cap] + conf, stdout=open(out, "w"))
+r = subprocess.run([cmflow, "-r", cap_file, "--max-flows", cap, "--top", "1000000"] + conf, stdout=open(out, "w"))
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024, round(time.monotonic() - t, 1))
 sys.exit(r.returncode)
 PY

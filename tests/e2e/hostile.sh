@@ -45,15 +45,15 @@ import json, sys
 lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
 events = [json.loads(l) for l in lines]
 flows = {e["src_ip"]: e for e in events if e["event_type"] == "flow"}
-h = flows["10.2.0.21"]["configmgr"]["http"]
-assert h["method"] == "CCM_POST", h
+h = flows["10.2.0.21"]["http"]  # Suricata's http object
+assert h["http_method"] == "CCM_POST", h
 want_url = '/ccm_system/request?a="q"&b=\\back\\&d=\xff\xfe\xc3\x28&e=<script>alert(1)</script>'
 assert h["url"] == want_url, (h["url"], want_url)
 assert h["hostname"] == 'ev"il\\host\x07', h
-assert h["user_agent"] == "SMS CCM 5.0 \x1b[31m\xe2\x82\x0bhost 10.6.6.6 roles=site-server", h
-d = flows["10.2.0.22"]["configmgr"]["http"]
+assert h["http_user_agent"] == "SMS CCM 5.0 \x1b[31m\xe2\x82\x0bhost 10.6.6.6 roles=site-server", h
+d = flows["10.2.0.22"]["http"]
 assert d["url"].startswith("/SMS_DP_SMSPKG$/AAAA") and len(d["url"]) <= 1024, len(d["url"])
-assert d["user_agent"].startswith("\U0001F600") and len(d["user_agent"].encode("utf-8")) <= 1024, len(d["user_agent"])
+assert d["http_user_agent"].startswith("\U0001F600") and len(d["http_user_agent"].encode("utf-8")) <= 1024, len(d["http_user_agent"])
 for line in lines:  # no raw control character or invalid UTF-8 reaches the file
     assert all(c >= " " for c in line), line[:80]
 PY

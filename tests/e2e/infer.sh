@@ -7,8 +7,9 @@ set -u
 . "${SRCDIR:?}/tests/e2e/lib.sh"
 sig=(-S "$SRCDIR/signatures")
 
-# inferred HOST ROLE lines of a run, from its summary
-inferred() { sed -n '/^roles inferred from traffic/,/^$/p' "$1" | awk 'NR > 2 && NF >= 2 {print $1, $2}' | sort; }
+# inferred HOST ROLE lines of a run, from the site configuration --infer-site wrote (the summary shows the first
+# hosts of each role only)
+inferred() { awk '$1 == "host" { sub(/^roles=/, "", $3); n = split($3, r, ","); for (i = 1; i <= n; i++) print $2, r[i] }' "$1" | sort; }
 
 # 1. the demo without -c: the roles its real programs showed
 "$CMFLOW" -r "$PCAPS/cm-demo.pcap" "${sig[@]}" --eve "$tmp/demo.json" --infer-site "$tmp/demo.conf" >"$tmp/demo.txt" ||
@@ -24,25 +25,38 @@ cat >"$tmp/want" <<'W'
 10.2.0.22 client
 10.3.0.5 console
 W
-inferred "$tmp/demo.txt" >"$tmp/got"
+inferred "$tmp/demo.conf" >"$tmp/got"
 diff -u "$tmp/want" "$tmp/got" >"$tmp/diff" && ok "demo: $(wc -l <"$tmp/got") roles inferred without a site configuration" ||
 	bad "demo inferred roles: $(cat "$tmp/diff")"
 # each inferred role's first flows are flows of this run that involve the host, and labels use the roles
-python3 - "$tmp/demo.json" "$tmp/demo.txt" <<'PY' && ok "demo: evidence flows exist and involve their host; flows labelled with inferred role pairs" || bad "demo: evidence or labels"
-import json, sys
+python3 - "$tmp/demo.json" "$tmp/demo.conf" "$tmp/demo.txt" <<'PY' && ok "demo: evidence flows exist and involve their host; flows labelled with inferred role pairs; the summary's roles agree" || bad "demo: evidence or labels"
+import json, re, sys
 flows = {e["flow_id"]: e for e in map(json.loads, open(sys.argv[1])) if e["event_type"] == "flow"}
 rows = []
-take = False
+host = None
 for line in open(sys.argv[2]):
+    if line.startswith("host "):
+        host = line.split()[1]
+    m = re.match(r"#   ([a-z-]+): \d+ flows? \(flow ([0-9, flow]+)\)", line)
+    if m and host:
+        rows.append((host, m.group(1), [int(x) for x in re.findall(r"\d+", m.group(2))]))
+assert len(rows) == 9, rows
+# the summary's section counts the hosts of each role as the configuration lists them
+summary = {}
+take = False
+for line in open(sys.argv[3]):
     if line.startswith("roles inferred from traffic"):
         take = True
         continue
     if take and not line.strip():
         break
-    if take and not line.lstrip().startswith("host"):
-        w = line.split()
-        rows.append((w[0], w[1], [int(x) for x in w[3].split(",")]))
-assert rows
+    w = line.split()
+    if take and len(w) >= 3 and w[1].isdigit():
+        summary[w[0]] = int(w[1])
+per_role = {}
+for h, r, _ in rows:
+    per_role[r] = per_role.get(r, 0) + 1
+assert summary == per_role, (summary, per_role)
 for host, role, ids in rows:
     for i in ids:
         f = flows[i]
@@ -67,7 +81,8 @@ def labels(path):
     for e in map(json.loads, open(path)):
         if e["event_type"] == "flow":
             c = e["configmgr"]
-            out[e["flow_id"]] = tuple(str(c.get(k)) for k in ("src_roles", "dest_roles", "rule", "verdict", "reasons"))
+            # flow ids differ from run to run: a flow is its Community ID and start
+            out[(e["community_id"], e["flow"]["start"])] = tuple(str(c.get(k)) for k in ("src_roles", "dest_roles", "rule", "verdict", "reasons"))
     return out
 a, b = labels(sys.argv[1]), labels(sys.argv[2])
 diff = [k for k in a if a[k] != b.get(k)]
@@ -91,17 +106,18 @@ assert all(e["alert"]["severity"] == 3 for e in alerts)
 PY
 
 # 4. the channels capture: multicast sender, AMT listeners, remote control initiators
-"$CMFLOW" -r "$PCAPS/cm-channels.pcap" "${sig[@]}" >"$tmp/ch.txt" || bad "channels: exit $?"
+"$CMFLOW" -q -r "$PCAPS/cm-channels.pcap" "${sig[@]}" --infer-site "$tmp/ch.conf" || bad "channels: exit $?"
 for want in "10.1.0.30 multicast-distribution-point" "10.2.9.50 amt-controller" "10.2.9.51 amt-controller" "10.3.0.5 console"; do
-	inferred "$tmp/ch.txt" | grep -qx "$want" && ok "channels: $want" || bad "channels: no '$want'"
+	inferred "$tmp/ch.conf" | grep -qx "$want" && ok "channels: $want" || bad "channels: no '$want'"
 done
 
 # 5. public captures: the answering Kerberos/LDAP servers are domain controllers, TDS servers SQL servers, TFTP
 #    servers (the host a request to port 69 went to, answering from a new port) PXE service points
 check_servers() { # NAME CAPTURE ROLE TSHARK-FILTER FIELD
 	local got want
-	"$CMFLOW" -r "$PCAPS/public/$2" "${sig[@]}" >"$tmp/p.txt" 2>&1
-	got=$(inferred "$tmp/p.txt" | awk -v r="$3" '$2 == r {print $1}' | sort -u | paste -sd' ')
+	rm -f "$tmp/p.conf"
+	"$CMFLOW" -q -r "$PCAPS/public/$2" "${sig[@]}" --infer-site "$tmp/p.conf" 2>/dev/null
+	got=$(inferred "$tmp/p.conf" | awk -v r="$3" '$2 == r {print $1}' | sort -u | paste -sd' ')
 	want=$(tshark -n -r "$PCAPS/public/$2" -Y "$4" -T fields -e "$5" 2>/dev/null | sort -u | paste -sd' ')
 	[ -n "$want" ] && [ "$got" = "$want" ] && ok "$1: $3 $got (as tshark)" || bad "$1: $3 '$got', tshark '$want'"
 }

@@ -4,12 +4,20 @@
 The expectation (tests/e2e/expected/CAPTURE.labels) has one line per flow, tab-separated:
     proto  src_ip  dest_ip  dest_port  rule  field=value ...
 rule is the configmgr.rule id or '-' for none; the optional field=value pairs are configmgr fields checked as
-well (dotted paths: http.method=CCM_POST, direction=reversed, verdict=noncompliant, wol.target_mac=...).
+well (dotted paths: direction=reversed, verdict=noncompliant, wol.target_mac=...), and Suricata's objects of the
+event where configmgr has no such field (http.http_method=CCM_POST, tls.sni=...).
 Every expected flow must be found with those values, and every flow with a rule or known roles must be expected.
 
 usage: labels.py EVE.json EXPECTED.labels"""
 import json
 import sys
+
+
+def field(event, path):
+    """A configmgr field, else the event's own (Suricata's http and tls objects)."""
+    cm = event.get("configmgr", {})
+    got = get(cm, path)
+    return got if got is not None else get(event, path)
 
 
 def get(obj, path):
@@ -41,7 +49,7 @@ def main():
             continue
         # several flows may share the addresses and port (one connection per request): take one that fits
         fits = [i for i in match if flows[i].get("configmgr", {}).get("rule", "-") == rule and
-                all(get(flows[i].get("configmgr", {}), k) == v for k, v in fields.items())]
+                all(field(flows[i], k) == v for k, v in fields.items())]
         pick = (fits or match)[0]
         e = flows[pick]
         used.add(pick)
@@ -51,8 +59,8 @@ def main():
             print(f"line {n}: {src} -> {dst}:{dport}: rule {got}, expected {rule}")
             bad += 1
         for k, v in fields.items():
-            if get(cm, k) != v:
-                print(f"line {n}: {src} -> {dst}:{dport}: {k} = {get(cm, k)}, expected {v}")
+            if field(e, k) != v:
+                print(f"line {n}: {src} -> {dst}:{dport}: {k} = {field(e, k)}, expected {v}")
                 bad += 1
     for i, e in enumerate(flows):
         cm = e.get("configmgr", {})

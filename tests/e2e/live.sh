@@ -115,7 +115,7 @@ stop_cmflow || bad "exit status with -Z: $(cat "$tmp/err")"
 [ "$(grep -c '"event_type":"flow"' "$tmp/live3.json")" -gt 10 ] && ok "-Z nobody: still capturing" || bad "-Z: no flows"
 
 # follow-ups across workers: endpoint mapper answers and the connections to the announced ports, replayed into
-# two workers; the flow ids tell the worker (odd: worker 0, even: worker 1)
+# two workers; cmflow.worker tells which worker ended a flow
 epm=("$PCAPS/public/suricata-verify__bug-5133__input.pcap" "$PCAPS/public/suricata-verify__smb2-07__20171220_smb_psexec_add_user.pcap"
 	"$PCAPS/public/suricata-verify__dcerpc-ctxids__input.pcap")
 start_cmflow "$tmp/live4.json" --workers 2
@@ -127,7 +127,9 @@ import json, sys
 flows = {e["flow_id"]: e for e in map(json.loads, open(sys.argv[1])) if e["event_type"] == "flow"}
 linked = [e for e in flows.values() if e.get("configmgr", {}).get("parent_flow_id")]
 dynamic = [e for e in flows.values() if e.get("dest_port") in (49683, 49163, 49724)]
-cross = sum(1 for e in linked if (e["flow_id"] - e["configmgr"]["parent_flow_id"]) % 2)
+worker = lambda e: e.get("cmflow", {}).get("worker")
+assert all(worker(e) in (0, 1) for e in flows.values()), "cmflow.worker on every flow of a 2-worker run"
+cross = sum(1 for e in linked if worker(e) != worker(flows[e["configmgr"]["parent_flow_id"]]))
 print(f"   {len(linked)} linked of {len(dynamic)} connections to announced ports, {cross} across workers")
 for e in dynamic:
     if e not in linked:

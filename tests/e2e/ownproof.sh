@@ -52,7 +52,7 @@ for name in map(str.strip, open(f"{tmp}/list")):
         if "2" in types and (b, a) not in version:
             chosen = supported.split(",")[0] if supported else hs_version.split(",")[-1]
             version[(b, a)] = int(chosen, 16)
-    names = {0x0300: "SSLv3", 0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
+    names = {0x0300: "SSLv3", 0x0301: "TLSv1", 0x0302: "TLS 1.1", 0x0303: "TLS 1.2", 0x0304: "TLS 1.3"}  # Suricata's words
     flows = {}
     for e in map(json.loads, open(f"{tmp}/{name}.json")):
         if e["event_type"] == "flow" and e["proto"] in ("TCP", "UDP"):
@@ -100,7 +100,8 @@ read -r _ proven hello snis versions < <(grep '^STATS' "$tmp/out" | tr '=' ' ' |
 python3 - "$tmp/own.json" "$tmp/all.json" <<'PY' && ok "--all-protocols: nDPI's answer on the flows cmflow proved, app_proto unchanged" ||
 import json, sys
 def flows(path):
-    return {e["flow_id"]: e for e in map(json.loads, open(path)) if e["event_type"] == "flow"}
+    # flow ids differ from run to run: a flow is its Community ID and start
+    return {(e["community_id"], e["flow"]["start"]): e for e in map(json.loads, open(path)) if e["event_type"] == "flow"}
 own, every = flows(sys.argv[1]), flows(sys.argv[2])
 # (nDPI has no Wake On LAN: asked, it answers nothing)
 proven = [i for i, e in own.items() if e.get("app_proto") in ("http", "tls", "smb", "dcerpc", "dns") and "ndpi" not in e]

@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* an exact-size copy: a read past the frame is caught */
 	uint8_t *frame = malloc(size - 1 ? size - 1 : 1);
 	memcpy(frame, data + 1, size - 1);
-	engine_packet(e, dlts[(data[0] & 0x0f) % (sizeof dlts / sizeof dlts[0])], &h, frame);
+	engine_packet(e, dlts[(data[0] & 0x0f) % (sizeof dlts / sizeof dlts[0])], 0, &h, frame);
 	free(frame);
 	if (++runs % 4096 == 0)
 		engine_finish(e);

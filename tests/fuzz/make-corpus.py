@@ -80,12 +80,26 @@ def tls_seeds(path, out, n):
                 o.write(c["chunks"])
             n += 1
     return n
+def auth_seeds(out, n, data):
+    """fuzz_auth: the payloads that carry NTLMSSP, SPNEGO, an HTTP authentication header or a DHCP message;
+    HTTP header values alone, and DHCP from its fixed header on."""
+    for cut in (54, 42):
+        p = data[cut:]
+        if b"NTLMSSP" in p or b"\x06\x06\x2b\x06\x01\x05\x05\x02" in p or p[236:240] == b"\x63\x82\x53\x63":
+            with open(os.path.join(out, "fuzz_auth", f"s{n}-{cut}"), "wb") as o:
+                o.write(p)
+        for line in p.split(b"\r\n"):
+            name, _, value = line.partition(b": ")
+            if name.lower() in (b"authorization", b"www-authenticate") and value:
+                with open(os.path.join(out, "fuzz_auth", f"h{n}-{cut}"), "wb") as o:
+                    o.write(value)
 
 
 def main():
     pcaps, sigs, out = sys.argv[1:4]
     for t in ("fuzz_packet", "fuzz_dcerpc", "fuzz_smb", "fuzz_parsers", "fuzz_config", "fuzz_pcapng", "fuzz_json", "fuzz_tls"):
         os.makedirs(os.path.join(out, t), exist_ok=True)
+    os.makedirs(os.path.join(out, "fuzz_auth"), exist_ok=True)
     n = 0
     for path in sorted(glob.glob(os.path.join(pcaps, "*.pcap*")) + glob.glob(os.path.join(pcaps, "public", "*"))):
         if path.endswith(".md"):
@@ -116,6 +130,7 @@ def main():
                 if len(data) > cut + 4 and (target != "fuzz_dcerpc" or data[cut] in (4, 5)):
                     with open(os.path.join(out, target, f"s{n}-{cut}"), "wb") as o:
                         o.write(data[cut:])
+            auth_seeds(out, n, data)
             n += 1
     for sel, name in ((0, "configmgr2007.rules"), (1, "example-site.conf"), (2, "http-methods.txt"), (3, "fingerprints.txt"),
                       (4, "detections.txt"), (5, "policy.txt")):

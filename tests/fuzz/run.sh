@@ -10,7 +10,7 @@ src=$(cd "$here/../.." && pwd)
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_packet fuzz_json fuzz_dcerpc fuzz_smb fuzz_parsers fuzz_config fuzz_pcapng fuzz_tls fuzz_community_id)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_packet fuzz_json fuzz_dcerpc fuzz_smb fuzz_parsers fuzz_config fuzz_pcapng fuzz_tls fuzz_community_id fuzz_auth)
 build=${FUZZ_BUILD:-$src/build-fuzz}
 command -v clang >/dev/null || { echo "run.sh: clang is missing (apt-get install clang)"; exit 1; }
 CC=clang "$src/scripts/configure-in.sh" "$build" --enable-fuzzing --disable-tests || exit 1

@@ -212,3 +212,21 @@ Test(filter, cut_to_the_buffer)
 	cr_assert_eq(strlen(small), sizeof small - 1);
 	cr_assert(strncmp(small, "((ip.src==10.2.0.21 && udp.srcport==", 36) == 0);
 }
+
+Test(filter, host_pair_on_a_port)
+{
+	char buf[1024];
+	cr_assert_str_eq(hosts_display_filter("10.2.0.21", "10.1.0.10", 6, 80, 1795500000000240u, 1795500001999999u, buf,
+					      sizeof buf),
+			 "ip.addr==10.2.0.21 && ip.addr==10.1.0.10 && tcp.port==80 && "
+			 "frame.time_epoch >= 1795500000.000240 && frame.time_epoch < 1795500002.000000");
+	tshark_accepts(buf);
+	cr_assert_str_eq(hosts_display_filter("2001:db8::1", "2001:db8::2", 17, 0, 5, 5, buf, sizeof buf),
+			 "ipv6.addr==2001:db8::1 && ipv6.addr==2001:db8::2 && ipv6.nxt==17 && "
+			 "frame.time_epoch >= 0.000005 && frame.time_epoch < 0.000006");
+	tshark_accepts(buf);
+	cr_assert_str_eq(hosts_display_filter("10.0.0.1", "10.0.0.2", 0, 0, 1000000, 2000000, buf, sizeof buf),
+			 "ip.addr==10.0.0.1 && ip.addr==10.0.0.2 && frame.time_epoch >= 1.000000 && "
+			 "frame.time_epoch < 2.000001");
+	tshark_accepts(buf);
+}

@@ -212,7 +212,7 @@ static void endpoint_str(const struct packet *p, bool src, char *out, size_t len
 	snprintf(out, len, "%s|%u", ip, src ? p->sport : p->dport);
 }
 
-static void on_packet(void *ctx, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+static void on_packet(void *ctx, int linktype, unsigned iface, const struct pcap_pkthdr *h, const uint8_t *data)
 {
 	struct capfile *cf = ctx;
 	struct packet p;

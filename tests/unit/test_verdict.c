@@ -122,7 +122,7 @@ Test(label, a_host_outside_the_configuration_takes_the_roles_inference_gave)
 	/* 10.7.0.5 answers /SMS_MP/: inferred a management point */
 	struct infer_table *t = infer_new(16);
 	struct flow mp = http("10.2.0.30", "10.7.0.5", 80, "/SMS_MP/.sms_aut?MPLIST");
-	infer_observe(t, k, &mp);
+	infer_observe(t, k, &mp, mp.id);
 	struct flow f = http("10.2.0.31", "10.7.0.5", 80, "/SMS_MP/.sms_aut?MPLIST");
 	struct flow_label lab;
 	label_flow(k, t, &f, &lab);
@@ -238,7 +238,7 @@ Test(verdict, inferred_roles_never_vouch_when_a_configuration_names_hosts)
 	struct infer_table *t = infer_new(16);
 	struct flow reg = http("10.8.0.7", "10.1.0.10", 443, "/ccm_system/request");
 	flow_ext_set_str(&flow_ext_get(&reg)->http_user_agent, "SMS CCM 5.0", 11);
-	infer_observe(t, k, &reg);
+	infer_observe(t, k, &reg, reg.id);
 	struct flow f = mk(IP_PROTO_TCP, "10.8.0.7", 40001, "10.1.0.10", 443);
 	f.app_proof = APP_TLS;
 	struct flow_label lab;
@@ -259,9 +259,9 @@ Test(verdict, without_host_lines_inferred_roles_judge)
 	struct infer_table *t = infer_new(16);
 	struct flow reg = http("10.8.0.7", "10.1.0.10", 443, "/ccm_system/request");
 	flow_ext_set_str(&flow_ext_get(&reg)->http_user_agent, "SMS CCM 5.0", 11);
-	infer_observe(t, k, &reg);
+	infer_observe(t, k, &reg, reg.id);
 	struct flow srv = http("10.8.0.8", "10.1.0.10", 80, "/SMS_MP/.sms_aut?MPLIST");
-	infer_observe(t, k, &srv);
+	infer_observe(t, k, &srv, srv.id);
 	struct flow f = mk(IP_PROTO_TCP, "10.8.0.7", 40001, "10.1.0.10", 443);
 	f.app_proof = APP_TLS;
 	struct flow_label lab;
