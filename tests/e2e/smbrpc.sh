@@ -76,9 +76,13 @@ out_has "the summary lists the client push" "client-push: client push"
 out_has "the summary lists every RPC interface" "SVCCTL"
 grep -q "remote-service-not-site-server" "$tmp/push.html" && ok "the report lists the outsider's detection" ||
 	bad "the report lacks the detection"
-"$CMFLOW" --from-eve "$tmp/push-site.json" "${sig[@]}" --report "$tmp/push-eve.html" >/dev/null 2>&1
+"$CMFLOW" --from-eve "$tmp/push-site.json" "${sig[@]}" --report "$tmp/push-eve.html" --findings-csv "$tmp/eve.csv" >/dev/null 2>&1
 grep -q "remote-service-not-site-server" "$tmp/push-eve.html" && ok "the report from EVE lists it too" ||
 	bad "the report from EVE lacks the detection"
+"$CMFLOW" -q -r "$push" "${sig[@]}" -c "$site" --findings-csv "$tmp/run.csv" 2>/dev/null
+grep -q "^client-push," "$tmp/run.csv" && cmp -s "$tmp/run.csv" "$tmp/eve.csv" &&
+	ok "the findings CSV of the run and of its EVE file are the same, detections included" ||
+	bad "findings CSV: the run's and the EVE file's differ"
 # svcctl over TCP after the endpoint mapper, and over a pipe (Windows' own psexec, public captures)
 run psexec-tcp "$PCAPS/public/pcap-attack__LM_psexec_smb_dcerpc_epm_svcctl.pcapng"
 python3 "$py" detection "$tmp/psexec-tcp.json" remote-service-creation 172.16.66.1 172.16.66.36 2 &&
