@@ -72,6 +72,7 @@ static bool parse_fingerprint(struct line_parse *ps, struct fingerprints *fps, c
 		fps->group_mask[i] |= (uint64_t)1 << fps->n;
 	}
 	fps->roles |= ROLE_BIT(f->role);
+	fps->by_kind[f->kind] |= (uint64_t)1 << fps->n;
 	fps->n++;
 	return true;
 }

@@ -11,7 +11,7 @@
 #include "audit/rules.h"
 
 enum fp_kind { FP_URL, FP_METHOD, FP_USER_AGENT, FP_PORT, FP_APP, FP_MULTICAST, FP_WOL, FP_SMB_SHARE, FP_RPC,
-	       FP_FOLLOWUP };
+	       FP_FOLLOWUP, FP_KIND_COUNT };
 
 #define FP_MAX 64
 #define FP_MAX_VALUES 8
@@ -35,6 +35,8 @@ struct fingerprints {
 	char group_name[FP_MAX_GROUPS][32];
 	uint64_t group_mask[FP_MAX_GROUPS]; /* the fingerprints of each group */
 	unsigned ngroups;
+	uint64_t by_kind[FP_KIND_COUNT];    /* the fingerprints of each kind: a flow is checked only against the kinds
+					     * its facts can match (an HTTP request's, an answer's ...) */
 	role_set roles;
 };
 

@@ -185,14 +185,14 @@ static bool value_in(const struct fingerprint *fp, const char *s, bool prefix, b
 	return false;
 }
 
-/* The first share the flow connected (its SMB record's, else its one share) that the fingerprint names, or NULL. */
+/* The first share the flow connected (its SMB record's) that the fingerprint names, or NULL. */
 static const char *fp_share(const struct fingerprint *fp, const struct flow *f)
 {
 	const struct flow_smbrpc *r = flow_smbrpc(f);
 	for (unsigned i = 0; r && i < r->nshares; i++)
 		if (!r->shares[i].status && value_in(fp, r->shares[i].name, false, true))
 			return r->shares[i].name;
-	return f->ext && value_in(fp, f->ext->smb_share, false, true) ? f->ext->smb_share : NULL;
+	return NULL;
 }
 
 /* The first RPC interface of the flow (announced or first bound, then every other it bound over TCP or a named
@@ -267,9 +267,32 @@ void infer_observe(struct infer_table *t, const struct knowledge *k, const struc
 		return;
 	uint64_t hits = 0;
 	bool group = mcast_is_group(f->key.family, flow_dst_addr(f));
-	for (unsigned i = 0; i < fps->n; i++)
+	/* only the kinds this flow's facts can match (fp_matches' first tests): most flows have a few */
+	const struct flow_ext *x = f->ext;
+	uint64_t maybe = 0;
+	if (group && f->key.ip_proto == 17)
+		maybe |= fps->by_kind[FP_MULTICAST];
+	if (x && x->followup)
+		maybe |= fps->by_kind[FP_RPC] | fps->by_kind[FP_FOLLOWUP];
+	if (x && x->smbrpc && x->smbrpc->nifaces)
+		maybe |= fps->by_kind[FP_RPC];
+	if (f->flags & FLOW_F_REPLIED)
+		maybe |= fps->by_kind[FP_PORT] | fps->by_kind[FP_APP];
+	if (x && x->http_url)
+		maybe |= fps->by_kind[FP_URL];
+	if (x && x->http_method)
+		maybe |= fps->by_kind[FP_METHOD];
+	if (x && x->http_user_agent)
+		maybe |= fps->by_kind[FP_USER_AGENT];
+	if (x && x->has_wol)
+		maybe |= fps->by_kind[FP_WOL];
+	if (x && x->smbrpc && x->smbrpc->nshares)
+		maybe |= fps->by_kind[FP_SMB_SHARE];
+	for (; maybe; maybe &= maybe - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(maybe);
 		if ((!fps->fp[i].server || !group) && fp_matches(&fps->fp[i], k, f))
 			hits |= (uint64_t)1 << i;
+	}
 	if (!hits)
 		return;
 	/* one lock and one lookup of each end for all the fingerprints the flow matched */

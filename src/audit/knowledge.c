@@ -195,6 +195,16 @@ struct knowledge *knowledge_load(const char *dir, const char *site_path, char *e
 		knowledge_free(k);
 		return NULL;
 	}
+	/* the current branch's set: its roles come after 2007's, and the vocabulary of both is 2007's too (the
+	 * site configuration and the role sets of every flow index it) */
+	p = path_in(dir, "configmgr-cb.rules");
+	k->rules_cb = p ? rules_load_with(p, &k->rules->roles, err, errlen) : NULL;
+	free(p);
+	if (!k->rules_cb) {
+		knowledge_free(k);
+		return NULL;
+	}
+	k->rules->roles = k->rules_cb->roles;
 	p = path_in(dir, "rpc-interfaces.txt");
 	bool names_ok = p && load_rpc_names(k, p, err, errlen);
 	free(p);
@@ -206,6 +216,13 @@ struct knowledge *knowledge_load(const char *dir, const char *site_path, char *e
 	k->policy = p ? policy_load(p, &k->rules->roles, err, errlen) : NULL;
 	free(p);
 	if (!k->policy) {
+		knowledge_free(k);
+		return NULL;
+	}
+	p = path_in(dir, "policy-cb.txt");
+	k->policy_cb = p ? policy_load_over(p, &k->rules->roles, k->policy, err, errlen) : NULL;
+	free(p);
+	if (!k->policy_cb) {
 		knowledge_free(k);
 		return NULL;
 	}
@@ -242,14 +259,26 @@ static void knowledge_free(struct knowledge *k)
 {
 	http_methods_free(k->http_methods);
 	rules_free(k->rules);
+	rules_free(k->rules_cb);
 	site_free(k->site);
 	policy_free(k->policy);
+	policy_free(k->policy_cb);
 	fingerprints_free(k->fingerprints);
 	detections_free(k->detections);
 	free(k->rpc_names);
 	free(k->rpc_opnums);
 	free(k->sigdir);
 	free(k);
+}
+
+const struct ruleset *knowledge_rules_for(const struct knowledge *k, const struct site *s)
+{
+	return s && s->version == SITE_VCB ? k->rules_cb : k->rules;
+}
+
+const struct policy *knowledge_policy_for(const struct knowledge *k, const struct site *s)
+{
+	return s && s->version == SITE_VCB ? k->policy_cb : k->policy;
 }
 
 void knowledge_release(struct knowledge *k)

@@ -1,6 +1,7 @@
 /* knowledge.h: everything cmflow knows about ConfigMgr that is data, loaded from the signatures directory
  * (signatures/ in the source tree, $(pkgdatadir)/signatures when installed) and the site configuration, and
- * shared read-only by every engine.
+ * shared read-only by every engine. Two knowledge sets, one role vocabulary: ConfigMgr 2007 (the default) and
+ * the current branch, chosen per site (site.h: version=cb).
  *
  * Ownership: a loaded set is reference-counted. Whoever keeps a pointer into it past the call that gave it (an
  * engine between packets, the run) holds a reference; a reload (SIGHUP) loads a new set, hands it to the holders
@@ -44,9 +45,11 @@ struct knowledge {
 	unsigned nrpc_opnums;
 	char *sigdir;
 	struct http_methods *http_methods;
-	struct ruleset *rules;          /* the port matrix and the role vocabulary */
+	struct ruleset *rules;          /* ConfigMgr 2007's port matrix, and the role vocabulary of both sets */
+	struct ruleset *rules_cb;       /* the current branch's (signatures/configmgr-cb.rules) */
 	struct site_config *site;       /* the site configuration (-c), or an empty one */
-	struct policy *policy;          /* the compliance checks' data */
+	struct policy *policy;          /* the compliance checks' data (2007) */
+	struct policy *policy_cb;       /* the current branch's (signatures/policy-cb.txt over policy.txt) */
 	struct fingerprints *fingerprints; /* role inference (signatures/fingerprints.txt) */
 	struct detections *detections;  /* detections over sequences of flows (signatures/detections.txt) */
 };
@@ -64,6 +67,15 @@ struct knowledge *knowledge_hold(struct knowledge *k);
 
 /* Gives one reference back (NULL allowed); the last one frees the set. Safe from any thread. */
 void knowledge_release(struct knowledge *k);
+
+struct site;
+
+/* The port matrix that judges a site's flows: the current branch's for a version=cb site, else 2007's (also
+ * for NULL: a flow of no site). */
+const struct ruleset *knowledge_rules_for(const struct knowledge *k, const struct site *s);
+
+/* The policy of the same set. */
+const struct policy *knowledge_policy_for(const struct knowledge *k, const struct site *s);
 
 /* The name of an RPC interface ("IWbemLevel1Login"), or NULL. */
 const char *knowledge_rpc_name(const struct knowledge *k, const uint8_t uuid[16]);

@@ -62,11 +62,18 @@ void label_flow(const struct knowledge *k, struct infer_table *inf, const struct
 	out->src_site = site_of_host(k->site, out->src_host);
 	out->dst_site = site_of_host(k->site, out->dst_host);
 	out->site = out->dst_site ? out->dst_site : out->src_site;
+	out->rules = knowledge_rules_for(k, out->site);
+	out->policy = knowledge_policy_for(k, out->site);
 
+	/* what a rule may see on each end besides its own roles: any host is "any device", an internet address may
+	 * be Microsoft's or Azure's services (the current branch's role lines with on=) */
+	const struct roles *roles = &k->rules->roles;
+	out->src_matching = roles_for_matching(roles, out->src_roles, roles->internet);
+	out->dst_matching = roles_for_matching(roles, out->dst_roles, roles->internet);
 	struct flow_facts ff = {
-		.src_roles = out->src_roles,
+		.src_roles = out->src_matching,
 		/* a broadcast reaches every role on the link; the matcher may take any */
-		.dst_roles = out->dst_broadcast ? ~(role_set)0 : out->dst_roles,
+		.dst_roles = out->dst_broadcast ? ~(role_set)0 : out->dst_matching,
 		.proto = f->key.ip_proto,
 		.sport = flow_src_port(f),
 		.dport = flow_dst_port(f),
@@ -77,5 +84,5 @@ void label_flow(const struct knowledge *k, struct infer_table *inf, const struct
 		.dst_multicast = mcast_is_group(fam, dst),
 		.ports = site_ports_of(k->site, out->site),
 	};
-	out->matched = rules_match(k->rules, &ff, &out->match);
+	out->matched = rules_match(out->rules, &ff, &out->match);
 }

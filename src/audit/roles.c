@@ -8,7 +8,7 @@
 int roles_find(const struct roles *r, const char *name, size_t len)
 {
 	for (unsigned i = 0; i < r->n; i++)
-		if (strlen(r->name[i]) == len && memcmp(r->name[i], name, len) == 0)
+		if (r->len[i] == len && memcmp(r->name[i], name, len) == 0)
 			return (int)i;
 	return -1;
 }
@@ -19,18 +19,31 @@ int roles_add(struct roles *r, const char *name, const char *title, int parent)
 		return -1;
 	unsigned i = r->n++;
 	snprintf(r->name[i], sizeof r->name[i], "%s", name);
+	r->len[i] = (uint8_t)strlen(name);
 	snprintf(r->title[i], sizeof r->title[i], "%s", title);
 	r->implies[i] = ROLE_BIT(i) | (parent >= 0 ? r->implies[parent] : 0);
+	if (strcmp(name, "internet") == 0)
+		r->internet = ROLE_BIT(i);
+	else if (strcmp(name, "client") == 0)
+		r->client = ROLE_BIT(i);
 	return (int)i;
 }
+
+/* The bits of a role set one by one, lowest (first declared) first: a flow's few roles, not the vocabulary. */
+#define EACH_ROLE(i, s) for (role_set each_ = (s); each_ && ((i) = (unsigned)__builtin_ctzll(each_), 1); each_ &= each_ - 1)
 
 role_set roles_closure(const struct roles *r, role_set s)
 {
 	role_set out = s;
-	for (unsigned i = 0; i < r->n; i++)
-		if (s & ROLE_BIT(i))
-			out |= r->implies[i];
+	unsigned i;
+	EACH_ROLE(i, s & (r->n < 64 ? ROLE_BIT(r->n) - 1 : ~(role_set)0))
+		out |= r->implies[i];
 	return out;
+}
+
+role_set roles_for_matching(const struct roles *r, role_set s, role_set inet_bit)
+{
+	return s | r->every_host | ((s & inet_bit) ? r->on_internet : 0);
 }
 
 role_set roles_parse_list(const struct roles *r, const char *list, const char **bad, size_t *badlen)
@@ -69,12 +82,12 @@ const char *roles_format(const struct roles *r, role_set s, char *buf, size_t le
 
 int roles_primary(const struct roles *r, role_set s)
 {
-	for (unsigned i = 0; i < r->n; i++) {
-		if (!(s & ROLE_BIT(i)))
-			continue;
+	unsigned i;
+	s &= r->n < 64 ? ROLE_BIT(r->n) - 1 : ~(role_set)0;
+	EACH_ROLE(i, s) {
 		bool implied_by_other = false;
-		for (unsigned k = 0; k < r->n && !implied_by_other; k++)
-			implied_by_other = k != i && (s & ROLE_BIT(k)) && (r->implies[k] & ROLE_BIT(i));
+		for (role_set others = s & ~ROLE_BIT(i); others && !implied_by_other; others &= others - 1)
+			implied_by_other = (r->implies[__builtin_ctzll(others)] & ROLE_BIT(i)) != 0;
 		if (!implied_by_other)
 			return (int)i;
 	}

@@ -1,4 +1,5 @@
-/* rules.c: the port matrix as data: parsing signatures/configmgr2007.rules and matching flows to it. */
+/* rules.c: a port matrix as data: parsing signatures/configmgr2007.rules (or configmgr-cb.rules) and matching
+ * flows to it. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 static const char *const var_names[VAR_COUNT] = {
 	[VAR_HTTP] = "$HTTP_PORT", [VAR_HTTPS] = "$HTTPS_PORT", [VAR_WSUS_HTTP] = "$WSUS_HTTP_PORT",
 	[VAR_WSUS_HTTPS] = "$WSUS_HTTPS_PORT", [VAR_WOL] = "$WOL_PORT", [VAR_AMT_PROVISION] = "$AMT_PROVISION_PORT",
+	[VAR_NOTIFY] = "$NOTIFY_PORT", [VAR_WAKEUP_PROXY] = "$WAKEUP_PROXY_PORT", [VAR_EXPRESS] = "$EXPRESS_PORT",
+	[VAR_SQL] = "$SQL_PORT", [VAR_SQL_BROKER] = "$SQL_BROKER_PORT",
 };
 
 void site_ports_default(struct site_ports *p)
@@ -20,6 +23,11 @@ void site_ports_default(struct site_ports *p)
 	p->v[VAR_WSUS_HTTPS] = 443;
 	p->v[VAR_WOL] = 9;
 	p->v[VAR_AMT_PROVISION] = 9971;
+	p->v[VAR_NOTIFY] = 10123;
+	p->v[VAR_WAKEUP_PROXY] = 25536;
+	p->v[VAR_EXPRESS] = 8005;
+	p->v[VAR_SQL] = 1433;
+	p->v[VAR_SQL_BROKER] = 4022;
 }
 
 
@@ -148,6 +156,23 @@ static bool parse_roles_word(struct line_parse *ps, struct ruleset *rs, const ch
 	return true;
 }
 
+/* A row as the set numbers them: 2007's 1..111, N1.., P1..; a set with ids= PREFIX1, PREFIX2 .. */
+static bool row_valid(const struct ruleset *rs, const char *row)
+{
+	size_t plen = strlen(rs->id_prefix), rowlen = strlen(row);
+	if (plen) {
+		bool ok = rowlen > plen && rowlen < sizeof ((struct rule *)0)->row && !strncmp(row, rs->id_prefix, plen) &&
+			  row[plen] != '0';
+		for (size_t i = plen; i < rowlen && ok; i++)
+			ok = row[i] >= '0' && row[i] <= '9';
+		return ok;
+	}
+	bool ok = rowlen > 0 && rowlen < 6;
+	for (size_t i = 0; i < rowlen && ok; i++)
+		ok = (row[i] >= '0' && row[i] <= '9') || (i == 0 && (row[0] == 'N' || row[0] == 'P'));
+	return ok;
+}
+
 static bool parse_rule(struct line_parse *ps, struct ruleset *rs, char **w, int n)
 {
 	if (n < 6)
@@ -156,17 +181,17 @@ static bool parse_rule(struct line_parse *ps, struct ruleset *rs, char **w, int 
 	memset(&r, 0, sizeof r);
 	r.line = ps->line;
 	r.after = -1;
-	size_t rowlen = strlen(w[1]);
-	bool row_ok = rowlen > 0 && rowlen < 6;
-	for (size_t i = 0; i < rowlen && row_ok; i++)
-		row_ok = (w[1][i] >= '0' && w[1][i] <= '9') || (i == 0 && (w[1][0] == 'N' || w[1][0] == 'P'));
-	if (!row_ok)
-		return line_fail(ps, w[1], "a row is a number, N1.. or P1.., not");
+	if (!row_valid(rs, w[1]))
+		return rs->id_prefix[0] ? line_fail(ps, w[1], "a row of this set is %s1, %s2 .., not", rs->id_prefix, rs->id_prefix)
+					: line_fail(ps, w[1], "a row is a number, N1.. or P1.., not");
 	for (unsigned i = 0; i < rs->n; i++)
 		if (strcmp(rs->rules[i].row, w[1]) == 0)
 			return line_fail(ps, w[1], "row already has a rule (line %u):", rs->rules[i].line);
+	for (unsigned i = 0; i < rs->nskips; i++)
+		if (strcmp(rs->skips[i].row, w[1]) == 0)
+			return line_fail(ps, w[1], "row is skipped above, and has a rule:");
 	snprintf(r.row, sizeof r.row, "%s", w[1]);
-	snprintf(r.id, sizeof r.id, "R%s", w[1]);
+	snprintf(r.id, sizeof r.id, "%s%s", rs->id_prefix[0] ? "" : "R", w[1]);
 	if (!parse_roles_word(ps, rs, w[2], &r.from) || !parse_roles_word(ps, rs, w[4], &r.to))
 		return false;
 	if (strcmp(w[3], "<->") == 0)
@@ -210,25 +235,101 @@ static bool parse_rule(struct line_parse *ps, struct ruleset *rs, char **w, int 
 
 static bool parse_role(struct line_parse *ps, struct ruleset *rs, char **w, int n)
 {
-	if (n < 3 || n > 4)
-		return line_fail(ps, NULL, "a role needs: role NAME \"Title\" [is=OTHER]");
+	if (n < 3 || n > 5)
+		return line_fail(ps, NULL, "a role needs: role NAME \"Title\" [is=OTHER] [on=any|internet]");
 	if (roles_find(&rs->roles, w[1], strlen(w[1])) >= 0)
 		return line_fail(ps, w[1], "role declared twice:");
 	for (const char *c = w[1]; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
 			return line_fail(ps, w[1], "a role name is lower-case letters, digits and '-', not");
 	int parent = -1;
-	if (n == 4) {
-		const char *v = word_value(w[3], "is");
-		if (!v)
-			return line_fail(ps, w[3], "unknown role option");
-		parent = roles_find(&rs->roles, v, strlen(v));
-		if (parent < 0)
-			return line_fail(ps, v, "unknown role");
+	role_set *on = NULL;
+	for (int i = 3; i < n; i++) {
+		const char *v;
+		if ((v = word_value(w[i], "is"))) {
+			parent = roles_find(&rs->roles, v, strlen(v));
+			if (parent < 0)
+				return line_fail(ps, v, "unknown role");
+		} else if ((v = word_value(w[i], "on"))) {
+			if (strcmp(v, "any") == 0)
+				on = &rs->roles.every_host;
+			else if (strcmp(v, "internet") == 0)
+				on = &rs->roles.on_internet;
+			else
+				return line_fail(ps, v, "on= is any or internet, not");
+		} else {
+			return line_fail(ps, w[i], "unknown role option");
+		}
 	}
-	if (roles_add(&rs->roles, w[1], w[2], parent) < 0)
+	int i = roles_add(&rs->roles, w[1], w[2], parent);
+	if (i < 0)
 		return line_fail(ps, w[1], "too many roles, or name or title too long, at");
+	if (on)
+		*on |= ROLE_BIT(i);
 	return true;
+}
+
+/* set NAME "TITLE" ids=PREFIX source="TEXT": the knowledge set this file is, before its rules */
+static bool parse_set(struct line_parse *ps, struct ruleset *rs, char **w, int n)
+{
+	if (rs->n || rs->title[0])
+		return line_fail(ps, w[0], "one set line, before the rules:");
+	if (!*w[1] || strlen(w[1]) >= sizeof rs->set || strlen(w[2]) >= sizeof rs->title || !*w[2])
+		return line_fail(ps, w[1], "a set's name (7 bytes) or title (63 bytes) empty or too long at");
+	snprintf(rs->set, sizeof rs->set, "%s", w[1]);
+	snprintf(rs->title, sizeof rs->title, "%s", w[2]);
+	for (int i = 3; i < n; i++) {
+		const char *v;
+		if ((v = word_value(w[i], "ids"))) {
+			bool ok = *v && strlen(v) < sizeof rs->id_prefix;
+			for (const char *c = v; ok && *c; c++)
+				ok = *c >= 'A' && *c <= 'Z';
+			if (!ok)
+				return line_fail(ps, v, "ids= is 1 to 3 upper-case letters, not");
+			snprintf(rs->id_prefix, sizeof rs->id_prefix, "%s", v);
+		} else if ((v = word_value(w[i], "source"))) {
+			if (!*v || strlen(v) >= sizeof rs->source)
+				return line_fail(ps, w[i], "source= empty or longer than 63 bytes:");
+			snprintf(rs->source, sizeof rs->source, "%s", v);
+		} else {
+			return line_fail(ps, w[i], "unknown set option");
+		}
+	}
+	if (!rs->id_prefix[0] || !rs->source[0])
+		return line_fail(ps, NULL, "a set line names its ids= and its source=");
+	return true;
+}
+
+/* skip ROW "REASON": a row of the source without a rule, said by --list-rules */
+static bool parse_skip(struct line_parse *ps, struct ruleset *rs, char **w, int n)
+{
+	(void)n;
+	if (!row_valid(rs, w[1]))
+		return line_fail(ps, w[1], "not a row of this set:");
+	for (unsigned i = 0; i < rs->nskips; i++)
+		if (!strcmp(rs->skips[i].row, w[1]))
+			return line_fail(ps, w[1], "row skipped twice:");
+	for (unsigned i = 0; i < rs->n; i++)
+		if (!strcmp(rs->rules[i].row, w[1]))
+			return line_fail(ps, w[1], "row has a rule (line %u), and is skipped:", rs->rules[i].line);
+	if (rs->nskips == RULE_SKIPS_MAX || !*w[2] || strlen(w[2]) >= sizeof rs->skips[0].reason)
+		return line_fail(ps, w[1], "too many skipped rows, or a reason empty or longer than 119 bytes, at");
+	if (!rs->skips && !(rs->skips = calloc(RULE_SKIPS_MAX, sizeof *rs->skips)))
+		return line_fail(ps, NULL, "out of memory");
+	snprintf(rs->skips[rs->nskips].row, sizeof rs->skips[0].row, "%s", w[1]);
+	snprintf(rs->skips[rs->nskips].reason, sizeof rs->skips[0].reason, "%s", w[2]);
+	rs->nskips++;
+	return true;
+}
+
+static bool rules_set_line(void *ctx, struct line_parse *ps, char **w, int n)
+{
+	return parse_set(ps, ctx, w, n);
+}
+
+static bool rules_skip_line(void *ctx, struct line_parse *ps, char **w, int n)
+{
+	return parse_skip(ps, ctx, w, n);
 }
 
 static bool rules_role_line(void *ctx, struct line_parse *ps, char **w, int n)
@@ -244,15 +345,24 @@ static bool rules_rule_line(void *ctx, struct line_parse *ps, char **w, int n)
 static const struct line_keyword rules_keywords[] = {
 	{ "role", 1, LINE_MAX_WORDS, rules_role_line },
 	{ "rule", 1, LINE_MAX_WORDS, rules_rule_line },
+	{ "set", 3, 5, rules_set_line },
+	{ "skip", 3, 3, rules_skip_line },
 };
 
 struct ruleset *rules_load(const char *path, char *err, size_t errlen)
+{
+	return rules_load_with(path, NULL, err, errlen);
+}
+
+struct ruleset *rules_load_with(const char *path, const struct roles *base, char *err, size_t errlen)
 {
 	struct ruleset *rs = calloc(1, sizeof *rs);
 	struct line_parse ps = { path, 0, err, errlen };
 	bool ok = rs && (rs->path = strdup(path));
 	if (!ok)
 		snprintf(err, errlen, "out of memory");
+	if (ok && base)
+		rs->roles = *base;
 	ok = ok && line_file_read(path, rules_keywords, sizeof rules_keywords / sizeof rules_keywords[0], rs, err, errlen);
 	for (unsigned i = 0; ok && i < rs->n; i++) {
 		struct rule *r = &rs->rules[i];
@@ -269,6 +379,10 @@ struct ruleset *rules_load(const char *path, char *err, size_t errlen)
 	if (ok && rs->n == 0) {
 		snprintf(err, errlen, "%s: no rules", path);
 		ok = false;
+	}
+	if (ok && !rs->set[0]) { /* a file without a set line is the first generation's */
+		snprintf(rs->set, sizeof rs->set, "2007");
+		snprintf(rs->title, sizeof rs->title, "ConfigMgr 2007");
 	}
 	if (ok && (!(rs->ends = calloc(rs->n, sizeof *rs->ends)) || !(rs->index = calloc(1, sizeof *rs->index))))
 		ok = false;
@@ -308,6 +422,7 @@ void rules_free(struct ruleset *rs)
 	free(rs->ends);
 	free(rs->index);
 	free(rs->rules);
+	free(rs->skips);
 	free(rs->path);
 	free(rs);
 }
@@ -488,9 +603,19 @@ const char *rule_ports_str(const struct rule *r, const struct site_ports *p, cha
 	return buf;
 }
 
-const char *rule_source(const struct rule *r, char *buf, size_t len)
+const struct rule *rules_find_row(const struct ruleset *rs, const char *row)
 {
-	if (r->row[0] == 'N')
+	for (unsigned i = 0; rs && i < rs->n; i++)
+		if (!strcmp(rs->rules[i].row, row))
+			return &rs->rules[i];
+	return NULL;
+}
+
+const char *rule_source(const struct ruleset *rs, const struct rule *r, char *buf, size_t len)
+{
+	if (rs->id_prefix[0])
+		snprintf(buf, len, "%s row %s", rs->source, r->row);
+	else if (r->row[0] == 'N')
 		snprintf(buf, len, "Table 2 row %s", r->row);
 	else if (r->row[0] == 'P')
 		snprintf(buf, len, "source text %s", r->row);
@@ -517,11 +642,11 @@ static size_t titles(const struct ruleset *rs, role_set s, char *buf, size_t len
 
 const char *rule_label(const struct ruleset *rs, const struct rule *r, char *buf, size_t len)
 {
-	char from[160], to[160], src[40];
+	char from[160], to[160], src[96];
 	titles(rs, r->from, from, sizeof from);
 	titles(rs, r->to, to, sizeof to);
 	snprintf(buf, len, "%s %s %s: %s (%s)", from, r->bidir ? "<->" : "->", to, r->service,
-		 rule_source(r, src, sizeof src));
+		 rule_source(rs, r, src, sizeof src));
 	return buf;
 }
 
@@ -534,4 +659,6 @@ void rules_list(const struct ruleset *rs, const struct site_ports *p, FILE *out)
 			r->bidir ? "<->" : "->", roles_format(&rs->roles, r->to, to, sizeof to), r->service,
 			rule_ports_str(r, p, ports, sizeof ports));
 	}
+	for (unsigned i = 0; i < rs->nskips; i++)
+		fprintf(out, "# %s skipped: %s\n", rs->skips[i].row, rs->skips[i].reason);
 }

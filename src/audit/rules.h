@@ -1,6 +1,7 @@
-/* rules.h: the port matrix (signatures/configmgr2007.rules): parsing, resolving the site's port variables,
- * and matching a flow to the rule that describes it. The file's header documents the syntax and the order in
- * which rules are preferred. */
+/* rules.h: a port matrix (signatures/configmgr2007.rules, and the current branch's signatures/configmgr-cb.rules):
+ * parsing, resolving the site's port variables, and matching a flow to the rule that describes it. The 2007
+ * file's header documents the syntax and the order in which rules are preferred; the current branch's file adds
+ * its `set` and `skip` statements. */
 #ifndef CMFLOW_RULES_H
 #define CMFLOW_RULES_H
 
@@ -11,14 +12,20 @@
 
 #include "audit/roles.h"
 
-enum site_var { VAR_HTTP, VAR_HTTPS, VAR_WSUS_HTTP, VAR_WSUS_HTTPS, VAR_WOL, VAR_AMT_PROVISION, VAR_COUNT };
+enum site_var {
+	VAR_HTTP, VAR_HTTPS, VAR_WSUS_HTTP, VAR_WSUS_HTTPS, VAR_WOL, VAR_AMT_PROVISION,
+	/* the current branch's configurable ports */
+	VAR_NOTIFY, VAR_WAKEUP_PROXY, VAR_EXPRESS, VAR_SQL, VAR_SQL_BROKER,
+	VAR_COUNT
+};
 
 /* A site's values of the port variables. */
 struct site_ports {
 	uint16_t v[VAR_COUNT];
 };
 
-/* Ports of a site that sets nothing: client HTTP 80 / HTTPS 443, WSUS on 80 / 443, WOL 9, AMT provisioning 9971. */
+/* Ports of a site that sets nothing: client HTTP 80 / HTTPS 443, WSUS on 80 / 443, WOL 9, AMT provisioning 9971,
+ * client notification 10123, wake-up proxy 25536, express updates 8005, SQL Server 1433, Service Broker 4022. */
 void site_ports_default(struct site_ports *p);
 
 enum port_kind {
@@ -37,8 +44,8 @@ struct rule_port {
 #define RULE_MAX_URLS 8
 
 struct rule {
-	char row[8];            /* "45", "N3", "P1" */
-	char id[10];            /* "R45" */
+	char row[8];            /* "45", "N3", "P1"; "CB22" in a set with ids= */
+	char id[10];            /* "R45"; the row itself in a set with ids= ("CB22") */
 	role_set from, to;
 	bool bidir;             /* '<->' */
 	char service[96];
@@ -72,7 +79,21 @@ struct rule_index {
 	unsigned words;
 };
 
+/* A row of the source that has no rule (the page names no endpoints), with the reason, for --list-rules. */
+struct rule_skip {
+	char row[8];
+	char reason[120];
+};
+
+#define RULE_SKIPS_MAX 64
+
 struct ruleset {
+	char set[8];            /* the set's name: "2007" (a file without a `set` line), "cb" */
+	char title[64];         /* "ConfigMgr 2007", "ConfigMgr current branch" */
+	char id_prefix[4];      /* rows are PREFIX + number and ids the rows themselves; "" for 2007's numbering */
+	char source[64];        /* how a label names the source of a row in a set with ids= */
+	struct rule_skip *skips;
+	unsigned nskips;
 	struct roles roles;
 	struct rule *rules;
 	unsigned n;
@@ -84,6 +105,14 @@ struct ruleset {
 
 /* Loads a rules file. NULL and "FILE:LINE: message 'word'" in err on error. */
 struct ruleset *rules_load(const char *path, char *err, size_t errlen);
+
+/* Loads a rules file whose role vocabulary starts as base (its `role` lines add roles after base's, whose
+ * indexes stay the same): the second knowledge set shares the first one's roles. NULL and "FILE:LINE: message
+ * 'word'" in err on error. */
+struct ruleset *rules_load_with(const char *path, const struct roles *base, char *err, size_t errlen);
+
+/* The rule whose row is row, or NULL. */
+const struct rule *rules_find_row(const struct ruleset *rs, const char *row);
 void rules_free(struct ruleset *rs);
 
 /* Follow-up kinds a flow can have, for the rpc-dynamic / sql-dynamic / tftp-dynamic port kinds. */
@@ -137,10 +166,12 @@ const char *rule_ports_str(const struct rule *r, const struct site_ports *p, cha
 /* "Client -> Management point: HTTP (Table 1 row 45)" */
 const char *rule_label(const struct ruleset *rs, const struct rule *r, char *buf, size_t len);
 
-/* Where the row comes from: "Table 1 row 45", "Table 2 row N3", "source text P2". */
-const char *rule_source(const struct rule *r, char *buf, size_t len);
+/* Where the row comes from: "Table 1 row 45", "Table 2 row N3", "source text P2"; in a set with ids=, its
+ * source and the row ("current branch port list row CB22"). */
+const char *rule_source(const struct ruleset *rs, const struct rule *r, char *buf, size_t len);
 
-/* Prints every rule as DESIGN.md's --list-rules line: id, row, from, dir, to, service, ports (tab-separated). */
+/* Prints every rule as DESIGN.md's --list-rules line: id, row, from, dir, to, service, ports (tab-separated),
+ * then each skipped row as a comment line "# ROW skipped: reason". */
 void rules_list(const struct ruleset *rs, const struct site_ports *p, FILE *out);
 
 #endif

@@ -71,8 +71,49 @@ static bool port_value(struct line_parse *ps, const char *word, const char *v, u
 	return true;
 }
 
-/* site CODE [mode=mixed|native] [http-port=N] [https-port=N] [wsus-http-port=N] [wsus-https-port=N]
- *      [wol-port=N] [amt-provision-port=N] [http-fallback=yes|no] */
+const char *site_version_name(enum site_version v)
+{
+	return v == SITE_VCB ? "cb" : "2007";
+}
+
+const char *site_comm_name(enum site_comm c)
+{
+	switch (c) {
+	case COMM_HTTPS_ONLY: return "https-only";
+	case COMM_HTTP: return "http";
+	default: return "https-or-http";
+	}
+}
+
+/* The site line's port settings: the word's key and the variable it sets. */
+static const struct {
+	const char *key;
+	enum site_var var;
+	bool cb_only;
+} port_keys[] = {
+	{ "http-port", VAR_HTTP, false }, { "https-port", VAR_HTTPS, false },
+	{ "wsus-http-port", VAR_WSUS_HTTP, false }, { "wsus-https-port", VAR_WSUS_HTTPS, false },
+	{ "wol-port", VAR_WOL, false }, { "amt-provision-port", VAR_AMT_PROVISION, false },
+	{ "notify-port", VAR_NOTIFY, true }, { "wakeup-proxy-port", VAR_WAKEUP_PROXY, true },
+	{ "express-port", VAR_EXPRESS, true }, { "sql-port", VAR_SQL, true }, { "sql-broker-port", VAR_SQL_BROKER, true },
+};
+
+/* yes|no of a word's value */
+static bool yes_no(struct line_parse *ps, const char *key, const char *v, bool *out)
+{
+	if (strcmp(v, "yes") == 0)
+		*out = true;
+	else if (strcmp(v, "no") == 0)
+		*out = false;
+	else
+		return line_fail(ps, v, "%s is yes or no, not", key);
+	return true;
+}
+
+/* site CODE [version=2007|cb] [mode=mixed|native] [http-fallback=yes|no] (2007) [comm=https-only|https-or-http|http]
+ *      [enhanced-http=yes|no] (current branch) [http-port=N] [https-port=N] [wsus-http-port=N] [wsus-https-port=N]
+ *      [wol-port=N] [amt-provision-port=N] [notify-port=N] [wakeup-proxy-port=N] [express-port=N] [sql-port=N]
+ *      [sql-broker-port=N] */
 static bool parse_site(struct line_parse *ps, struct site_config *sc, char **w, int n)
 {
 	if (n < 2)
@@ -92,40 +133,67 @@ static bool parse_site(struct line_parse *ps, struct site_config *sc, char **w, 
 	snprintf(s->code, sizeof s->code, "%s", w[1]);
 	site_ports_default(&s->ports);
 	s->line = ps->line;
+	s->enhanced_http = true;
+	/* the version first: it decides which settings the line may have */
+	for (int i = 2; i < n; i++) {
+		const char *v = word_value(w[i], "version");
+		if (!v)
+			continue;
+		if (strcmp(v, "2007") == 0)
+			s->version = SITE_V2007;
+		else if (strcmp(v, "cb") == 0)
+			s->version = SITE_VCB;
+		else
+			return line_fail(ps, v, "version is 2007 or cb (current branch), not");
+	}
+	bool cb = s->version == SITE_VCB;
+	if (cb) { /* WSUS on Windows Server 2012 and later listens on 8530 / 8531 (Note 3) */
+		s->ports.v[VAR_WSUS_HTTP] = 8530;
+		s->ports.v[VAR_WSUS_HTTPS] = 8531;
+	}
 	for (int i = 2; i < n; i++) {
 		const char *v;
-		if ((v = word_value(w[i], "mode"))) {
+		size_t k;
+		for (k = 0; k < sizeof port_keys / sizeof port_keys[0]; k++)
+			if ((v = word_value(w[i], port_keys[k].key)))
+				break;
+		if (k < sizeof port_keys / sizeof port_keys[0]) {
+			if (port_keys[k].cb_only && !cb)
+				return line_fail(ps, w[i], "a current branch setting (version=cb) on a 2007 site:");
+			if (!port_value(ps, w[i], v, &s->ports.v[port_keys[k].var]))
+				return false;
+		} else if (word_value(w[i], "version")) {
+			continue;
+		} else if ((v = word_value(w[i], "mode"))) {
+			if (cb)
+				return line_fail(ps, w[i], "current branch has no mixed or native mode (comm= says how clients talk):");
 			if (strcmp(v, "mixed") == 0)
 				s->mode = SITE_MIXED;
 			else if (strcmp(v, "native") == 0)
 				s->mode = SITE_NATIVE;
 			else
 				return line_fail(ps, v, "mode is mixed or native, not");
-		} else if ((v = word_value(w[i], "http-port"))) {
-			if (!port_value(ps, w[i], v, &s->ports.v[VAR_HTTP]))
-				return false;
-		} else if ((v = word_value(w[i], "https-port"))) {
-			if (!port_value(ps, w[i], v, &s->ports.v[VAR_HTTPS]))
-				return false;
-		} else if ((v = word_value(w[i], "wsus-http-port"))) {
-			if (!port_value(ps, w[i], v, &s->ports.v[VAR_WSUS_HTTP]))
-				return false;
-		} else if ((v = word_value(w[i], "wsus-https-port"))) {
-			if (!port_value(ps, w[i], v, &s->ports.v[VAR_WSUS_HTTPS]))
-				return false;
-		} else if ((v = word_value(w[i], "wol-port"))) {
-			if (!port_value(ps, w[i], v, &s->ports.v[VAR_WOL]))
-				return false;
-		} else if ((v = word_value(w[i], "amt-provision-port"))) {
-			if (!port_value(ps, w[i], v, &s->ports.v[VAR_AMT_PROVISION]))
-				return false;
 		} else if ((v = word_value(w[i], "http-fallback"))) {
-			if (strcmp(v, "yes") == 0)
-				s->http_fallback = true;
-			else if (strcmp(v, "no") == 0)
-				s->http_fallback = false;
+			if (cb)
+				return line_fail(ps, w[i], "a ConfigMgr 2007 setting on a current branch site:");
+			if (!yes_no(ps, "http-fallback", v, &s->http_fallback))
+				return false;
+		} else if ((v = word_value(w[i], "comm"))) {
+			if (!cb)
+				return line_fail(ps, w[i], "a current branch setting (version=cb) on a 2007 site:");
+			if (strcmp(v, "https-only") == 0)
+				s->comm = COMM_HTTPS_ONLY;
+			else if (strcmp(v, "https-or-http") == 0)
+				s->comm = COMM_HTTPS_OR_HTTP;
+			else if (strcmp(v, "http") == 0)
+				s->comm = COMM_HTTP;
 			else
-				return line_fail(ps, v, "http-fallback is yes or no, not");
+				return line_fail(ps, v, "comm is https-only, https-or-http or http, not");
+		} else if ((v = word_value(w[i], "enhanced-http"))) {
+			if (!cb)
+				return line_fail(ps, w[i], "a current branch setting (version=cb) on a 2007 site:");
+			if (!yes_no(ps, "enhanced-http", v, &s->enhanced_http))
+				return false;
 		} else {
 			return line_fail(ps, w[i], "unknown site setting");
 		}
@@ -372,19 +440,45 @@ const char *site_path(const struct site_config *sc)
 	return sc && sc->path ? sc->path : "(none)";
 }
 
-void site_explain(const struct site_config *sc, const struct ruleset *rs, FILE *out)
+/* --check-config's lines of a current branch site: its communication setting and its own ports. */
+static void explain_cb_site(const struct site *s, const struct ruleset *rs, FILE *out)
+{
+	static const char *const comm_words[] = {
+		[COMM_HTTPS_OR_HTTP] = "HTTPS or HTTP", [COMM_HTTPS_ONLY] = "HTTPS only",
+		[COMM_HTTP] = "HTTP (deprecated since 2103, refused by setup from 2403)",
+	};
+	fprintf(out, "\nsite %s (line %u): %s (version=cb, %s), client communication %s, enhanced HTTP %s\n", s->code,
+		s->line, rs ? rs->title : "current branch", rs ? rs->path : "no rules", comm_words[s->comm],
+		s->enhanced_http ? "yes" : "no");
+	fprintf(out, "  client ports        HTTP %u, HTTPS %u\n", s->ports.v[VAR_HTTP], s->ports.v[VAR_HTTPS]);
+	fprintf(out, "  software updates    HTTP %u, HTTPS %u\n", s->ports.v[VAR_WSUS_HTTP], s->ports.v[VAR_WSUS_HTTPS]);
+	fprintf(out, "  client notification TCP %u\n", s->ports.v[VAR_NOTIFY]);
+	fprintf(out, "  Wake On LAN         UDP %u, wake-up proxy UDP %u\n", s->ports.v[VAR_WOL], s->ports.v[VAR_WAKEUP_PROXY]);
+	fprintf(out, "  express updates     TCP %u\n", s->ports.v[VAR_EXPRESS]);
+	fprintf(out, "  SQL Server          TCP %u, Service Broker TCP %u\n", s->ports.v[VAR_SQL], s->ports.v[VAR_SQL_BROKER]);
+}
+
+void site_explain(const struct site_config *sc, const struct ruleset *rs_2007, const struct ruleset *rs_cb, FILE *out)
 {
 	char a[ADDR_STR_MAX], buf[512];
 	fprintf(out, "%s: %u site(s), %u host line(s)\n", site_path(sc), sc->nsites, sc->nhosts);
 	for (unsigned i = 0; i < sc->nsites; i++) {
 		const struct site *s = &sc->sites[i];
-		fprintf(out, "\nsite %s (line %u): %s mode, HTTP fallback %s\n", s->code, s->line,
-			s->mode == SITE_NATIVE ? "native" : "mixed", s->http_fallback ? "allowed" : "not allowed");
-		fprintf(out, "  client ports        HTTP %u, HTTPS %u\n", s->ports.v[VAR_HTTP], s->ports.v[VAR_HTTPS]);
-		fprintf(out, "  software updates    HTTP %u, HTTPS %u\n", s->ports.v[VAR_WSUS_HTTP],
-			s->ports.v[VAR_WSUS_HTTPS]);
-		fprintf(out, "  Wake On LAN         UDP %u\n", s->ports.v[VAR_WOL]);
-		fprintf(out, "  AMT provisioning    TCP %u\n", s->ports.v[VAR_AMT_PROVISION]);
+		const struct ruleset *rs = s->version == SITE_VCB ? rs_cb : rs_2007;
+		if (s->version == SITE_VCB) {
+			explain_cb_site(s, rs, out);
+		} else {
+			fprintf(out, "\nsite %s (line %u): %s (version=2007, %s), %s mode, HTTP fallback %s\n", s->code, s->line,
+				rs->title, rs->path, s->mode == SITE_NATIVE ? "native" : "mixed",
+				s->http_fallback ? "allowed" : "not allowed");
+			fprintf(out, "  client ports        HTTP %u, HTTPS %u\n", s->ports.v[VAR_HTTP], s->ports.v[VAR_HTTPS]);
+			fprintf(out, "  software updates    HTTP %u, HTTPS %u\n", s->ports.v[VAR_WSUS_HTTP],
+				s->ports.v[VAR_WSUS_HTTPS]);
+			fprintf(out, "  Wake On LAN         UDP %u\n", s->ports.v[VAR_WOL]);
+			fprintf(out, "  AMT provisioning    TCP %u\n", s->ports.v[VAR_AMT_PROVISION]);
+		}
+		if (!rs)
+			continue;
 		fprintf(out, "  rules with site ports:");
 		for (unsigned r = 0; r < rs->n; r++)
 			for (unsigned k = 0; k < rs->rules[r].nports; k++)
@@ -399,7 +493,7 @@ void site_explain(const struct site_config *sc, const struct ruleset *rs, FILE *
 		const struct host_entry *h = &sc->hosts[i];
 		fprintf(out, "  %s/%u", addr_to_str(h->family, h->addr, a, sizeof a), h->prefix_len);
 		fprintf(out, "  site %s  roles %s", h->site >= 0 ? sc->sites[h->site].code : "-",
-			roles_format(&rs->roles, h->roles, buf, sizeof buf));
+			roles_format(&rs_2007->roles, h->roles, buf, sizeof buf)); /* the vocabulary of both sets */
 		if (h->flags & HOST_SITE_INITIATED_ONLY)
 			fprintf(out, "  site-initiated-only");
 		fprintf(out, "  (line %u)\n", h->line);

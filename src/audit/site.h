@@ -1,5 +1,6 @@
-/* site.h: the site configuration (-c), DESIGN.md's format: `site` lines (code, mode, client and WSUS ports, WOL
- * port, HTTP fallback) and `host` lines (an address or prefix, IPv4 or IPv6, its roles, site and flags). The
+/* site.h: the site configuration (-c), DESIGN.md's format: `site` lines (code, the ConfigMgr version whose
+ * knowledge set judges it, ConfigMgr 2007's mode and HTTP fallback or the current branch's client communication
+ * setting and enhanced HTTP, client, WSUS and the other configurable ports) and `host` lines (an address or prefix, IPv4 or IPv6, its roles, site and flags). The
  * longest prefix wins (nDPI's patricia tree). An address no host line covers is `internet`, unless it is a
  * private, link-local, loopback, multicast or broadcast address (then it has no role until traffic shows one). */
 #ifndef CMFLOW_SITE_H
@@ -15,16 +16,34 @@
 
 enum site_mode { SITE_MIXED = 0, SITE_NATIVE };
 
+/* Which knowledge set judges a site's flows: ConfigMgr 2007 (the default) or current branch. */
+enum site_version { SITE_V2007 = 0, SITE_VCB };
+
+/* A current branch site's client communication (site properties, Communication Security): "HTTPS only",
+ * "HTTPS or HTTP", or HTTP (deprecated since 2103, refused by setup from 2403). */
+enum site_comm { COMM_HTTPS_OR_HTTP = 0, COMM_HTTPS_ONLY, COMM_HTTP };
+
 #define SITE_MAX 32
 #define HOST_SITE_INITIATED_ONLY 0x1
 
+/* Invariant: mode and http_fallback are 2007's (SITE_MIXED / false on a current branch site); comm and
+ * enhanced_http the current branch's (COMM_HTTPS_OR_HTTP / true on a 2007 site, and never read there). */
 struct site {
 	char code[8];
 	enum site_mode mode;
 	struct site_ports ports;
 	bool http_fallback;
+	enum site_version version;
+	enum site_comm comm;
+	bool enhanced_http;    /* "Use Configuration Manager-generated certificates for HTTP site systems" */
 	unsigned line;
 };
+
+/* "2007" or "cb", as the site line writes it. */
+const char *site_version_name(enum site_version v);
+
+/* "https-only", "https-or-http", "http". */
+const char *site_comm_name(enum site_comm c);
 
 struct host_entry {
 	uint8_t family;        /* 4 or 6 */
@@ -75,8 +94,9 @@ const char *site_path(const struct site_config *sc);
  * unique-local IPv6, the unspecified address. */
 bool addr_is_local_scope(uint8_t family, const uint8_t *addr);
 
-/* What --check-config prints: the sites with their resolved ports, the hosts with roles and flags, and per site
- * the rules whose ports depend on it. */
-void site_explain(const struct site_config *sc, const struct ruleset *rs, FILE *out);
+/* What --check-config prints: the sites with their knowledge set and resolved ports, the hosts with roles and
+ * flags, and per site the rules of its set (rs for 2007 sites, rs_cb for current branch ones, which may be NULL)
+ * whose ports depend on it. */
+void site_explain(const struct site_config *sc, const struct ruleset *rs, const struct ruleset *rs_cb, FILE *out);
 
 #endif

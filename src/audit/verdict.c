@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "flow/dpi.h"
 #include "flow/inspect.h"
@@ -49,11 +50,54 @@ static bool configmgr_port(const struct ruleset *rs, const struct site_ports *sp
 	return false;
 }
 
+/* The roles on the server side of the flow's rule: the responder's, or the initiator's when it went the wrong way. */
+static role_set server_roles(const struct flow_label *lab, const struct rule *r)
+{
+	return lab->dst_roles & (lab->match.reversed ? r->from : r->to);
+}
+
+/* The current branch's HTTP postures: client HTTP to a site system of an "HTTPS only" site, or of a site that
+ * allows HTTP without enhanced HTTP (deprecated since 2103, refused by setup from 2403). The client's site
+ * decides (else the server's); the URLs the policy exempts (WSUS content stays on HTTP) are never findings. */
+static void check_http_cb(const struct policy *p, const struct flow *f, const struct flow_label *lab,
+			  const struct rule *r, struct verdict_result *out)
+{
+	const struct site *s = lab->src_site ? lab->src_site : lab->dst_site;
+	if (!s || s->version != SITE_VCB)
+		return;
+	if (!(lab->src_roles & lab->rules->roles.client))
+		return;
+	role_set server = server_roles(lab, r);
+	const char *url = f->ext ? f->ext->http_url : NULL;
+	if ((server & p->http_exempt_roles) && url)
+		for (unsigned i = 0; i < p->http_exempt.n; i++)
+			if (!strncasecmp(url, p->http_exempt.url[i], strlen(p->http_exempt.url[i])))
+				return;
+	if (s->comm == COMM_HTTPS_ONLY && (server & p->https_only))
+		add(out, p, "http-on-https-only-site");
+	else if (s->comm != COMM_HTTPS_ONLY && !s->enhanced_http && (server & p->enhanced_http))
+		add(out, p, "http-without-enhanced-http");
+}
+
+/* Ports that only some roles may use (the CMG connection point's channel, SQL Server Service Broker between site
+ * databases): another initiator, or another responder, raises the line's finding. */
+static void check_reserved(const struct policy *p, const struct flow *f, const struct flow_label *lab,
+			   const struct site_ports *sp, struct verdict_result *out)
+{
+	for (unsigned i = 0; i < p->nreserved; i++) {
+		const struct policy_reserved *rv = &p->reserved[i];
+		if (!rule_ports_contain(rv->ports, rv->nports, f->key.ip_proto, flow_dst_port(f), sp))
+			continue;
+		if (!(lab->src_roles & rv->from) || (rv->to && !(lab->dst_roles & rv->to)))
+			add(out, p, rv->kind->id);
+	}
+}
+
 /* HTTP (proven from the payload) from a client of a native mode site to a role that needs HTTPS. */
 static void check_http_mode(const struct knowledge *k, const struct policy *p, const struct flow *f,
 			    const struct flow_label *lab, const struct rule *r, struct verdict_result *out)
 {
-	role_set server = lab->dst_roles & (lab->match.reversed ? r->from : r->to);
+	role_set server = server_roles(lab, r);
 	if (!(server & p->native_https) || (server & p->http_only))
 		return;
 	const struct site *client_site = lab->src_site, *server_site = lab->dst_site;
@@ -70,8 +114,7 @@ void verdict_flow(const struct knowledge *k, const struct flow *f, const struct 
 		  struct verdict_result *out)
 {
 	memset(out, 0, sizeof *out);
-	const struct policy *p = k ? k->policy : NULL;
-	if (!p || !k->rules)
+	if (!k || !k->policy || !k->rules)
 		return;
 	/* Inferred roles label a host; they never vouch for one the site configuration does not name: a stranger
 	 * that behaves like a client is what a fake client looks like. With host lines, the flow is judged on the
@@ -81,6 +124,9 @@ void verdict_flow(const struct knowledge *k, const struct flow *f, const struct 
 		label_flow(k, NULL, f, &vouched);
 		lab = &vouched;
 	}
+	/* the checks and the port matrix of the flow's knowledge set */
+	const struct policy *p = lab->policy ? lab->policy : k->policy;
+	const struct ruleset *rs = lab->rules ? lab->rules : k->rules;
 	const char *app = flow_app_proto(f);
 	const struct site_ports *sp = site_ports_of(k->site, lab->site);
 	uint16_t dport = flow_dst_port(f);
@@ -92,11 +138,8 @@ void verdict_flow(const struct knowledge *k, const struct flow *f, const struct 
 		add(out, p, "cleartext-on-https-port");
 	if (tcp && app && strcmp(app, "tls") == 0 && is_http_port(sp, dport) && lab->dst_roles)
 		add(out, p, "tls-on-http-port");
-	if (x && x->has_wol) {
-		int ss = roles_find(&k->rules->roles, "site-server", 11);
-		if (ss >= 0 && !(lab->src_roles & ROLE_BIT(ss)))
-			add(out, p, "wol-not-from-site-server");
-	}
+	if (x && x->has_wol && !(lab->src_roles & p->wol_senders))
+		add(out, p, "wol-not-from-site-server");
 	if (x && x->wol_not_magic && !x->has_wol && (lab->dst_roles || lab->dst_broadcast))
 		add(out, p, "wol-not-magic");
 	if (f->payload == PAYLOAD_CLEARTEXT && rule_ports_contain(p->tls_only, p->ntls_only, f->key.ip_proto, dport, sp))
@@ -104,6 +147,7 @@ void verdict_flow(const struct knowledge *k, const struct flow *f, const struct 
 	/* remote control and AMT: ports nothing else uses, so whatever the matrix does not allow there is suspect */
 	if (!lab->matched && rule_ports_contain(p->exclusive, p->nexclusive, f->key.ip_proto, dport, sp))
 		add(out, p, "unexpected-on-exclusive-port");
+	check_reserved(p, f, lab, sp, out);
 
 	if (lab->matched) {
 		const struct rule *r = lab->match.best;
@@ -114,8 +158,10 @@ void verdict_flow(const struct knowledge *k, const struct flow *f, const struct 
 		if (h && (h->flags & HOST_SITE_INITIATED_ONLY) && ss >= 0 && (lab->dst_roles & ROLE_BIT(ss)) &&
 		    !(lab->src_roles & ROLE_BIT(ss)))
 			add(out, p, "site-initiated-only");
-		if (app && strcmp(app, "http") == 0)
+		if (app && strcmp(app, "http") == 0) {
 			check_http_mode(k, p, f, lab, r, out);
+			check_http_cb(p, f, lab, r, out);
+		}
 		/* the wrong protocol on the path (HTTP and TLS on the wrong port have their own findings) */
 		if (app && r->napps && !rule_expects_app(r, app) && strcmp(app, "http") && strcmp(app, "tls") &&
 		    strcmp(app, "wol"))
@@ -135,7 +181,7 @@ void verdict_flow(const struct knowledge *k, const struct flow *f, const struct 
 	bool src_system = (lab->src_roles & ~p->not_site_system) != 0;
 	bool dst_system = (lab->dst_roles & ~p->not_site_system) != 0;
 	bool cm_port = dst_system && (tcp || f->key.ip_proto == 17) &&
-		       configmgr_port(k->rules, sp, f->key.ip_proto, dport);
+		       configmgr_port(rs, sp, f->key.ip_proto, dport);
 	if (src_system && dst_system)
 		add(out, p, "no-rule-between-site-systems");
 	else if (cm_port && !lab->src_roles) /* in no host line, and not on the internet either */
@@ -147,13 +193,17 @@ void verdict_flow(const struct knowledge *k, const struct flow *f, const struct 
 void verdict_config(const struct knowledge *k, void (*fn)(void *ctx, const struct finding_kind *kind,
 							   const char *detail), void *ctx)
 {
-	const struct policy *p = k ? k->policy : NULL;
-	if (!p || !k->site)
+	if (!k || !k->policy || !k->site)
 		return;
 	char detail[256];
 	unsigned n = site_count(k->site);
 	for (unsigned i = 0; i < n; i++) {
 		const struct site *s = site_at(k->site, i);
+		const struct policy *p = knowledge_policy_for(k, s);
+		if (s->version == SITE_VCB && s->comm == COMM_HTTP) {
+			snprintf(detail, sizeof detail, "site %s (line %u): comm=http", s->code, s->line);
+			fn(ctx, policy_kind(p, "http-only-site"), detail);
+		}
 		unsigned http = s->ports.v[VAR_WSUS_HTTP], https = s->ports.v[VAR_WSUS_HTTPS];
 		if ((http == 80 && https != 443) || (http != 80 && https != http + 1)) {
 			snprintf(detail, sizeof detail, "site %s: software update point on HTTP %u and HTTPS %u", s->code, http,

@@ -87,7 +87,8 @@ static int report_from_eve(const struct options *o)
 	return status;
 }
 
-/* --list-rules: the rules resolved for each configured site (or for the default ports). */
+/* --list-rules: the rules of each configured site's knowledge set, resolved for it (or 2007's for the default
+ * ports); with several sites, or a current branch one, a comment line names the site and its set. */
 static void list_rules(const struct knowledge *k)
 {
 	unsigned n = site_count(k->site);
@@ -96,9 +97,11 @@ static void list_rules(const struct knowledge *k)
 		return;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		if (n > 1)
-			printf("# site %s\n", site_at(k->site, i)->code);
-		rules_list(k->rules, &site_at(k->site, i)->ports, stdout);
+		const struct site *s = site_at(k->site, i);
+		const struct ruleset *rs = knowledge_rules_for(k, s);
+		if (n > 1 || s->version != SITE_V2007)
+			printf("# site %s: %s (version=%s, %s)\n", s->code, rs->title, site_version_name(s->version), rs->path);
+		rules_list(rs, &s->ports, stdout);
 	}
 }
 
@@ -113,7 +116,7 @@ static int knowledge_only(const struct options *o)
 		return EXIT_BAD_INPUT;
 	}
 	if (o->check_config)
-		site_explain(k->site, k->rules, stdout);
+		site_explain(k->site, k->rules, k->rules_cb, stdout);
 	else if (o->list_detections)
 		detections_list(k->detections, &k->rules->roles, stdout);
 	else

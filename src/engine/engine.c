@@ -12,6 +12,7 @@
 #include "audit/knowledge.h"
 #include "audit/label.h"
 #include "audit/policy.h"
+#include "audit/posture.h"
 #include "audit/rules.h"
 #include "audit/site.h"
 #include "audit/verdict.h"
@@ -148,11 +149,23 @@ static void path_roles(const struct roles *roles, const struct flow_label *lab, 
 		return;
 	}
 	bool rev = rule && lab->match.reversed;
-	r->src_role = role_name_of(roles, lab->src_roles & (rule ? (rev ? rule->to : rule->from) : ~(role_set)0));
+	/* with a rule, the role it saw (an internet address it takes for Microsoft's services); without, the host's */
+	r->src_role = role_name_of(roles, rule ? lab->src_matching & (rev ? rule->to : rule->from) : lab->src_roles);
 	if (lab->dst_broadcast && !lab->dst_roles)
 		r->dst_role = "broadcast";
 	else
-		r->dst_role = role_name_of(roles, lab->dst_roles & (rule ? (rev ? rule->from : rule->to) : ~(role_set)0));
+		r->dst_role = role_name_of(roles, rule ? lab->dst_matching & (rev ? rule->from : rule->to) : lab->dst_roles);
+}
+
+/* The knowledge set of the flow, and how a client authenticates on it (posture.h): a client notification
+ * channel is not a web flow. */
+static void resolve_posture(const struct knowledge *k, const struct flow *f, const struct flow_label *lab,
+			    struct flow_record *r)
+{
+	r->set = lab->rules ? lab->rules->set : NULL;
+	r->client_notification = posture_client_notification(k, f, lab);
+	if (!r->client_notification)
+		r->client_auth = client_auth_name(posture_client_auth(f, lab));
 }
 
 /* The names of the RPC interfaces a flow bound and of the opnums they called (rpc-interfaces.txt). */
@@ -241,10 +254,14 @@ static void resolve(struct engine *e, const struct flow *f, const struct flow_la
 	r->src_role = r->dst_role = NULL;
 	r->site = NULL;
 	r->http_by_design = false;
+	r->set = r->client_auth = NULL;
+	r->client_notification = false;
 	if (lab) {
 		path_roles(r->roles, lab, r);
 		r->site = lab->site ? lab->site->code : NULL;
-		r->http_by_design = k->policy && (lab->dst_roles & k->policy->http_only);
+		const struct policy *p = knowledge_policy_for(k, lab->site);
+		r->http_by_design = p && (lab->dst_roles & p->http_only);
+		resolve_posture(k, f, lab, r);
 	}
 	r->multicast = f->key.ip_proto == IP_PROTO_UDP && mcast_is_group(f->key.family, flow_dst_addr(f));
 	r->nreceivers = r->receivers_seen = 0;
@@ -349,6 +366,7 @@ static void on_flow_end(void *ctx, struct flow *f)
 		e->last = NULL; /* its record is about to be recycled */
 	if (!(f->flags & FLOW_F_DPI_DONE))
 		dpi_finish(e->dpi, f); /* nDPI's answer so far, or its guess by ports */
+	inspect_end(&e->inspect, f); /* what the inspectors still read (a TLS handshake's posture) is final now */
 	followup_late(e->cfg.expect, f); /* another worker may have read the announcement after this flow began */
 	infer_observe(e->cfg.infer, e->cfg.knowledge, f, engine_flow_id(e, f->id));
 	if (e->cfg.infer_only) {
@@ -394,19 +412,10 @@ static void mark_port(struct engine *e, uint16_t port)
 }
 
 /* The TCP ports a responder listens on, for the orientation of connections seen from their middle: the
- * well-known ports (below 1024), the inspectors' ports, and every TCP port the rules name, site variables
- * resolved for every site. */
+ * well-known ports (below 1024), the inspectors' ports (derive), and every TCP port the rules of rs name, site
+ * variables resolved for every site. */
 static void mark_server_ports(struct engine *e, const struct ruleset *rs, const struct knowledge *k)
 {
-	memset(e->server_ports, 0, sizeof e->server_ports);
-	for (unsigned p = 1; p < 1024; p++)
-		mark_port(e, (uint16_t)p);
-	unsigned n;
-	const struct inspector *ins = inspectors(&n);
-	for (unsigned i = 0; i < n; i++)
-		for (unsigned j = 0; j < INSPECT_MAX_PORTS && ins[i].ports[j]; j++)
-			if (ins[i].transport == IP_PROTO_TCP)
-				mark_port(e, ins[i].ports[j]);
 	unsigned nsites = site_count(k->site);
 	for (unsigned i = 0; rs && i < rs->n; i++) {
 		const struct rule *r = &rs->rules[i];
@@ -437,6 +446,7 @@ static void derive(struct engine *e)
 	memset(env, 0, sizeof *env);
 	memset(&e->sessions, 0, sizeof e->sessions);
 	env->expect = e->cfg.expect;
+	env->stats = &e->istats;
 	env->wol_ports[env->nwol_ports++] = 7;
 	env->wol_ports[env->nwol_ports++] = 9;
 	if (!k) {
@@ -455,7 +465,21 @@ static void derive(struct engine *e)
 			env->wol_ports[env->nwol_ports++] = port;
 	}
 	const struct ruleset *rs = k->rules;
+	memset(e->server_ports, 0, sizeof e->server_ports);
+	for (unsigned p = 1; p < 1024; p++)
+		mark_port(e, (uint16_t)p);
+	unsigned nins;
+	const struct inspector *ins = inspectors(&nins);
+	for (unsigned i = 0; i < nins; i++)
+		for (unsigned j = 0; j < INSPECT_MAX_PORTS && ins[i].ports[j]; j++)
+			if (ins[i].transport == IP_PROTO_TCP)
+				mark_port(e, ins[i].ports[j]);
 	mark_server_ports(e, rs, k);
+	bool cb = false; /* the current branch's ports when a site uses its set (a 2007 run orients as it did) */
+	for (unsigned i = 0; i < site_count(k->site); i++)
+		cb |= site_at(k->site, i)->version == SITE_VCB;
+	if (cb)
+		mark_server_ports(e, k->rules_cb, k);
 	for (unsigned i = 0; rs && i < rs->n; i++) {
 		const struct rule *data = &rs->rules[i];
 		if (data->after < 0)
@@ -515,6 +539,7 @@ void engine_free(struct engine *e)
 	if (!e)
 		return;
 	flow_table_free(e->flows);
+	inspect_stats_free(&e->istats);
 	dpi_free(e->dpi);
 	free(e->frags);
 	knowledge_release(e->cfg.knowledge);
@@ -673,6 +698,7 @@ static void inspect(struct engine *e, struct flow *f, const struct packet *p, en
 	if (!(f->flags & FLOW_F_INSPECT_DONE) && !inspect_packet(&e->inspect, f, p, dir) &&
 	    f->inspected >= INSPECT_MAX_PACKETS) {
 		f->flags |= FLOW_F_INSPECT_DONE;
+		inspect_end(&e->inspect, f);
 		flow_ext_free_parsers(f); /* reassembly buffers go now, not when the flow ends */
 	}
 	if (f->flags & FLOW_F_DPI_DONE)
@@ -731,6 +757,7 @@ void engine_packet(struct engine *e, int linktype, unsigned iface, const struct 
 				if (f->tmo_class == TMO_TCP_CLOSED) {
 					if (f->ndpi)
 						dpi_finish(e->dpi, f);
+					inspect_end(&e->inspect, f);
 					flow_ext_free_parsers(f); /* and the parsers' reassembly buffers */
 				}
 				if (e->cfg.evlive)
@@ -780,6 +807,8 @@ void engine_stats_add(const struct engine *e, struct run_stats *s)
 		.flows_icmpv4 = fs->icmpv4, .flows_icmpv6 = fs->icmpv6, .flows_other = fs->other,
 		.flows_active = fs->active, .flows_max_active = fs->max_active,
 		.capacity = flow_table_capacity(e->flows), .frag_untracked = e->frag_untracked, .workers = 1,
+		.tls_handshakes = e->istats.tls_readers, .tls_not_read = e->istats.tls_refused,
+		.tls_bound_hits = e->istats.tls_bound_hits,
 	};
 	memcpy(mine.verdicts, e->verdicts, sizeof mine.verdicts);
 	memcpy(mine.alerts, e->alerts, sizeof mine.alerts);

@@ -62,6 +62,7 @@ struct engine {
 	struct frag_table *frags;
 	struct flow *last;          /* the flow of the previous packet (a transfer's packets come in runs) */
 	struct inspect_env inspect; /* the inspectors' data from the signatures and the site */
+	struct inspect_stats istats; /* the inspectors' counters (TLS handshake readers) */
 	struct session_channels sessions; /* channels that sessions announce (rules with after=) */
 	uint64_t server_ports[65536 / 64]; /* TCP ports a responder listens on (a connection seen from its middle) */
 	struct flow_record record;  /* the ended flow's record, for the outputs */

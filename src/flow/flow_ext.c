@@ -45,12 +45,18 @@ void flow_ext_free(struct flow *f)
 	struct flow_ext *x = f->ext;
 	if (!x)
 		return;
-	const char *strs[] = { x->http_method, x->http_url, x->http_host, x->http_user_agent, x->tls_sni, x->smb_share };
+	const char *strs[] = { x->http_method, x->http_url, x->http_host, x->http_user_agent, x->tls_sni };
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 		str_free(strs[i]);
 	free_parsers(x, false);
 	free(x->followup);
 	smbrpc_free(x->smbrpc);
+	if (x->tls) {
+		const char *names[] = { x->tls->subject, x->tls->issuer, x->tls->client_subject, x->tls->client_issuer };
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+			str_free(names[i]);
+		free(x->tls);
+	}
 	free(x);
 	f->ext = NULL;
 }
@@ -61,6 +67,14 @@ struct flow_followup *flow_ext_followup(struct flow *f)
 	if (x && !x->followup)
 		x->followup = calloc(1, sizeof *x->followup);
 	return x ? x->followup : NULL;
+}
+
+struct flow_tls *flow_ext_tls(struct flow *f)
+{
+	struct flow_ext *x = flow_ext_get(f);
+	if (x && !x->tls)
+		x->tls = calloc(1, sizeof *x->tls);
+	return x ? x->tls : NULL;
 }
 
 void *flow_ext_parser(const struct flow *f, int slot)

@@ -15,9 +15,9 @@
 #define FLOW_EXT_STR_MAX 1024
 
 /* Parsers' private per-flow state while they still inspect: the DCE/RPC and SMB walkers (smbrpc.h), the live
- * evidence buffer of a flow's first packets. Allocated apart from the record with the first one, freed when
- * inspection ends. */
-enum { PARSER_DCERPC = 0, PARSER_SMB, PARSER_EVIDENCE, PARSER_SLOTS };
+ * evidence buffer of a flow's first packets, the TLS handshake's reader. Allocated apart from the record with the
+ * first one, freed when inspection ends. */
+enum { PARSER_DCERPC = 0, PARSER_SMB, PARSER_EVIDENCE, PARSER_TLS, PARSER_SLOTS };
 
 struct parser_slot {
 	void *state;
@@ -36,17 +36,29 @@ struct flow_followup {
 
 struct flow_smbrpc;
 
+/* What the TLS handshake showed (proto/tls_handshake.h), kept for TLS flows only once their reader has settled:
+ * the client-authentication posture and the names of the first server and client certificates (shared or own
+ * copies, at most X509_NAME_MAX - 1 bytes each; NULL when not seen). */
+struct flow_tls {
+	const char *subject, *issuer;               /* the server's certificate */
+	const char *client_subject, *client_issuer; /* the client's, when it sent a non-empty Certificate */
+	uint32_t client_cert_len;                   /* the client Certificate's certificate_list length */
+	uint16_t version;                           /* the ServerHello's choice (0x0304 TLS 1.3), 0 unseen */
+	uint8_t posture;                            /* enum tls_posture */
+	uint8_t why;                                /* enum tls_unprovable, when unprovable */
+	bool certificate_request, resumed;
+};
+
 /* A record of 88 bytes (96 with the allocator's header): with the 152 of struct flow, a flow that keeps HTTP or
- * TLS fields costs under 256 bytes once its detection has ended. SMB and DCE/RPC flows keep their lists in a
- * record of their own (smbrpc.h), allocated only for them. */
+ * TLS fields costs under 256 bytes once its detection has ended; a TLS flow's handshake adds its flow_tls, an SMB
+ * or DCE/RPC flow's lists are its flow_smbrpc (smbrpc.h: its one share too, smbrpc_notable_share). */
 struct flow_ext {
 	/* HTTP request (cmflow's request-line parser, else nDPI's fields) */
 	const char *http_method, *http_url, *http_host, *http_user_agent;
-	/* SMB TREE_CONNECT: the first share the client connected to other than IPC$ (else IPC$) */
-	const char *smb_share;
 	/* TLS (cmflow's hello parsers, else nDPI's fields) */
 	const char *tls_sni;
 	struct flow_followup *followup; /* or NULL */
+	struct flow_tls *tls;           /* or NULL: no TLS handshake was read (flow_ext_tls) */
 	struct flow_smbrpc *smbrpc;     /* shares, files, pipes, RPC interfaces (smbrpc.h), or NULL */
 	struct parser_slot *parsers;    /* [PARSER_SLOTS], or NULL */
 	uint16_t http_status;
@@ -67,6 +79,9 @@ struct flow_ext *flow_ext_get(struct flow *f);
 
 /* The flow's follow-up record, allocating it (zeroed) on first use; NULL when memory is short. */
 struct flow_followup *flow_ext_followup(struct flow *f);
+
+/* The flow's TLS handshake record, allocating it (zeroed) on first use; NULL when memory is short. */
+struct flow_tls *flow_ext_tls(struct flow *f);
 
 /* The state a parser keeps in slot for the flow, or NULL. */
 void *flow_ext_parser(const struct flow *f, int slot);

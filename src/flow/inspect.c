@@ -15,6 +15,7 @@
 #include "proto/payload.h"
 #include "proto/smb.h"
 #include "proto/tls.h"
+#include "proto/tls_handshake.h"
 #include "proto/wol.h"
 
 /* TLS (RFC 8446 4.1.2, RFC 5246 7.4.1): the client's first payload is a ClientHello (the proof, and the server
@@ -37,6 +38,87 @@ static bool tls_row(const struct inspect_env *env, struct flow *f, const struct 
 		x->tls_version = h.version;
 	}
 	return false;
+}
+
+/* The handshake's posture and names into the side record, and the reader freed. */
+static void tls_keep(const struct inspect_env *env, struct flow *f, struct tls_hs *s)
+{
+	const struct tls_hs_info *in = tls_hs_info(s);
+	struct flow_tls *t = flow_ext_tls(f);
+	if (t) {
+		t->posture = in->posture;
+		t->why = in->why;
+		t->version = in->version;
+		t->client_cert_len = in->client_cert_len;
+		t->certificate_request = in->certificate_request;
+		t->resumed = in->resumed;
+		const char *names[4] = { in->server.subject, in->server.issuer, in->client.subject, in->client.issuer };
+		const char **slots[4] = { &t->subject, &t->issuer, &t->client_subject, &t->client_issuer };
+		for (int i = 0; i < 4; i++)
+			if (names[i][0])
+				flow_ext_set_str(slots[i], names[i], strlen(names[i]));
+	} else {
+		env->stats->tls_refused++; /* memory short: the posture is lost, and said */
+	}
+	struct inspect_stats *st = env->stats;
+	st->tls_bound_hits += in->bound_hits;
+	st->tls_readers_live--;
+	flow_ext_set_parser(f, PARSER_TLS, NULL, NULL);
+	if (st->ntls_spare < INSPECT_TLS_SPARES) {
+		tls_hs_reset(s);
+		st->tls_spare[st->ntls_spare++] = s;
+	} else {
+		tls_hs_free(s);
+	}
+}
+
+void inspect_stats_free(struct inspect_stats *st)
+{
+	while (st->ntls_spare)
+		tls_hs_free(st->tls_spare[--st->ntls_spare]);
+}
+
+/* The TLS handshake beyond the hellos (proto/tls_handshake.h): from the ClientHello that proved TLS (or a first
+ * payload that is a TLS record: a connection seen from its middle, whose posture is then "not seen"), every
+ * segment of both directions goes to the reader, past INSPECT_MAX_PACKETS (a mutual handshake with chains is
+ * 10-25 packets, then the reader watches 32 records for a renegotiation), until its posture is final. */
+static bool tls_handshake_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
+			      bool first)
+{
+	if (f->app_proof != APP_TLS && f->payload != PAYLOAD_TLS)
+		return false; /* not TLS: the common case, decided before the side record is read */
+	struct tls_hs *s = flow_ext_parser(f, PARSER_TLS);
+	if (!s) {
+		bool tls = (f->app_proof == APP_TLS && dir == DIR_TO_SERVER) || f->payload == PAYLOAD_TLS;
+		if (!env->stats || !first || !tls || (f->ext && f->ext->tls))
+			return false;
+		if (env->stats->tls_readers_live >= INSPECT_TLS_READERS_MAX) {
+			env->stats->tls_refused++;
+			return false;
+		}
+		s = env->stats->ntls_spare ? env->stats->tls_spare[--env->stats->ntls_spare] : tls_hs_new();
+		if (!s || !flow_ext_set_parser(f, PARSER_TLS, s, tls_hs_free)) {
+			tls_hs_free(s);
+			env->stats->tls_refused++;
+			return false;
+		}
+		env->stats->tls_readers++;
+		env->stats->tls_readers_live++;
+	}
+	if (p->payload_len && !tls_hs_segment(s, dir == DIR_TO_SERVER ? 0 : 1, p->tcp_seq, p->payload, p->payload_len)) {
+		tls_keep(env, f, s); /* settled */
+		return false;
+	}
+	return true;
+}
+
+void inspect_end(const struct inspect_env *env, struct flow *f)
+{
+	struct tls_hs *s = flow_ext_parser(f, PARSER_TLS);
+	if (!s || !env->stats)
+		return;
+	tls_hs_end(s);
+	tls_keep(env, f, s);
 }
 
 /* SMB (MS-SMB2 2.2.1, MS-SMB 2.2.3.1): the client's first payload starts an SMB message. */
@@ -188,8 +270,11 @@ static bool sqlbrowser_row(const struct inspect_env *env, struct flow *f, const 
 }
 
 
+#define LONG_BUDGET 250 /* a TLS handshake's certificates can take many packets (f->inspected saturates at 255) */
+
 static const struct inspector table[] = {
 	{ "tls", IP_PROTO_TCP, { 0 }, INSPECT_MAX_PACKETS, APP_TLS, "TLS (cmflow)", tls_row },
+	{ "tls-handshake", IP_PROTO_TCP, { 0 }, LONG_BUDGET, APP_NONE, NULL, tls_handshake_row },
 	{ "smb", IP_PROTO_TCP, { 0 }, INSPECT_MAX_PACKETS, APP_SMB, "SMB (cmflow)", smb_proof_row },
 	{ "dns", IP_PROTO_TCP, { 53 }, INSPECT_MAX_PACKETS, APP_DNS, "DNS (cmflow)", dns_row },
 	{ "dns", IP_PROTO_UDP, { 53 }, INSPECT_MAX_PACKETS, APP_DNS, "DNS (cmflow)", dns_row },

@@ -21,6 +21,26 @@ struct session_channels;
 
 #define INSPECT_MAX_WOL_PORTS 16
 
+/* TLS handshake readers alive at once in one engine: each holds about 1.5 KiB, at most 2 x TLS_HS_DIR_MAX while
+ * a message is read; a TLS flow beyond the bound keeps only its hello fields (counted in tls_refused). */
+#define INSPECT_TLS_READERS_MAX 4096
+
+#define INSPECT_TLS_SPARES 16 /* settled readers kept for the next TLS flows: no allocation per handshake */
+
+/* The inspectors' own counters and spare readers, one set per engine (inspect_env.stats): the engine sums the
+ * counters into the run's and frees the spares with inspect_stats_free. */
+struct inspect_stats {
+	uint64_t tls_readers;       /* TLS handshake readers started */
+	uint64_t tls_readers_live;  /* alive now (at most INSPECT_TLS_READERS_MAX) */
+	uint64_t tls_refused;       /* TLS flows whose handshake was not read: the bound above, or memory short */
+	uint64_t tls_bound_hits;    /* times a reader reached its own bound (TLS_HS_DIR_MAX) */
+	void *tls_spare[INSPECT_TLS_SPARES]; /* settled readers, reset, for reuse */
+	unsigned ntls_spare;
+};
+
+/* Frees the spare readers (the engine's end). */
+void inspect_stats_free(struct inspect_stats *st);
+
 /* What the inspectors may use besides the flow and the packet (the engine fills it from the signatures and the
  * site configuration, and keeps it up to date across a reload). */
 struct inspect_env {
@@ -29,6 +49,7 @@ struct inspect_env {
 	uint16_t wol_ports[INSPECT_MAX_WOL_PORTS]; /* UDP ports where a packet that is not a magic packet is reported:
 						    * 7, 9 and every site's wol-port */
 	unsigned nwol_ports;
+	struct inspect_stats *stats;               /* the engine's counters; NULL: TLS handshakes are not read */
 };
 
 /* A row's function: reads one packet of a flow under inspection. first is true for the first TCP payload of
@@ -60,6 +81,12 @@ const struct inspector *inspectors(unsigned *n);
 
 /* Runs the rows that apply to this packet; returns true while any of them wants more packets. */
 bool inspect_packet(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir);
+
+/* Inspection of the flow ends (its packet budget spent, the connection closed, or the flow itself ended):
+ * readers whose result is read at the end settle it now (a TLS handshake's posture, proto/tls_handshake.h, goes
+ * into the side record's flow_tls) and free their state. The engine calls it before it frees the parsers'
+ * states; calling it again does nothing. */
+void inspect_end(const struct inspect_env *env, struct flow *f);
 
 /* The Suricata name of what cmflow proved on the flow ("http", "tls" ...), else nDPI's proven protocol's
  * (dpi.h), else NULL. */

@@ -225,6 +225,8 @@ static int share_of(const struct flow_smbrpc *r, const struct smb_tree *t)
 	return -1;
 }
 
+/* A tree connect answered: a share of the record (the flow's one share, configmgr.smb_share, is
+ * smbrpc_notable_share's choice among them). */
 static void on_tree(struct walk *w, struct flow_smbrpc *r, const struct smb_tree *t, uint32_t status)
 {
 	int i = share_of(r, t);
@@ -242,10 +244,6 @@ static void on_tree(struct walk *w, struct flow_smbrpc *r, const struct smb_tree
 		s->status = 0; /* connected again, this time with success */
 	}
 	s->ipc = t->ipc || !strcmp(t->share, "IPC$");
-	/* the flow's one share for its readers (configmgr.smb_share): the first one other than IPC$, else IPC$ */
-	struct flow_ext *x = w->f->ext;
-	if (status == 0 && x && (!x->smb_share || (!strcmp(x->smb_share, "IPC$") && strcmp(t->share, "IPC$"))))
-		set_name(&x->smb_share, t->share);
 }
 
 /* A pipe opened (a pipe opened again by name is the same pipe of the record). */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/posture.h"
 #include "flow/flow_ext.h"
 #include "flow/inspect.h"
 #include "lib/util.h"
@@ -33,6 +34,8 @@ struct agg *agg_new(void)
 	a->sites = strtable_make(sizeof(struct agg_text));
 	a->hours = strtable_make(sizeof(struct agg_tick));
 	a->minutes = strtable_make(sizeof(struct agg_tick));
+	a->census = strtable_make(sizeof(struct agg_census));
+	a->clients = strtable_make(sizeof(struct agg_client));
 	return a;
 }
 
@@ -42,7 +45,7 @@ void agg_free(struct agg *a)
 		return;
 	struct strtable *all[] = { &a->hosts, &a->edges, &a->pairs, &a->kinds, &a->findings, &a->notes, &a->web,
 				   &a->protos, &a->rpc, &a->wol, &a->mcast, &a->inputs, &a->sites, &a->hours,
-				   &a->minutes };
+				   &a->minutes, &a->census, &a->clients };
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		strtable_free(all[i]);
 	pthread_mutex_destroy(&a->lock);
@@ -257,6 +260,82 @@ static void add_tick(struct agg *a, uint64_t ts_us, uint64_t flows, uint64_t ale
 	}
 }
 
+const char *agg_auth_class_name(unsigned i)
+{
+	return client_auth_name((enum client_auth)(i + 1));
+}
+
+const char *agg_auth_class_words(unsigned i)
+{
+	static const char *const words[AGG_AUTH_CLASSES] = { "PKI mutual TLS", "enhanced HTTP", "plain HTTP",
+							     "cannot be told" };
+	return i < AGG_AUTH_CLASSES ? words[i] : "?";
+}
+
+/* The census: a client's web flow to a role of its site by how it authenticates; and, on a current branch site,
+ * the client's notification channel against its HTTP and HTTPS polling. Locked by the caller. */
+static void add_census(struct agg *a, const struct agg_flow *f)
+{
+	char key[3 * AGG_S + 3];
+	const char *site = f->site ? f->site : "-";
+	if (f->client_auth && f->dst_role && f->src) {
+		unsigned cls = AGG_AUTH_CLASSES;
+		for (unsigned i = 0; i < AGG_AUTH_CLASSES; i++)
+			if (!strcmp(f->client_auth, agg_auth_class_name(i)))
+				cls = i;
+		snprintf(key, sizeof key, "%s|%s|%s", site, f->dst_role, f->src);
+		struct agg_census *c = cls < AGG_AUTH_CLASSES ? get(a, &a->census, key) : NULL;
+		if (c) {
+			copy(c->site, sizeof c->site, site);
+			copy(c->role, sizeof c->role, f->dst_role);
+			copy(c->client, sizeof c->client, f->src);
+			c->classes |= (uint8_t)(1u << cls);
+			c->flows++;
+		}
+	}
+	if (!f->set || strcmp(f->set, "cb") || !f->src || (!f->client_notification && !f->client_auth))
+		return;
+	snprintf(key, sizeof key, "%s|%s", site, f->src);
+	struct agg_client *c = get(a, &a->clients, key);
+	if (!c)
+		return;
+	copy(c->site, sizeof c->site, site);
+	copy(c->client, sizeof c->client, f->src);
+	if (f->client_notification)
+		c->notify_flows++;
+	else if (f->http)
+		c->http_flows++;
+	else if (f->https)
+		c->https_flows++;
+}
+
+size_t agg_census_rows(const struct agg *a, struct agg_census_row **rows)
+{
+	*rows = NULL;
+	size_t *ix = a->census.n ? strtable_sorted(&a->census) : NULL; /* site|role|client: a site's roles together */
+	struct agg_census_row *out = ix ? calloc(a->census.n, sizeof *out) : NULL;
+	size_t n = 0;
+	for (size_t k = 0; out && k < a->census.n; k++) {
+		const struct agg_census *c = a->census.vals[ix[k]];
+		if (!n || strcmp(out[n - 1].site, c->site) || strcmp(out[n - 1].role, c->role)) {
+			copy(out[n].site, sizeof out[n].site, c->site);
+			copy(out[n].role, sizeof out[n].role, c->role);
+			n++;
+		}
+		struct agg_census_row *r = &out[n - 1];
+		r->clients++;
+		r->flows += c->flows;
+		for (unsigned i = 0; i < AGG_AUTH_CLASSES; i++)
+			r->by_class[i] += (c->classes >> i) & 1;
+	}
+	free(ix);
+	if (!n)
+		free(out);
+	else
+		*rows = out;
+	return n;
+}
+
 void agg_add_flow(struct agg *a, const struct agg_flow *f)
 {
 	pthread_mutex_lock(&a->lock);
@@ -280,6 +359,7 @@ void agg_add_flow(struct agg *a, const struct agg_flow *f)
 	add_channels(a, f);
 	if (f->end_us)
 		add_tick(a, f->end_us, 1, 0, f->http && f->src_client && !f->http_by_design);
+	add_census(a, f);
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -591,6 +671,7 @@ static void out_flow(void *self, const struct flow_record *r)
 		.rpc_interface = r->rpc_interface,
 		.pkts = f->pkts[0] + f->pkts[1], .bytes = f->bytes[0] + f->bytes[1],
 		.start_us = f->ts_first, .end_us = f->ts_last,
+		.set = r->set, .client_auth = r->client_auth, .client_notification = r->client_notification,
 	};
 	af.http = (r->app_proto && !strcmp(r->app_proto, "http")) || (x && (x->http_method || x->http_url));
 	af.https = !af.http && ((r->app_proto && !strcmp(r->app_proto, "tls")) || f->payload == PAYLOAD_TLS);

@@ -1,6 +1,8 @@
 /* aggregate.h: the run's aggregates, one set of tables behind the text summary, the HTML report and the
  * findings CSV: findings by kind, host pair and service; role pairs with their rule; hosts and the edges between
- * them; client web traffic by site and role; protocols; RPC interfaces; Wake On LAN targets; multicast sessions;
+ * them; client web traffic by site and role; the census of client authentication (clients by site, role and
+ * how they authenticate: PKI mutual TLS, enhanced HTTP, plain HTTP, cannot be told) and the current branch's
+ * client notification by client; protocols; RPC interfaces; Wake On LAN targets; multicast sessions;
  * configuration and drift notes; inputs and time span.
  *
  * Two feeders fill the same tables from the same plain descriptions (struct agg_flow, agg_alert ...): the
@@ -48,6 +50,9 @@ struct agg_flow {
 	/* every RPC interface the flow bound (over TCP "bind", on a named pipe "pipe"), besides rpc_interface */
 	unsigned nrpc;
 	const char *rpc_names[AGG_RPC_MAX], *rpc_vias[AGG_RPC_MAX];
+	const char *set;                /* the knowledge set that labelled it ("2007", "cb"), NULL: none */
+	const char *client_auth;        /* posture.h's name of a client's web flow's class, NULL: not one */
+	bool client_notification;       /* a client's client notification channel */
 };
 
 struct agg_alert {
@@ -108,6 +113,15 @@ struct agg_wol_rec { char mac[AGG_S], sender[AGG_S], how[AGG_S]; uint64_t count;
 struct agg_mcast { char sender[AGG_S], group[AGG_S]; uint64_t port, pkts, bytes, receivers, first_us, last_us; };
 struct agg_text { char text[2 * AGG_L]; };
 
+/* The census: classes of client authentication, in the order of posture.h's enum client_auth (less NONE). */
+enum { AGG_AUTH_CLASSES = 4 };
+/* one client towards one role of one site, and the classes its flows showed */
+struct agg_census { char site[AGG_S], role[AGG_S], client[AGG_S]; uint8_t classes; uint64_t flows; };
+/* one client of a current branch site: its client notification channel and its polling */
+struct agg_client { char site[AGG_S], client[AGG_S]; uint64_t notify_flows, http_flows, https_flows; };
+/* a row of the census as the renderers show it: clients of a site and role by class (agg_census_rows) */
+struct agg_census_row { char site[AGG_S], role[AGG_S]; uint64_t clients, by_class[AGG_AUTH_CLASSES], flows; };
+
 /* Each table keeps at most AGG_MAX_ROWS records; what does not fit is counted in `dropped` (the summary and the
  * report say so): a flood of strangers must not grow the aggregates without bound. */
 #define AGG_MAX_ROWS 65536
@@ -119,6 +133,7 @@ struct agg {
 	struct strtable hosts, edges, pairs, kinds, findings, notes, web, protos, rpc, wol, mcast, inputs, sites;
 	struct strtable hours, minutes;  /* the timeline; minutes only while they are at most AGG_MINUTES_MAX */
 	bool minutes_full;               /* a run longer than that: the hours alone */
+	struct strtable census, clients; /* struct agg_census, struct agg_client */
 	uint64_t flows, proven, labelled, packets;
 	uint64_t verdicts[5];            /* flows by enum verdict */
 	uint64_t dropped;                /* records a table could not take (full, or memory short) */
@@ -174,6 +189,16 @@ bool agg_write_csv(const struct agg *a, FILE *out);
  * nDPI proved it; cmflow's own proof ("HTTP (cmflow)") when app_proto is set otherwise; else nDPI's guess; else
  * "Unknown". buf (at least AGG_S bytes) holds the name when one has to be made. */
 const char *agg_proto_label(const char *app_proto, const char *ndpi_name, bool ndpi_proven, char *buf, size_t len);
+
+/* The census by site and role, sorted by site then role: *rows (the caller frees it) gets one row per site and
+ * role, each client counted once in every class its flows showed. Returns the number of rows; 0 with *rows NULL
+ * when there is none or memory is short. Call after the run (the table is read without its lock). */
+size_t agg_census_rows(const struct agg *a, struct agg_census_row **rows);
+
+/* The name of census class i (0 .. AGG_AUTH_CLASSES - 1): "pki-mutual-tls" ... "cannot-tell"; and its words
+ * for the renderers ("PKI mutual TLS"). */
+const char *agg_auth_class_name(unsigned i);
+const char *agg_auth_class_words(unsigned i);
 
 /* The output that feeds a from a run's records; self is the struct agg. */
 extern const struct output_ops aggregate_output_ops;

@@ -9,6 +9,7 @@
 #include "audit/rules.h"
 #include "audit/site.h"
 #include "flow/flow_ext.h"
+#include "flow/smbrpc.h"
 #include "lib/ipproto.h"
 #include "lib/json.h"
 #include "lib/util.h"
@@ -18,6 +19,7 @@
 #include "proto/dcerpc.h"
 #include "proto/payload.h"
 #include "proto/tls.h"
+#include "proto/tls_handshake.h"
 #include "proto/wol.h"
 
 struct eve {
@@ -239,9 +241,11 @@ static void write_multicast(struct json *j, const struct flow_record *r)
 static void write_roles(struct json *j, const char *key, const struct roles *roles, role_set s)
 {
 	json_open_array(j, key);
-	for (unsigned i = 0; i < roles->n; i++)
-		if (s & ROLE_BIT(i))
+	for (; s; s &= s - 1) { /* the set's bits, in vocabulary order: a flow has few roles, the vocabulary 53 */
+		unsigned i = (unsigned)__builtin_ctzll(s);
+		if (i < roles->n)
 			json_plain(j, NULL, roles->name[i]);
+	}
 	json_close_array(j);
 }
 
@@ -289,6 +293,46 @@ static void write_label(struct json *j, const struct flow_record *r)
 	}
 }
 
+/* The knowledge set that judged the flow, the TLS handshake's client-authentication posture and how a client
+ * authenticates (the census's class), and client notification. */
+static void write_posture(struct json *j, const struct flow_record *r)
+{
+	const struct flow_tls *t = r->f->ext ? r->f->ext->tls : NULL;
+	if (r->set)
+		json_plain(j, "version", r->set);
+	if (t) {
+		json_plain(j, "tls_posture", tls_posture_name((enum tls_posture)t->posture));
+		if (t->posture == TLS_POSTURE_UNPROVABLE)
+			json_plain(j, "tls_posture_reason", tls_unprovable_name((enum tls_unprovable)t->why));
+		if (t->certificate_request)
+			json_uint(j, "tls_client_cert_len", t->client_cert_len);
+	}
+	if (r->client_auth)
+		json_plain(j, "client_auth", r->client_auth);
+	if (r->client_notification)
+		json_bool(j, "client_notification", true);
+}
+
+/* The tls object's fields of the handshake (Suricata's places: the server certificate's names, the client's
+ * under tls.client, session_resumed). */
+static void write_tls_handshake(struct json *j, const struct flow_tls *t)
+{
+	if (t->subject)
+		json_str(j, "subject", t->subject);
+	if (t->issuer)
+		json_str(j, "issuerdn", t->issuer);
+	if (t->resumed)
+		json_bool(j, "session_resumed", true);
+	if (t->client_subject || t->client_issuer) {
+		json_open_object(j, "client");
+		if (t->client_subject)
+			json_str(j, "subject", t->client_subject);
+		if (t->client_issuer)
+			json_str(j, "issuerdn", t->client_issuer);
+		json_close_object(j);
+	}
+}
+
 /* The configmgr object's fields (the caller opens and closes it). */
 static void write_configmgr_fields(struct json *j, const struct flow_record *r)
 {
@@ -296,6 +340,7 @@ static void write_configmgr_fields(struct json *j, const struct flow_record *r)
 	const struct flow_ext *x = f->ext;
 	if (r->lab)
 		write_label(j, r);
+	write_posture(j, r);
 	if (f->payload)
 		json_plain(j, "payload", payload_kind_name(f->payload));
 	if (r->multicast)
@@ -325,8 +370,9 @@ static void write_configmgr_fields(struct json *j, const struct flow_record *r)
 	}
 	if (x && (x->has_wol || x->wol_not_magic))
 		write_wol(j, x);
-	if (x && x->smb_share)
-		json_str(j, "smb_share", x->smb_share);
+	const char *share = smbrpc_notable_share(r->smbrpc);
+	if (share)
+		json_str(j, "smb_share", share);
 	eve_smbrpc_configmgr_smb(j, r);
 	if (r->http_by_design && x && (x->http_method || x->http_url))
 		json_bool(j, "http_by_design", true);
@@ -366,13 +412,15 @@ static void write_http(struct json *j, const struct flow_ext *x)
 /* Suricata's tls object: the server name asked for and the version chosen ("TLS 1.2"). */
 static void write_tls(struct json *j, const struct flow_ext *x)
 {
-	if (!x || (!x->tls_sni && !x->tls_version))
+	if (!x || (!x->tls_sni && !x->tls_version && !x->tls))
 		return;
 	json_open_object(j, "tls");
 	if (x->tls_sni)
 		json_str(j, "sni", x->tls_sni);
 	if (x->tls_version && tls_version_suricata(x->tls_version))
 		json_plain(j, "version", tls_version_suricata(x->tls_version));
+	if (x->tls)
+		write_tls_handshake(j, x->tls);
 	json_close_object(j);
 }
 

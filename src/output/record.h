@@ -54,6 +54,10 @@ struct flow_record {
 					  * specific role; NULL for none */
 	const char *site;              /* the site code of the flow (lab->site), or NULL */
 	bool http_by_design;           /* the responder's role serves HTTP by design (policy.txt's http-only) */
+	const char *set;               /* the knowledge set that labelled it ("2007", "cb"), or NULL */
+	const char *client_auth;       /* a client's web flow to a site system: how it authenticates (posture.h:
+					* "pki-mutual-tls", "enhanced-http", "plain-http", "cannot-tell"), else NULL */
+	bool client_notification;      /* a client's client notification channel (current branch, TCP 10123) */
 	bool multicast;                /* UDP to a multicast group: receivers below */
 	size_t receivers_seen;         /* may exceed nreceivers */
 	size_t nreceivers;

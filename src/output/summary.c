@@ -287,6 +287,42 @@ static void print_channels(const struct agg *a, unsigned top, FILE *out)
 	}
 }
 
+/* The census of client authentication: per site and role, the clients seen with each class (a client may show
+ * several), then per current branch client whether its client notification channel was seen. */
+static void print_census(const struct agg *a, unsigned top, FILE *out)
+{
+	struct agg_census_row *rows;
+	size_t n = agg_census_rows(a, &rows);
+	if (n) {
+		fprintf(out, "\nclient authentication by site and role (clients; one may show several)\n");
+		fprintf(out, "  %-6s %-28s %8s %15s %14s %11s %15s\n", "site", "role", "clients", "PKI mutual TLS",
+			"enhanced HTTP", "plain HTTP", "cannot be told");
+		for (size_t i = 0; i < n; i++)
+			fprintf(out, "  %-6s %-28s %8llu %15llu %14llu %11llu %15llu\n", rows[i].site, rows[i].role,
+				(unsigned long long)rows[i].clients, (unsigned long long)rows[i].by_class[0],
+				(unsigned long long)rows[i].by_class[1], (unsigned long long)rows[i].by_class[2],
+				(unsigned long long)rows[i].by_class[3]);
+		free(rows);
+	}
+	if (!a->clients.n)
+		return;
+	size_t *ix = strtable_sorted(&a->clients);
+	uint64_t notified = 0;
+	for (size_t k = 0; k < a->clients.n; k++)
+		notified += ((const struct agg_client *)a->clients.vals[k])->notify_flows != 0;
+	fprintf(out, "\nclient notification (current branch sites): %llu of %zu clients seen on it, %llu only polling over "
+		     "HTTP or HTTPS\n", (unsigned long long)notified, a->clients.n,
+		(unsigned long long)(a->clients.n - notified));
+	fprintf(out, "  %-6s %-39s %-13s %10s %11s\n", "site", "client", "notification", "HTTP flows", "HTTPS flows");
+	for (size_t k = 0; ix && k < a->clients.n && k < top; k++) {
+		const struct agg_client *c = a->clients.vals[ix[k]];
+		fprintf(out, "  %-6s %-39s %-13s %10llu %11llu\n", c->site, c->client, c->notify_flows ? "seen" : "polling only",
+			(unsigned long long)c->http_flows, (unsigned long long)c->https_flows);
+	}
+	more(out, a->clients.n, top, "clients");
+	free(ix);
+}
+
 static void print_malformed(const struct run_stats *rs, FILE *out)
 {
 	const struct decode_stats *d = &rs->decoder;
@@ -314,6 +350,7 @@ void summary_print(const struct agg *a, const struct run_stats *rs, struct infer
 	if (infer && roles)
 		print_inferred(infer, roles, out);
 	print_channels(a, top, out);
+	print_census(a, top, out);
 	if (a->dropped)
 		fprintf(out, "\n(%llu aggregates could not be kept: a table was full, or memory short)\n",
 			(unsigned long long)a->dropped);

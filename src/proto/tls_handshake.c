@@ -530,6 +530,12 @@ struct tls_hs *tls_hs_new(void)
 	return calloc(1, sizeof(struct tls_hs));
 }
 
+void tls_hs_reset(struct tls_hs *s)
+{
+	settle(s);
+	memset(s, 0, sizeof *s);
+}
+
 void tls_hs_free(void *p)
 {
 	struct tls_hs *s = p;

@@ -91,6 +91,10 @@ struct tls_hs;
 /* A reader for one connection, nothing seen; NULL when memory is short. */
 struct tls_hs *tls_hs_new(void);
 
+/* Frees what the reader holds and makes it a new reader, nothing seen (for a caller that keeps spare readers:
+ * the same as tls_hs_free then tls_hs_new, without the allocation). */
+void tls_hs_reset(struct tls_hs *s);
+
 /* Frees the reader and everything it holds (a void * for flow_ext_set_parser). NULL is allowed. */
 void tls_hs_free(void *s);
 

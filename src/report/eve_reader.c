@@ -133,6 +133,9 @@ static void on_flow(struct eve_reader *rd, const struct jv *e, uint64_t *dup)
 		.bytes = jv_u64(e, "flow.bytes_toserver", 0) + jv_u64(e, "flow.bytes_toclient", 0),
 		.start_us = ts_of(e, "flow.start"),
 		.end_us = ts_of(e, "flow.end"),
+		.set = jv_str(cm, "version"),
+		.client_auth = jv_str(cm, "client_auth"),
+		.client_notification = jv_get(cm, "client_notification") && jv_get(cm, "client_notification")->b,
 	};
 	rpc_interfaces(jv_path(cm, "rpc.interfaces"), &f);
 	f.http = (app && !strcmp(app, "http")) || jv_get(e, "http");

@@ -14,6 +14,7 @@
 
 #define REPORT_TOP_GROUPS 5   /* "the findings that matter most" */
 #define REPORT_TOP_PAIRS 10   /* host pairs shown under a finding group */
+#define REPORT_TOP_CLIENTS 50 /* current branch clients shown with their client notification */
 #define REPORT_TOP_ROWS 50    /* rows of the long tables (Wake On LAN, multicast) */
 #define GRAPH_MAX_HOSTS 50    /* beyond this, the hosts of a crowded role are drawn per site and subnet */
 #define GRAPH_CROWD 8         /* a role with more hosts than this in one site is crowded */
@@ -598,6 +599,95 @@ static int rows_by_count(const void *a, const void *b, void *vals)
 	return x->count != y->count ? (x->count < y->count ? 1 : -1) : strcmp(x->mac, y->mac);
 }
 
+/* The census of client authentication: per site and role a bar of the clients by class (a client that showed
+ * several classes counts in each), the table, and the current branch's clients with their client notification. */
+static void write_census(const struct agg *r, FILE *o)
+{
+	static const char *const colour[AGG_AUTH_CLASSES] = { "#2e7d32", "#1565c0", "#ef6c00", "#9e9e9e" };
+	struct agg_census_row *rows;
+	size_t n = agg_census_rows(r, &rows);
+	if (!n && !r->clients.n)
+		return;
+	fprintf(o, "<h2 id=\"client-auth\">Client authentication: PKI mutual TLS, enhanced HTTP, plain HTTP</h2>\n");
+	if (n) {
+		fprintf(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"auth-bars\" viewBox=\"0 0 960 %zu\" width=\"100%%\">\n",
+			24 * n + 10);
+		for (size_t k = 0; k < n; k++) {
+			const struct agg_census_row *w = &rows[k];
+			uint64_t total = 0;
+			for (unsigned c = 0; c < AGG_AUTH_CLASSES; c++)
+				total += w->by_class[c];
+			double y = 5 + 24.0 * (double)k, x = 300;
+			fprintf(o, "<text x=\"0\" y=\"%.0f\" font-size=\"12\">", y + 14);
+			esc(o, w->site);
+			fputs(" / ", o);
+			esc(o, w->role);
+			fputs("</text>", o);
+			for (unsigned c = 0; c < AGG_AUTH_CLASSES && total; c++) {
+				double width = 600.0 * (double)w->by_class[c] / (double)total;
+				fprintf(o, "<rect class=\"%s\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"18\" fill=\"%s\">"
+					   "<title>%s: %llu client%s</title></rect>", agg_auth_class_name(c), x, y, width, colour[c],
+					agg_auth_class_words(c), (unsigned long long)w->by_class[c], w->by_class[c] == 1 ? "" : "s");
+				x += width;
+			}
+			fprintf(o, "<text x=\"910\" y=\"%.0f\" font-size=\"12\">%llu</text>\n", y + 14,
+				(unsigned long long)w->clients);
+		}
+		fputs("</svg>\n<table id=\"auth-table\"><tr><th>site</th><th>role</th><th>clients</th>", o);
+		for (unsigned c = 0; c < AGG_AUTH_CLASSES; c++)
+			fprintf(o, "<th>%s</th>", agg_auth_class_words(c));
+		fputs("<th>flows</th></tr>\n", o);
+		for (size_t k = 0; k < n; k++) {
+			fputs("<tr><td>", o);
+			esc(o, rows[k].site);
+			fputs("</td><td>", o);
+			esc(o, rows[k].role);
+			fprintf(o, "</td><td class=\"num\">%llu</td>", (unsigned long long)rows[k].clients);
+			for (unsigned c = 0; c < AGG_AUTH_CLASSES; c++)
+				fprintf(o, "<td class=\"num %s\">%llu</td>", agg_auth_class_name(c), (unsigned long long)rows[k].by_class[c]);
+			fprintf(o, "<td class=\"num\">%llu</td></tr>\n", (unsigned long long)rows[k].flows);
+		}
+		fputs("</table>\n<p class=\"legend\">", o);
+		for (unsigned c = 0; c < AGG_AUTH_CLASSES; c++)
+			fprintf(o, "<span style=\"color:%s\">&#9632; %s</span> ", colour[c], agg_auth_class_words(c));
+		fputs("by clients: PKI mutual TLS is a handshake with a client certificate and its proof; enhanced HTTP a "
+		      "server certificate from the site's SMS Issuing root or a token path; cannot be told is TLS that shows "
+		      "neither (a PKI server certificate without a client one, TLS 1.3, a resumed session).</p>\n", o);
+		free(rows);
+	}
+	if (!r->clients.n)
+		return;
+	uint64_t notified = 0;
+	for (size_t k = 0; k < r->clients.n; k++)
+		notified += ((const struct agg_client *)r->clients.vals[k])->notify_flows != 0;
+	char b1[32], b2[32];
+	fprintf(o, "<h3>Client notification (current branch)</h3>\n<p id=\"notification-count\">%s of %s clients seen on "
+		   "their client notification channel; the others only polled over HTTP or HTTPS.</p>\n",
+		num(notified, b1, sizeof b1), num(r->clients.n, b2, sizeof b2));
+	fputs("<table id=\"client-notification\"><tr><th>site</th><th>client</th><th>client notification</th>"
+	      "<th>HTTP flows</th><th>HTTPS flows</th></tr>\n", o);
+	/* the clients that only poll first (they are the ones to look at), then by site and address */
+	size_t *ix = strtable_sorted(&r->clients), shown = 0;
+	for (size_t i = 0; ix && i < 2 * r->clients.n && shown < REPORT_TOP_CLIENTS; i++) {
+		const struct agg_client *c = r->clients.vals[ix[i % r->clients.n]];
+		if ((c->notify_flows != 0) != (i >= r->clients.n)) /* the first pass takes the polling ones */
+			continue;
+		shown++;
+		fputs("<tr><td>", o);
+		esc(o, c->site);
+		fputs("</td><td>", o);
+		esc(o, c->client);
+		fprintf(o, "</td><td class=\"%s\">%s</td><td class=\"num\">%llu</td><td class=\"num\">%llu</td></tr>\n",
+			c->notify_flows ? "seen" : "polling-only", c->notify_flows ? "seen" : "polling only",
+			(unsigned long long)c->http_flows, (unsigned long long)c->https_flows);
+	}
+	if (r->clients.n > shown)
+		fprintf(o, "<tr class=\"more\"><td colspan=\"5\">%s more clients (all of them: EVE, "
+			   "configmgr.client_notification)</td></tr>\n", num(r->clients.n - shown, b1, sizeof b1));
+	free(ix);
+	fputs("</table>\n", o);
+}
+
 static void write_channels(const struct agg *r, FILE *o)
 {
 	if (!r->rpc.n && !r->wol.n && !r->mcast.n)
@@ -729,6 +819,7 @@ bool report_write(const struct agg *r, FILE *o, const char *generated)
 	write_findings(r, g, ng, o);
 	write_matrix(r, o);
 	write_web(r, o);
+	write_census(r, o);
 	write_channels(r, o);
 	fputs("</body></html>\n", o);
 	agg_groups_free(g, ng);

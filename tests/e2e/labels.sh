@@ -1,7 +1,8 @@
 #!/bin/bash
 # ConfigMgr labels and verdicts flow by flow: each reviewed expectation tests/e2e/expected/NAME.labels is checked
 # on pcaps/NAME.pcap analysed with the example site configuration; NAME.VARIANT.labels with
-# tests/e2e/expected/VARIANT.conf instead.
+# tests/e2e/expected/VARIANT.conf instead, or signatures/example-site-VARIANT.conf when there is no such file
+# (cm-demo-cb.cb.labels: the current branch example).
 set -u
 : "${CMFLOW:?}" "${SRCDIR:?}" "${PCAPS:?}"
 tmp=$(mktemp -d)
@@ -11,6 +12,7 @@ for exp in "$SRCDIR"/tests/e2e/expected/*.labels; do
 	name=$(basename "$exp" .labels)
 	cap=${name%%.*} conf=$SRCDIR/signatures/example-site.conf
 	[ "$cap" != "$name" ] && conf=$SRCDIR/tests/e2e/expected/${name#*.}.conf
+	[ "$cap" != "$name" ] && [ ! -f "$conf" ] && conf=$SRCDIR/signatures/example-site-${name#*.}.conf
 	"$CMFLOW" -q -r "$PCAPS/$cap.pcap" -c "$conf" -S "$SRCDIR/signatures" \
 		--eve "$tmp/$name.json" || { echo "FAIL $name: cmflow exit $?"; fails=$((fails + 1)); continue; }
 	echo "== $name"

@@ -3,7 +3,9 @@
 
 It is Python's real http.server (a real HTTP/1.1 implementation) with handlers for the methods ConfigMgr
 clients use: GET, HEAD, POST, CCM_POST (management point requests), BITS_POST (BITS uploads), PROPFIND.
-Content for distribution point paths (/SMS_DP_SMSPKG$/...) is generated: N bytes of a fixed pattern.
+Content for distribution point paths (/SMS_DP_SMSPKG$/..., the current branch's token paths
+/CCMTOKENAUTH_SMS_DP_SMSPKG$/... and a peer cache source's /SCCM_BranchCache$/...) is generated: N bytes of a
+fixed pattern.
 
 With --windows-auth it also answers the paths of a management point's and SMS Provider's IIS that need Windows
 authentication the way IIS does (facts from the public attack tools that probe them):
@@ -15,7 +17,13 @@ authentication the way IIS does (facts from the public attack tools that probe t
   CCM_POST /ccm_system_altauth/request  200
 Without the flag nothing changes for the other captures' paths.
 
-usage: cm-web.py PORT [--tls CERT KEY] [--size-kb N] [--windows-auth]
+usage: cm-web.py PORT [--tls CERT KEY] [--verify required|optional CAFILE] [--tls-max 1.2] [--size-kb N]
+                 [--windows-auth]
+  --tls CERT KEY       HTTPS with this certificate (CERT may hold the chain after it) and key
+  --verify MODE CA     ask the client for a certificate issued by CA: required (no certificate ends the
+                       handshake) or optional (the client may send an empty Certificate)
+  --tls-max 1.2        offer TLS 1.2 at most (a client certificate is then in the clear on the wire)
+  --windows-auth       the Windows authentication paths above
 """
 import base64
 import http.server
@@ -99,7 +107,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def body_for(self, path):
-        if path.upper().startswith(("/SMS_DP_SMSPKG$", "/NOCERT_SMS_DP_SMSPKG$", "/SMS_DP_SMSSIG$")):
+        if path.upper().startswith(("/SMS_DP_SMSPKG$", "/NOCERT_SMS_DP_SMSPKG$", "/SMS_DP_SMSSIG$",
+                                    "/CCMTOKENAUTH_SMS_DP_SMSPKG$", "/CCMTOKENAUTH_SMS_DP_SMSSIG$",
+                                    "/SCCM_BRANCHCACHE$")):
             return bytes(i & 0xff for i in range(self.size))
         if path.startswith("/SMS_MP/.sms_aut?MPLIST"):
             return b"<MPList><MP Name=\"MP01\" FQDN=\"mp01.abc.example\"><Version>6487</Version></MP></MPList>"
@@ -203,6 +213,12 @@ def main():
         i = args.index("--tls")
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args[i + 1], args[i + 2])
+        if "--verify" in args:
+            v = args.index("--verify")
+            ctx.verify_mode = {"required": ssl.CERT_REQUIRED, "optional": ssl.CERT_OPTIONAL}[args[v + 1]]
+            ctx.load_verify_locations(args[v + 2])
+        if "--tls-max" in args and args[args.index("--tls-max") + 1] == "1.2":
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
         server.socket = ctx.wrap_socket(server.socket, server_side=True)
     server.serve_forever()
 

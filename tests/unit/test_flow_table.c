@@ -1,11 +1,14 @@
 /* Unit tests of the flow table: canonical keys, lookup, expiry by class, eviction at the cap, flush. */
 #include <criterion/criterion.h>
+#include <pcap/pcap.h>
 #include <string.h>
 #include <stdlib.h>
 
 #include "flow/flow_ext.h"
 #include "flow/smbrpc.h"
+#include "proto/x509.h"
 #include "flow/flow_table.h"
+#include "engine/engine.h"
 
 static const uint32_t timeouts[TMO_COUNT] = {
 	[TMO_TCP_NEW] = 30, [TMO_TCP_EST] = 600, [TMO_TCP_CLOSED] = 10, [TMO_UDP_NEW] = 30,
@@ -257,4 +260,78 @@ Test(flow_table, the_smb_record_is_freed_with_the_flow)
 	r->nifaces = r->cap_ifaces = 1;
 	flow_ext_free(&f);
 	cr_assert_null(f.ext);
+}
+
+/* A TLS flow's handshake record: the posture and four names, allocated only for TLS flows once their reader has
+ * settled; each name at most X509_NAME_MAX bytes (shared or an own copy), so a TLS flow's whole cost is bounded. */
+Test(flow_table, the_tls_record_is_bounded_and_kept_apart)
+{
+	cr_assert_leq(sizeof(struct flow_tls), 48);
+	size_t chunk = (sizeof(struct flow_tls) + 8 + 15) / 16 * 16;
+	size_t names = 4 * ((X509_NAME_MAX + 8 + 15) / 16 * 16);
+	cr_assert_leq(flow_table_record_size() + (sizeof(struct flow_ext) + 8 + 15) / 16 * 16 + chunk + names, 1500,
+		      "a TLS flow's record, side record and handshake record");
+	struct flow f;
+	memset(&f, 0, sizeof f);
+	cr_assert_not_null(flow_ext_get(&f));
+	cr_assert_null(f.ext->tls, "a flow keeps no TLS record until a handshake is read");
+	struct flow_tls *t = flow_ext_tls(&f);
+	cr_assert_not_null(t);
+	cr_assert_eq(flow_ext_tls(&f), t);
+	char name[X509_NAME_MAX];
+	memset(name, 'a', sizeof name - 1);
+	name[sizeof name - 1] = '\0';
+	cr_assert(flow_ext_set_str(&t->subject, name, strlen(name)));
+	cr_assert(flow_ext_set_str(&t->issuer, "CN=SMS Issuing", 14));
+	flow_ext_free(&f); /* frees the names too (ASan says so) */
+	cr_assert_null(f.ext);
+}
+
+/* The TLS handshake readers alive at once are bounded per engine: the ClientHello of a real connection
+ * (pcaps/tls12-postures.pcap, openssl s_client) replayed from as many client ports as the bound and more starts a
+ * reader for each flow up to INSPECT_TLS_READERS_MAX; the flows beyond it keep their hello fields only, and are
+ * counted (cmflow.tls.not_read). */
+Test(flow_table, tls_handshake_readers_are_bounded_per_engine)
+{
+	char errbuf[PCAP_ERRBUF_SIZE], err[256];
+	pcap_t *p = pcap_open_offline(PCAP_DIR "/tls12-postures.pcap", errbuf);
+	cr_assert_not_null(p, "%s", errbuf);
+	struct pcap_pkthdr *h;
+	const uint8_t *data;
+	uint8_t hello[2048];
+	struct pcap_pkthdr hh;
+	bool found = false;
+	while (!found && pcap_next_ex(p, &h, &data) == 1) {
+		/* Ethernet, IPv4 without options, TCP: the first segment with a payload is the ClientHello */
+		if (h->caplen < 54 || data[12] != 0x08 || data[13] != 0x00 || data[23] != 6)
+			continue;
+		unsigned tcp = 14 + 20, off = (unsigned)(data[tcp + 12] >> 4) * 4;
+		if (h->caplen > tcp + off && data[tcp + off] == 0x16 && h->caplen <= sizeof hello) {
+			memcpy(hello, data, h->caplen);
+			hh = *h;
+			found = true;
+		}
+	}
+	pcap_close(p);
+	cr_assert(found, "no ClientHello in the capture");
+	struct engine_config cfg;
+	engine_config_defaults(&cfg);
+	struct engine *e = engine_new(&cfg, err, sizeof err);
+	cr_assert_not_null(e, "%s", err);
+	unsigned flows = INSPECT_TLS_READERS_MAX + 100;
+	for (unsigned i = 0; i < flows; i++) {
+		uint16_t port = (uint16_t)(20000 + i);
+		hello[34] = (uint8_t)(port >> 8);
+		hello[35] = (uint8_t)port;
+		engine_packet(e, DLT_EN10MB, 0, &hh, hello);
+	}
+	struct run_stats rs;
+	memset(&rs, 0, sizeof rs);
+	engine_stats_add(e, &rs);
+	cr_assert_eq(rs.tls_handshakes, INSPECT_TLS_READERS_MAX);
+	cr_assert_eq(rs.tls_not_read, 100);
+	cr_assert_eq(e->istats.tls_readers_live, INSPECT_TLS_READERS_MAX);
+	engine_finish(e); /* every reader settles (not seen: only a hello) and is freed */
+	cr_assert_eq(e->istats.tls_readers_live, 0);
+	engine_free(e);
 }

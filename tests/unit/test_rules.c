@@ -1,5 +1,7 @@
-/* Unit tests of the port matrix (signatures/configmgr2007.rules), the role vocabulary and the site
- * configuration: every source row has a rule, parse errors name file and line, matching picks the right row. */
+/* Unit tests of the port matrices (signatures/configmgr2007.rules, and the current branch's configmgr-cb.rules
+ * over the same role vocabulary), the role vocabulary and the site configuration: every source row has a rule
+ * (or, in the current branch's set, its documented skip), parse errors name file and line, matching picks the
+ * right row. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -13,7 +15,7 @@
 #include "audit/infer.h"
 #include "audit/site.h"
 
-static struct ruleset *rs;
+static struct ruleset *rs, *rs_cb;
 static struct site_config *site;
 static char err[1024];
 
@@ -23,12 +25,15 @@ static void load(void)
 	cr_assert_not_null(rs, "%s", err);
 	site = site_load(SIG_DIR "/example-site.conf", &rs->roles, err, sizeof err);
 	cr_assert_not_null(site, "%s", err);
+	rs_cb = rules_load_with(SIG_DIR "/configmgr-cb.rules", &rs->roles, err, sizeof err);
+	cr_assert_not_null(rs_cb, "%s", err);
 }
 
 static void unload(void)
 {
 	site_free(site);
 	rules_free(rs);
+	rules_free(rs_cb);
 }
 
 TestSuite(rules, .init = load, .fini = unload);
@@ -308,14 +313,15 @@ Test(rules, rules_errors_name_file_line_and_word)
 
 Test(rules, fingerprints_load_and_errors_name_file_line_and_word)
 {
-	struct fingerprints *fp = fingerprints_load(SIG_DIR "/fingerprints.txt", &rs->roles, err, sizeof err);
+	/* the fingerprints name roles of both sets: the vocabulary of both */
+	struct fingerprints *fp = fingerprints_load(SIG_DIR "/fingerprints.txt", &rs_cb->roles, err, sizeof err);
 	cr_assert_not_null(fp, "%s", err);
 	role_set shown = fingerprints_roles(fp);
 	const char *must[] = { "management-point", "distribution-point", "software-update-point", "sql-server",
 			       "domain-controller", "pxe-service-point", "amt-controller", "site-server", "console", "client",
 			       "multicast-distribution-point", "server-locator-point", "fallback-status-point" };
 	for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
-		cr_assert(shown & ROLE_BIT(roles_find(&rs->roles, must[i], strlen(must[i]))), "no fingerprint for %s", must[i]);
+		cr_assert(shown & ROLE_BIT(roles_find(&rs_cb->roles, must[i], strlen(must[i]))), "no fingerprint for %s", must[i]);
 	fingerprints_free(fp);
 	expect_error(load_fingerprints, "# x\ninfer managment-point server url /SMS_MP/\n", 2, "managment-point");
 	expect_error(load_fingerprints, "infer client both url /x\n", 1, "both");
@@ -324,4 +330,208 @@ Test(rules, fingerprints_load_and_errors_name_file_line_and_word)
 	expect_error(load_fingerprints, "infer site-server client wol yes\n", 1, "yes");
 	expect_error(load_fingerprints, "infer site-server client smb-share ADMIN$ colour=red\n", 1, "colour=red");
 	expect_error(load_fingerprints, "rule 45 client -> management-point \"HTTP\" tcp/80\n", 1, "rule");
+}
+
+/* ---- the current branch's set ---- */
+
+/* Every row of reference/configmgr-cb-ports.tsv has one rule whose id is the row, or is skipped with a reason
+ * when the page names no endpoints; no rule or skip without a row. */
+Test(rules, every_current_branch_row_has_its_rule_or_its_skip)
+{
+	FILE *fp = fopen(TEST_DIR "/configmgr-cb-row-ids.txt", "r");
+	cr_assert_not_null(fp);
+	char line[256], id[16], what[16];
+	unsigned rules = 0, skips = 0;
+	while (fgets(line, sizeof line, fp)) {
+		if (line[0] == '#' || sscanf(line, "%15s %15s", id, what) != 2)
+			continue;
+		unsigned found = 0, skipped = 0;
+		for (unsigned i = 0; i < rs_cb->n; i++)
+			if (!strcmp(rs_cb->rules[i].row, id)) {
+				found++;
+				cr_assert_str_eq(rs_cb->rules[i].id, id, "the rule of row %s is %s", id, rs_cb->rules[i].id);
+			}
+		for (unsigned i = 0; i < rs_cb->nskips; i++)
+			if (!strcmp(rs_cb->skips[i].row, id)) {
+				skipped++;
+				cr_assert_gt(strlen(rs_cb->skips[i].reason), 10);
+			}
+		if (!strcmp(what, "rule"))
+			cr_assert(found == 1 && !skipped, "row %s: %u rules, %u skips", id, found, skipped);
+		else
+			cr_assert(!found && skipped == 1, "row %s (no endpoints): %u rules, %u skips", id, found, skipped);
+		rules += found;
+		skips += skipped;
+	}
+	fclose(fp);
+	cr_assert_eq(rules, 169);
+	cr_assert_eq(skips, 18);
+	cr_assert_eq(rs_cb->n, 169, "no rule without a row");
+	cr_assert_eq(rs_cb->nskips, 18);
+	cr_assert_str_eq(rs_cb->set, "cb");
+	cr_assert_str_eq(rs->set, "2007");
+}
+
+/* One vocabulary: the current branch's set starts with 2007's roles at the same indexes (a 2007 name is the
+ * current branch's name of that role), adds its own after them, and fits the 64 bits of a role set. */
+Test(rules, one_role_vocabulary_for_both_sets)
+{
+	cr_assert_geq(rs_cb->roles.n, rs->roles.n);
+	for (unsigned i = 0; i < rs->roles.n; i++)
+		cr_assert_str_eq(rs_cb->roles.name[i], rs->roles.name[i]);
+	cr_assert_leq(rs_cb->roles.n, ROLES_MAX);
+	const char *cb_only[] = { "cloud-management-gateway", "cmg-connection-point", "pull-distribution-point",
+				  "service-connection-point", "any-device", "microsoft" };
+	for (size_t i = 0; i < sizeof cb_only / sizeof cb_only[0]; i++) {
+		cr_assert_lt(roles_find(&rs->roles, cb_only[i], strlen(cb_only[i])), 0, "%s in 2007's own file", cb_only[i]);
+		cr_assert_geq(roles_find(&rs_cb->roles, cb_only[i], strlen(cb_only[i])), (int)rs->roles.n, "%s", cb_only[i]);
+	}
+	/* the TSV's names of 2007 roles are not roles of their own */
+	cr_assert_lt(roles_find(&rs_cb->roles, "sms-provider", 12), 0);
+	cr_assert_lt(roles_find(&rs_cb->roles, "upstream-wsus-server", 20), 0);
+	cr_assert_lt(roles_find(&rs_cb->roles, "asset-intelligence-synchronization-point", 40), 0);
+	int pull = roles_find(&rs_cb->roles, "pull-distribution-point", 23);
+	int dp = roles_find(&rs_cb->roles, "distribution-point", 18);
+	cr_assert(roles_closure(&rs_cb->roles, ROLE_BIT(pull)) & ROLE_BIT(dp));
+	int any = roles_find(&rs_cb->roles, "any-device", 10), ms = roles_find(&rs_cb->roles, "microsoft", 9);
+	int inet = roles_find(&rs_cb->roles, "internet", 8);
+	cr_assert_eq(rs_cb->roles.every_host, ROLE_BIT(any));
+	cr_assert(rs_cb->roles.on_internet & ROLE_BIT(ms));
+	cr_assert(roles_for_matching(&rs_cb->roles, ROLE_BIT(inet), ROLE_BIT(inet)) & ROLE_BIT(ms));
+	cr_assert_not(roles_for_matching(&rs_cb->roles, 0, ROLE_BIT(inet)) & ROLE_BIT(ms));
+	cr_assert(roles_for_matching(&rs_cb->roles, 0, ROLE_BIT(inet)) & ROLE_BIT(any));
+	/* a role of the current branch is unknown to a configuration read with 2007's file alone, known with both */
+	char path[] = "/tmp/cmflow-test-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	const char *text = "site PS1 version=cb\nhost 10.11.0.30 site=PS1 roles=cmg-connection-point\n";
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	struct site_config *sc = site_load(path, &rs_cb->roles, err, sizeof err);
+	cr_assert_not_null(sc, "%s", err);
+	cr_assert_eq(site_at(sc, 0)->version, SITE_VCB);
+	site_free(sc);
+	cr_assert_null(site_load(path, &rs->roles, err, sizeof err));
+	cr_assert(strstr(err, "cmg-connection-point"), "%s", err);
+	unlink(path);
+}
+
+static const char *match_cb(role_set src, role_set dst, uint8_t proto, uint16_t dport, const char *app,
+			    const char *url, const struct site_ports *ports)
+{
+	static struct rule_match m;
+	int inet = roles_find(&rs_cb->roles, "internet", 8);
+	struct flow_facts ff = {
+		.src_roles = roles_for_matching(&rs_cb->roles, roles_closure(&rs_cb->roles, src), ROLE_BIT(inet)),
+		.dst_roles = roles_for_matching(&rs_cb->roles, roles_closure(&rs_cb->roles, dst), ROLE_BIT(inet)),
+		.proto = proto, .sport = 50000, .dport = dport, .app = app, .url = url, .ports = ports,
+	};
+	return rules_match(rs_cb, &ff, &m) ? m.best->id : "none";
+}
+
+static role_set cb_role(const char *name)
+{
+	int i = roles_find(&rs_cb->roles, name, strlen(name));
+	cr_assert_geq(i, 0, "%s", name);
+	return ROLE_BIT(i);
+}
+
+Test(rules, current_branch_paths)
+{
+	struct site_ports p;
+	site_ports_default(&p);
+	role_set client = cb_role("client"), mp = cb_role("management-point"), dp = cb_role("distribution-point");
+	cr_assert_str_eq(match_cb(client, mp, 6, 10123, NULL, NULL, &p), "CB22");
+	cr_assert_str_eq(match_cb(client, mp, 6, 80, "http", "/ccm_system/request", &p), "CB23");
+	cr_assert_str_eq(match_cb(client, mp, 6, 443, "tls", NULL, &p), "CB24");
+	cr_assert_str_eq(match_cb(client, dp, 6, 8005, NULL, NULL, &p), "CB14");
+	cr_assert_str_eq(match_cb(client, client, 6, 8003, "tls", NULL, &p), "CB6");
+	cr_assert_str_eq(match_cb(client, client, 17, 25536, NULL, NULL, &p), "CB4");
+	cr_assert_str_eq(match_cb(cb_role("sql-server"), cb_role("sql-server"), 6, 4022, NULL, NULL, &p), "CB160");
+	cr_assert_str_eq(match_cb(cb_role("cmg-connection-point"), cb_role("cloud-management-gateway"), 6, 10130, "tls",
+				  NULL, &p), "CB31");
+	cr_assert_str_eq(match_cb(cb_role("cmg-connection-point"), cb_role("cloud-management-gateway"), 6, 10150, "tls",
+				  NULL, &p), "CB32");
+	/* any device to the administration service; the console's own row first */
+	cr_assert_str_eq(match_cb(0, cb_role("provider"), 6, 443, "tls", NULL, &p), "CB50");
+	cr_assert_str_eq(match_cb(cb_role("console"), cb_role("provider"), 6, 443, "tls", NULL, &p), "CB49");
+	/* an internet address taken for Microsoft's services, only where a rule names them */
+	role_set inet = cb_role("internet");
+	cr_assert_str_eq(match_cb(cb_role("asset-intelligence-sync-point"), inet, 6, 443, "tls", NULL, &p), "CB1");
+	cr_assert_str_eq(match_cb(cb_role("service-connection-point"), inet, 6, 443, "tls", NULL, &p), "CB78");
+	cr_assert_str_eq(match_cb(client, inet, 6, 443, "tls", NULL, &p), "none");
+	/* the site's ports: a SQL Server on 1533, client notification on 10200, WSUS on 8530 by default */
+	struct site_ports q = p;
+	q.v[VAR_SQL] = 1533;
+	q.v[VAR_NOTIFY] = 10200;
+	cr_assert_str_eq(match_cb(mp, cb_role("sql-server"), 6, 1533, "tds", NULL, &q), "CB72");
+	cr_assert_str_eq(match_cb(mp, cb_role("sql-server"), 6, 1433, "tds", NULL, &q), "none");
+	cr_assert_str_eq(match_cb(client, mp, 6, 10200, NULL, NULL, &q), "CB22");
+	cr_assert_str_eq(match_cb(client, mp, 6, 10123, NULL, NULL, &q), "none");
+	char label[512];
+	cr_assert(strstr(rule_label(rs_cb, rules_find_row(rs_cb, "CB22"), label, sizeof label), "current branch port list row CB22"),
+		  "%s", label);
+}
+
+/* The current branch's role index keeps every candidate, as 2007's does. */
+Test(rules, every_current_branch_rule_found_from_its_own_ends)
+{
+	struct site_ports ports;
+	site_ports_default(&ports);
+	unsigned checked = 0;
+	for (unsigned i = 0; i < rs_cb->n; i++) {
+		const struct rule *r = &rs_cb->rules[i];
+		const struct rule_port *p = &r->ports[0];
+		if (p->kind != PK_FIXED && p->kind != PK_RANGE && p->kind != PK_VAR)
+			continue;
+		struct flow_facts ff = {
+			.src_roles = roles_closure(&rs_cb->roles, r->multicast ? r->to : r->from),
+			.dst_roles = r->multicast ? 0 : roles_closure(&rs_cb->roles, r->to), .proto = p->proto, .sport = 50000,
+			.dport = p->kind == PK_VAR ? ports.v[p->var] : p->lo, .ports = &ports, .dst_multicast = r->multicast,
+		};
+		struct rule_match m;
+		cr_assert(rules_match(rs_cb, &ff, &m), "%s: no rule", r->id);
+		bool found = m.best == r;
+		for (unsigned k = 0; k < m.nothers && !found; k++)
+			found = m.others[k] == r;
+		cr_assert(found || m.nothers == RULE_MAX_OTHERS, "%s not among the rules found (best %s)", r->id, m.best->id);
+		checked++;
+	}
+	cr_assert_geq(checked, 100, "only %u rules checked", checked);
+}
+
+Test(rules, current_branch_site_and_set_errors_name_file_line_and_word)
+{
+	expect_error(load_site, "site PS1 version=cb mode=native\n", 1, "mode=native");
+	expect_error(load_site, "site PS1 version=cb http-fallback=yes\n", 1, "http-fallback=yes");
+	expect_error(load_site, "site ABC comm=https-only\n", 1, "comm=https-only");
+	expect_error(load_site, "site ABC notify-port=10123\n", 1, "notify-port=10123");
+	expect_error(load_site, "site PS1 version=cb comm=native\n", 1, "native");
+	expect_error(load_site, "site PS1 version=cb enhanced-http=maybe\n", 1, "maybe");
+	expect_error(load_site, "site PS1 version=2012\n", 1, "2012");
+	expect_error(load_site, "site PS1 version=cb sql-broker-port=0\n", 1, "sql-broker-port=0");
+	const char *head = "set cb \"ConfigMgr current branch\" ids=CB \"source=current branch port list\"\n"
+			   "role client \"Client\"\nrole management-point \"Management point\"\n";
+	char text[640];
+	snprintf(text, sizeof text, "%srule 22 client -> management-point \"Notify\" tcp/$NOTIFY_PORT\n", head);
+	expect_error(load_rules, text, 4, "22");
+	snprintf(text, sizeof text, "%srule CB22 client -> management-point \"Notify\" tcp/$NOTIFY_PORT\nskip CB22 \"no\"\n",
+		 head);
+	expect_error(load_rules, text, 5, "CB22");
+	snprintf(text, sizeof text, "%sskip CB9 \"the page names no endpoints\"\nskip CB9 \"again\"\n", head);
+	expect_error(load_rules, text, 5, "CB9");
+	snprintf(text, sizeof text, "%srule CB1 client -> management-point \"x\" tcp/1\n%s", head, head);
+	expect_error(load_rules, text, 5, "set");
+	expect_error(load_rules, "set cb \"Title\" ids=cb \"source=x\"\n", 1, "cb");
+	expect_error(load_rules, "role any \"Any\" on=everywhere\n", 1, "everywhere");
+	/* a current branch file may not declare a 2007 role again */
+	char path[] = "/tmp/cmflow-test-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	const char *again = "role provider \"SMS Provider\"\n";
+	cr_assert_eq(write(fd, again, strlen(again)), (ssize_t)strlen(again));
+	close(fd);
+	cr_assert_null(rules_load_with(path, &rs->roles, err, sizeof err));
+	cr_assert(strstr(err, ":1:") && strstr(err, "provider"), "%s", err);
+	unlink(path);
 }

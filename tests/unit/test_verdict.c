@@ -10,9 +10,11 @@
 #include "audit/infer.h"
 #include "audit/knowledge.h"
 #include "audit/label.h"
+#include "audit/posture.h"
 #include "audit/site.h"
 #include "audit/verdict.h"
 #include "flow/flow_ext.h"
+#include "proto/tls_handshake.h"
 #include "flow/flow_table.h"
 #include "lib/ipproto.h"
 
@@ -284,4 +286,162 @@ Test(verdict, a_mixed_mode_site_allows_http)
 	cr_assert_str_eq(judge(&f, NULL, &lab, buf, sizeof buf), "");
 	cr_assert_eq(lab.verdict.verdict, VERDICT_EXPECTED);
 	flow_ext_free(&f);
+}
+
+/* ---- the current branch's set (signatures/example-site-cb.conf: PS1 enhanced HTTP, PS2 HTTPS only, PS3 HTTP
+ * without enhanced HTTP) ---- */
+
+static void current_branch(void)
+{
+	load(SIG_DIR "/example-site-cb.conf");
+}
+
+TestSuite(cb, .init = current_branch, .fini = unload);
+
+/* A TLS flow whose handshake the reader settled: posture and the server certificate's issuer. */
+static struct flow tls_flow(const char *src, const char *dst, uint16_t dport, enum tls_posture posture, const char *issuer)
+{
+	struct flow f = mk(IP_PROTO_TCP, src, 40000, dst, dport);
+	f.app_proof = APP_TLS;
+	struct flow_tls *t = flow_ext_tls(&f);
+	cr_assert_not_null(t);
+	t->posture = (uint8_t)posture;
+	if (issuer)
+		flow_ext_set_str(&t->issuer, issuer, strlen(issuer));
+	return f;
+}
+
+Test(cb, a_current_branch_site_is_labelled_by_its_own_set)
+{
+	char buf[256];
+	struct flow f = mk(IP_PROTO_TCP, "10.12.0.21", 40000, "10.11.0.10", 10123);
+	struct flow_label lab;
+	judge(&f, NULL, &lab, buf, sizeof buf);
+	cr_assert(lab.matched);
+	cr_assert_str_eq(lab.match.best->id, "CB22");
+	cr_assert_str_eq(lab.rules->set, "cb");
+	cr_assert_eq(lab.verdict.verdict, VERDICT_EXPECTED, "%s", buf);
+	cr_assert(posture_client_notification(k, &f, &lab));
+	cr_assert_eq(posture_client_auth(&f, &lab), CLIENT_AUTH_NONE);
+}
+
+Test(cb, http_to_an_https_only_site)
+{
+	char buf[256];
+	struct flow_label lab;
+	struct flow f = http("10.22.0.22", "10.21.0.10", 80, "/ccm_system/request");
+	cr_assert_str_eq(judge(&f, NULL, &lab, buf, sizeof buf), "http-on-https-only-site");
+	cr_assert_eq(lab.verdict.verdict, VERDICT_NONCOMPLIANT);
+	cr_assert_eq(posture_client_auth(&f, &lab), CLIENT_AUTH_PLAIN_HTTP);
+	flow_ext_free(&f);
+	/* WSUS content stays on HTTP whatever the site says */
+	struct flow content = http("10.22.0.22", "10.21.0.12", 8530, "/Content/ab/0123456789.cab");
+	cr_assert_str_eq(judge(&content, NULL, &lab, buf, sizeof buf), "");
+	cr_assert_str_eq(lab.match.best->id, "CB25");
+	flow_ext_free(&content);
+	struct flow ws = http("10.22.0.22", "10.21.0.12", 8530, "/ClientWebService/client.asmx");
+	cr_assert_str_eq(judge(&ws, NULL, &lab, buf, sizeof buf), "http-on-https-only-site");
+	flow_ext_free(&ws);
+}
+
+Test(cb, http_with_and_without_enhanced_http)
+{
+	char buf[256];
+	struct flow_label lab;
+	struct flow ehttp = http("10.12.0.22", "10.11.0.10", 80, "/ccm_system/request");
+	cr_assert_str_eq(judge(&ehttp, NULL, &lab, buf, sizeof buf), "");
+	cr_assert_eq(lab.verdict.verdict, VERDICT_EXPECTED);
+	cr_assert_str_eq(lab.match.best->id, "CB23");
+	flow_ext_free(&ehttp);
+	struct flow plain = http("10.32.0.21", "10.31.0.10", 80, "/ccm_system/request");
+	cr_assert_str_eq(judge(&plain, NULL, &lab, buf, sizeof buf), "http-without-enhanced-http");
+	flow_ext_free(&plain);
+	/* the token path is enhanced HTTP's, even where HTTP carries it */
+	struct flow token = http("10.12.0.22", "10.11.0.11", 80, "/CCMTOKENAUTH_SMS_DP_SMSPKG$/PS100001/a.cab");
+	judge(&token, NULL, &lab, buf, sizeof buf);
+	cr_assert_eq(posture_client_auth(&token, &lab), CLIENT_AUTH_ENHANCED_HTTP);
+	flow_ext_free(&token);
+	/* no HTTP finding of the current branch on a 2007 set's flow, no native mode finding on a current branch one */
+	cr_assert_null(strstr(buf, "http-in-native-mode"));
+}
+
+Test(cb, the_census_classes_tls_by_its_handshake)
+{
+	char buf[256];
+	struct flow_label lab;
+	struct flow mutual = tls_flow("10.22.0.21", "10.21.0.10", 443, TLS_POSTURE_MUTUAL, "DC=com, DC=contoso, CN=Contoso Enterprise CA");
+	judge(&mutual, NULL, &lab, buf, sizeof buf);
+	cr_assert_eq(posture_client_auth(&mutual, &lab), CLIENT_AUTH_PKI_MUTUAL);
+	flow_ext_free(&mutual);
+	struct flow sms = tls_flow("10.12.0.21", "10.11.0.10", 443, TLS_POSTURE_SERVER_ONLY, "CN=SMS Issuing");
+	judge(&sms, NULL, &lab, buf, sizeof buf);
+	cr_assert_eq(posture_client_auth(&sms, &lab), CLIENT_AUTH_ENHANCED_HTTP);
+	flow_ext_free(&sms);
+	struct flow pki = tls_flow("10.22.0.24", "10.21.0.11", 443, TLS_POSTURE_REQUESTED_REFUSED, "CN=Contoso Enterprise CA");
+	judge(&pki, NULL, &lab, buf, sizeof buf);
+	cr_assert_eq(posture_client_auth(&pki, &lab), CLIENT_AUTH_UNKNOWN);
+	flow_ext_free(&pki);
+	/* not a client: not counted */
+	struct flow console = tls_flow("10.13.0.5", "10.11.0.19", 443, TLS_POSTURE_SERVER_ONLY, NULL);
+	judge(&console, NULL, &lab, buf, sizeof buf);
+	cr_assert_str_eq(lab.match.best->id, "CB49");
+	cr_assert_eq(posture_client_auth(&console, &lab), CLIENT_AUTH_NONE);
+	flow_ext_free(&console);
+	/* an RDN of the issuer, never a part of one */
+	cr_assert(posture_issuer_has("CN=SMS Issuing", "CN=SMS Issuing"));
+	cr_assert(posture_issuer_has("DC=com, CN=SMS Issuing", "CN=SMS Issuing"));
+	cr_assert(posture_issuer_has("OU=x + CN=SMS Issuing, O=y", "CN=SMS Issuing"));
+	cr_assert_not(posture_issuer_has("CN=SMS Issuing CA", "CN=SMS Issuing"));
+	cr_assert_not(posture_issuer_has("CN=Not SMS Issuing", "CN=SMS Issuing"));
+	cr_assert_not(posture_issuer_has("O=CN=SMS Issuing Ltd", "CN=SMS Issuing"));
+}
+
+Test(cb, reserved_ports_and_wake_on_lan)
+{
+	char buf[256];
+	struct flow_label lab;
+	struct flow ssb = mk(IP_PROTO_TCP, "10.21.0.20", 40000, "10.11.0.20", 4022);
+	cr_assert_str_eq(judge(&ssb, NULL, &lab, buf, sizeof buf), "");
+	cr_assert_str_eq(lab.match.best->id, "CB160");
+	struct flow stranger = mk(IP_PROTO_TCP, "10.12.0.21", 40000, "10.11.0.20", 4022);
+	cr_assert(strstr(judge(&stranger, NULL, &lab, buf, sizeof buf), "sql-broker-outside-site-databases"), "%s", buf);
+	struct flow channel = mk(IP_PROTO_TCP, "10.11.0.30", 40000, "203.0.113.10", 10150);
+	cr_assert_str_eq(judge(&channel, NULL, &lab, buf, sizeof buf), "");
+	cr_assert_str_eq(lab.match.best->id, "CB32");
+	struct flow misuse = mk(IP_PROTO_TCP, "10.12.0.23", 40000, "203.0.113.10", 10150);
+	cr_assert(strstr(judge(&misuse, NULL, &lab, buf, sizeof buf), "cmg-channel-port-misuse"), "%s", buf);
+	/* a wake-up proxy manager is a client: its magic packet is expected; an outsider's is not */
+	struct flow wol = mk(IP_PROTO_UDP, "10.12.0.22", 40000, "10.12.0.21", 9);
+	wol.app_proof = APP_WOL;
+	flow_ext_get(&wol)->has_wol = true;
+	cr_assert_str_eq(judge(&wol, NULL, &lab, buf, sizeof buf), "");
+	cr_assert_str_eq(lab.match.best->id, "CB3");
+	flow_ext_free(&wol);
+	struct flow out = mk(IP_PROTO_UDP, "10.7.0.99", 40000, "10.12.0.21", 9);
+	out.app_proof = APP_WOL;
+	flow_ext_get(&out)->has_wol = true;
+	cr_assert(strstr(judge(&out, NULL, &lab, buf, sizeof buf), "wol-not-from-site-server"), "%s", buf);
+	flow_ext_free(&out);
+}
+
+struct cfg_seen {
+	unsigned n;
+	char ids[256];
+};
+
+static void config_finding(void *ctx, const struct finding_kind *kind, const char *detail)
+{
+	struct cfg_seen *seen = ctx;
+	(void)detail;
+	size_t at = strlen(seen->ids);
+	snprintf(seen->ids + at, sizeof seen->ids - at, "%s%s", seen->n++ ? "," : "", kind ? kind->id : "(none)");
+}
+
+Test(cb, a_deprecated_http_site_is_a_configuration_finding)
+{
+	knowledge_release(k);
+	load(PCAP_DIR "/../tests/e2e/findings/http-only-site.conf");
+	struct cfg_seen seen = { 0, "" };
+	verdict_config(k, config_finding, &seen);
+	cr_assert(strstr(seen.ids, "http-only-site"), "%s", seen.ids);
 }

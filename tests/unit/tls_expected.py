@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """tls_expected.py PCAPS_DIR OUT.tsv: what tshark's dissection says of every TLS connection in the TLS captures
-(pcaps/tls*.pcap and the public captures in which tshark decodes a TLS handshake), as the expected file of
-tests/unit/test_tls.c.
+(pcaps/tls*.pcap, the current branch demo pcaps/cm-demo-cb.pcap, and the public captures in which tshark decodes a
+TLS handshake), as the expected file of tests/unit/test_tls.c and tests/e2e/cb.sh.
 
 One row per TCP connection with a TLS record: the capture (relative to PCAPS_DIR), the client and server
 endpoints, where TLS starts in each direction when something else came first (STARTTLS: the raw sequence number
@@ -265,7 +265,9 @@ def start_of(c, d):
 
 
 def tls_captures(pcaps):
-    local = sorted(os.path.basename(p) for p in glob.glob(os.path.join(pcaps, "tls*.pcap")))
+    # the TLS captures, and the current branch demo's (enhanced HTTP, HTTPS only, the CMG: tests/lab/make-demo-cb.sh)
+    local = sorted(os.path.basename(p) for p in glob.glob(os.path.join(pcaps, "tls*.pcap")) +
+                   glob.glob(os.path.join(pcaps, "cm-demo-cb.pcap")))
     public = []
     hello = re.compile(rb"\x16\x03[\x00-\x04]..[\x01\x02]", re.S)
     for p in sorted(glob.glob(os.path.join(pcaps, "public", "*.pcap*"))):
