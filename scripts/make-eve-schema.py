@@ -35,6 +35,11 @@ STANDARD = [
     ('tunnel', 'Flows that came in a tunnel (ERSPAN, VXLAN, Geneve, GRE, IP in IP ...): the outermost IP header\'s '
                'src_ip and dest_ip, their src_port and dest_port when it is UDP, its proto, and the depth (tunnels '
                'opened, 1 to 4); the addresses above it are the innermost packet\'s. cmflow.tunnel has the kind.'),
+    ('smb', 'SMB flows: dialect ("3.11", "2.??", SMB1\'s dialect name), share (the first connected other than IPC$, '
+            'else IPC$), named_pipe (the first opened), filename (the first written, else created), and '
+            'dcerpc.interfaces [{uuid, version, ack_result}] for the contexts bound on its named pipes.'),
+    ('dcerpc', 'DCE/RPC over TCP: interfaces [{uuid, version "major.minor", ack_result}], every context the '
+               'connection bound.'),
     ('alert', 'alert events: action, gid, signature_id, rev, signature, category, severity (1 high .. 3).'),
     ('ether', 'wol events: the frame\'s src_mac, dest_mac and ether_type.'),
     ('stats', 'stats events: Suricata\'s counters (capture.kernel_packets and kernel_drops live, decoder.*, with '

@@ -8,6 +8,7 @@
 #include "flow/dpi.h"
 #include "flow/inspect.h"
 #include "flow/flow_ext.h"
+#include "flow/smbrpc.h"
 #include "lib/hash.h"
 #include "audit/fingerprints.h"
 #include "audit/infer.h"
@@ -184,6 +185,31 @@ static bool value_in(const struct fingerprint *fp, const char *s, bool prefix, b
 	return false;
 }
 
+/* The first share the flow connected (its SMB record's) that the fingerprint names, or NULL. */
+static const char *fp_share(const struct fingerprint *fp, const struct flow *f)
+{
+	const struct flow_smbrpc *r = flow_smbrpc(f);
+	for (unsigned i = 0; r && i < r->nshares; i++)
+		if (!r->shares[i].status && value_in(fp, r->shares[i].name, false, true))
+			return r->shares[i].name;
+	return NULL;
+}
+
+/* The first RPC interface of the flow (announced or first bound, then every other it bound over TCP or a named
+ * pipe) that the fingerprint names, or NULL. */
+static const char *fp_rpc(const struct fingerprint *fp, const struct knowledge *k, const struct flow *f)
+{
+	const struct flow_followup *fu = f->ext ? f->ext->followup : NULL;
+	const char *name = fu && fu->has_rpc_uuid ? knowledge_rpc_name(k, fu->rpc_uuid) : NULL;
+	if (value_in(fp, name, false, false))
+		return name;
+	const struct flow_smbrpc *r = flow_smbrpc(f);
+	for (unsigned i = 0; r && i < r->nifaces; i++)
+		if (value_in(fp, name = knowledge_rpc_name(k, r->ifaces[i].uuid), false, false))
+			return name;
+	return NULL;
+}
+
 /* Does the flow show this fingerprint? Writes what it showed into ev. */
 static bool fp_matches(const struct fingerprint *fp, const struct knowledge *k, const struct flow *f)
 {
@@ -201,9 +227,9 @@ static bool fp_matches(const struct fingerprint *fp, const struct knowledge *k, 
 		return f->key.ip_proto == 17 && mcast_is_group(f->key.family, flow_dst_addr(f)) &&
 		       rule_ports_contain(fp->ports, fp->nports, 17, dport, NULL);
 	case FP_WOL: return x && x->has_wol;
-	case FP_SMB_SHARE: return x && value_in(fp, x->smb_share, false, true);
+	case FP_SMB_SHARE: return fp_share(fp, f) != NULL;
 	case FP_FOLLOWUP: return fu && value_in(fp, fu->via, false, false);
-	case FP_RPC: return value_in(fp, fu && fu->has_rpc_uuid ? knowledge_rpc_name(k, fu->rpc_uuid) : NULL, false, false);
+	case FP_RPC: return fp_rpc(fp, k, f) != NULL;
 	}
 	return false;
 }
@@ -228,9 +254,9 @@ static void fp_describe(const struct fingerprint *fp, const struct knowledge *k,
 	case FP_APP: snprintf(ev, evlen, "%s answered on port %u", flow_app_proto(f), dport); break;
 	case FP_MULTICAST: snprintf(ev, evlen, "multicast to %s udp/%u", a, dport); break;
 	case FP_WOL: snprintf(ev, evlen, "Wake On LAN for %s", wol_mac_str(x->wol_mac, mac, sizeof mac)); break;
-	case FP_SMB_SHARE: snprintf(ev, evlen, "SMB share %.40s on %s", x->smb_share, a); break;
+	case FP_SMB_SHARE: snprintf(ev, evlen, "SMB share %.40s on %s", fp_share(fp, f), a); break;
 	case FP_FOLLOWUP: snprintf(ev, evlen, "%s answer to %s port %u", x->followup->via, a, dport); break;
-	case FP_RPC: snprintf(ev, evlen, "RPC %s on %s", knowledge_rpc_name(k, x->followup->rpc_uuid), a); break;
+	case FP_RPC: snprintf(ev, evlen, "RPC %s on %s", fp_rpc(fp, k, f), a); break;
 	}
 }
 
@@ -248,6 +274,8 @@ void infer_observe(struct infer_table *t, const struct knowledge *k, const struc
 		maybe |= fps->by_kind[FP_MULTICAST];
 	if (x && x->followup)
 		maybe |= fps->by_kind[FP_RPC] | fps->by_kind[FP_FOLLOWUP];
+	if (x && x->smbrpc && x->smbrpc->nifaces)
+		maybe |= fps->by_kind[FP_RPC];
 	if (f->flags & FLOW_F_REPLIED)
 		maybe |= fps->by_kind[FP_PORT] | fps->by_kind[FP_APP];
 	if (x && x->http_url)
@@ -258,7 +286,7 @@ void infer_observe(struct infer_table *t, const struct knowledge *k, const struc
 		maybe |= fps->by_kind[FP_USER_AGENT];
 	if (x && x->has_wol)
 		maybe |= fps->by_kind[FP_WOL];
-	if (x && x->smb_share)
+	if (x && x->smbrpc && x->smbrpc->nshares)
 		maybe |= fps->by_kind[FP_SMB_SHARE];
 	for (; maybe; maybe &= maybe - 1) {
 		unsigned i = (unsigned)__builtin_ctzll(maybe);

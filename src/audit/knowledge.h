@@ -10,6 +10,7 @@
 #ifndef CMFLOW_KNOWLEDGE_H
 #define CMFLOW_KNOWLEDGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,16 +21,28 @@ struct policy;
 struct fingerprints;
 
 #define RPC_NAMES_MAX 256
+#define RPC_OPNUMS_MAX 1024
 
 struct rpc_name {
 	uint8_t uuid[16];
 	char name[40];
 };
 
+/* A procedure of an interface: rpc-interfaces.txt's `opnum INTERFACE N NAME`. */
+struct rpc_opnum {
+	uint8_t uuid[16];
+	uint16_t opnum;
+	char name[48];
+};
+
+struct detections;
+
 struct knowledge {
 	unsigned refs;                  /* holders; atomic */
 	struct rpc_name *rpc_names;     /* signatures/rpc-interfaces.txt */
 	unsigned nrpc_names;
+	struct rpc_opnum *rpc_opnums;   /* the same file's opnum statements, sorted by uuid and opnum */
+	unsigned nrpc_opnums;
 	char *sigdir;
 	struct http_methods *http_methods;
 	struct ruleset *rules;          /* ConfigMgr 2007's port matrix, and the role vocabulary of both sets */
@@ -38,6 +51,7 @@ struct knowledge {
 	struct policy *policy;          /* the compliance checks' data (2007) */
 	struct policy *policy_cb;       /* the current branch's (signatures/policy-cb.txt over policy.txt) */
 	struct fingerprints *fingerprints; /* role inference (signatures/fingerprints.txt) */
+	struct detections *detections;  /* detections over sequences of flows (signatures/detections.txt) */
 };
 
 /* The signatures directory to use: dir when given, else the installed one when it exists, else the source
@@ -65,5 +79,14 @@ const struct policy *knowledge_policy_for(const struct knowledge *k, const struc
 
 /* The name of an RPC interface ("IWbemLevel1Login"), or NULL. */
 const char *knowledge_rpc_name(const struct knowledge *k, const uint8_t uuid[16]);
+
+/* The interface named name (rpc-interfaces.txt): its uuid into out; false when no line names it. */
+bool knowledge_rpc_uuid(const struct knowledge *k, const char *name, uint8_t out[16]);
+
+/* The name of opnum on an interface ("CreateServiceW"), or NULL. */
+const char *knowledge_rpc_opnum_name(const struct knowledge *k, const uint8_t uuid[16], unsigned opnum);
+
+/* The opnum named name on an interface: false when the file names none so. */
+bool knowledge_rpc_opnum(const struct knowledge *k, const uint8_t uuid[16], const char *name, unsigned *opnum);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit/detect.h"
 #include "audit/knowledge.h"
 #include "audit/rules.h"
 #include "audit/site.h"
@@ -104,7 +105,7 @@ static void list_rules(const struct knowledge *k)
 	}
 }
 
-/* --list-rules and --check-config: the knowledge, printed. */
+/* --list-rules, --list-detections and --check-config: the knowledge, printed. */
 static int knowledge_only(const struct options *o)
 {
 	char err[1024];
@@ -116,6 +117,8 @@ static int knowledge_only(const struct options *o)
 	}
 	if (o->check_config)
 		site_explain(k->site, k->rules, k->rules_cb, stdout);
+	else if (o->list_detections)
+		detections_list(k->detections, &k->rules->roles, stdout);
 	else
 		list_rules(k);
 	knowledge_release(k);
@@ -133,7 +136,7 @@ int main(int argc, char **argv)
 	int status;
 	if (o.nfrom_eve)
 		status = report_from_eve(&o);
-	else if (o.list_rules || o.check_config)
+	else if (o.list_rules || o.check_config || o.list_detections)
 		status = knowledge_only(&o);
 	else
 		status = run_sensor(&o);

@@ -47,6 +47,8 @@ static const struct opt_def table[] = {
 	{ "site", 'c', OK_STRING, AT(site_path), "SITE.conf", 0, 0, "site configuration: sites, modes, ports, hosts and their roles", "knowledge" },
 	{ "signatures", 'S', OK_STRING, AT(sigdir), "DIR", 0, 0, "signatures directory", NULL },
 	{ "list-rules", 0, OK_FLAG, AT(list_rules), NULL, 0, 0, "print the port matrix rules (resolved for -c's site), one a line", NULL },
+	{ "list-detections", 0, OK_FLAG, AT(list_detections), NULL, 0, 0,
+	  "print the detections over sequences of flows (signatures/detections.txt), one a line", NULL },
 	{ "check-config", 0, OK_STRING, AT(check_config), "FILE", 0, 0, "parse and explain a site configuration (exit 2 on error)", NULL },
 	{ "eve", 0, OK_STRING, AT(eve_path), "FILE", 0, 0, "EVE JSON lines: flow, alert, wol and stats events ('-' = stdout)", "outputs" },
 	{ "evidence", 0, OK_STRING, AT(evidence_path), "FILE.pcap", 0, 0, "the packets of every flow that raised an alert", NULL },
@@ -86,6 +88,7 @@ void options_usage(FILE *out)
 {
 	fprintf(out, "usage: cmflow -r FILE [-r FILE ...] | -i IFACE [-i IFACE ...] [options] [BPF filter words]\n"
 		     "       cmflow --list-rules [-c SITE.conf] [-S DIR]\n"
+		     "       cmflow --list-detections [-S DIR]\n"
 		     "       cmflow --check-config SITE.conf [-S DIR]\n"
 		     "       cmflow --report FILE.html --from-eve EVE.json [EVE.json ...]\n");
 	for (size_t i = 0; i < NOPTS; i++) {
@@ -210,11 +213,11 @@ static void check_together(struct options *o, const bool *given)
 			die_usage("--from-eve reads EVE files only: no -r, -i, -f, -c, --eve, --evidence or --infer-site", NULL);
 		return;
 	}
-	if (o->list_rules || o->check_config) {
+	if (o->list_rules || o->check_config || o->list_detections) {
 		if (o->nfiles || o->nifaces || o->bpf)
-			die_usage("--list-rules and --check-config read no packets", NULL);
-		if (o->list_rules && o->check_config)
-			die_usage("--list-rules and --check-config: one at a time", NULL);
+			die_usage("--list-rules, --list-detections and --check-config read no packets", NULL);
+		if ((o->list_rules + o->list_detections + (o->check_config != NULL)) > 1)
+			die_usage("--list-rules, --list-detections and --check-config: one at a time", NULL);
 		if (o->check_config && o->site_path)
 			die_usage("--check-config takes the configuration itself; drop -c", NULL);
 		return;

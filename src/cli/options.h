@@ -42,6 +42,7 @@ struct options {
 	int fail_on;                /* enum verdict that makes the exit status 1, 0 = none */
 	const char *check_config;   /* --check-config FILE */
 	bool list_rules;
+	bool list_detections;
 	bool syslog;
 	const char *user;           /* -Z */
 	uint32_t workers;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit/detect.h"
 #include "audit/infer.h"
 #include "audit/knowledge.h"
 #include "audit/policy.h"
@@ -78,6 +79,7 @@ struct run {
 	struct live *live;
 	struct mcast_members *mcast;
 	struct expect_table *expect;
+	struct detect_table *detect;
 	struct alert_limiter *limiter;
 	struct infer_table *infer;
 	struct flowid_gen flowids;   /* the run's key of EVE flow ids: unique per run and sensor */
@@ -172,6 +174,12 @@ static void gather_stats(struct run *r, struct run_stats *rs, bool lock)
 		live_stats(r->live, &rs->kernel_packets, &rs->kernel_drops, &rs->kernel_ifdrops);
 	}
 	rs->lost_events = outputs_lost(&r->outs) + (r->evlive ? evidence_live_lost(r->evlive) : 0);
+	struct detect_stats ds;
+	detect_table_stats(r->detect, &ds);
+	rs->detect_occurrences = ds.occurrences;
+	rs->detect_evicted = ds.evicted;
+	rs->detect_expired = ds.expired;
+	rs->detect_occ_dropped = ds.occ_dropped;
 }
 
 static void write_stats(struct run *r, uint64_t ts_us, bool lock)
@@ -564,9 +572,15 @@ static bool start_engines(struct run *r)
 	r->mcast = mcast_members_new();
 	r->expect = expect_new(DEFAULT_MAX_EXPECTATIONS, DEFAULT_EXPECT_TIMEOUT_S);
 	r->infer = infer_new(INFER_MAX_HOSTS);
+	/* a sequence waits its window and as long as a flow can take to end after its step (its longest timeout) */
+	uint32_t grace = 0;
+	for (int i = 0; i < TMO_COUNT; i++)
+		if (o->ecfg.timeouts[i] > grace)
+			grace = o->ecfg.timeouts[i];
+	r->detect = detect_table_new(DETECT_TABLE_ENTRIES, grace);
 	if (o->nifaces) /* live: the same finding for the same pair and service once a minute */
 		r->limiter = alert_limiter_new(DEFAULT_ALERT_SLOTS, DEFAULT_ALERT_INTERVAL_S * 1000000ull);
-	if (!r->mcast || !r->expect || !r->infer || (o->nifaces && !r->limiter))
+	if (!r->mcast || !r->expect || !r->infer || !r->detect || (o->nifaces && !r->limiter))
 		return fail(r, NULL, "out of memory");
 	if (!flowid_gen_init(&r->flowids))
 		fprintf(stderr, "cmflow: no random source: flow ids are made from the time and the process id\n");
@@ -590,6 +604,7 @@ static bool start_engines(struct run *r)
 		cfg.outputs = &r->outs;
 		cfg.mcast = r->mcast;
 		cfg.expect = r->expect;
+		cfg.detect = r->detect;
 		cfg.limiter = r->limiter;
 		cfg.infer = r->infer;
 		cfg.evlive = r->evlive;
@@ -746,6 +761,7 @@ static void cleanup(struct run *r)
 	mcast_members_free(r->mcast);
 	evidence_free(r->evidence);
 	expect_free(r->expect);
+	detect_table_free(r->detect);
 	infer_free(r->infer);
 	alert_limiter_free(r->limiter);
 	evidence_live_close(r->evlive);

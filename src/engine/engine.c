@@ -3,6 +3,7 @@
  * decode -> fragment bookkeeping -> flow lookup (initiator, TCP state, timeout class) -> nDPI and cmflow's own
  * parsers on the first packets -> incremental expiry by packet time. When a flow ends: nDPI's last word, then
  * the outputs. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "flow/followup.h"
 #include "flow/inspect.h"
 #include "flow/mcast.h"
+#include "flow/smbrpc.h"
 #include "lib/defaults.h"
 #include "lib/hash.h"
 #include "lib/ipproto.h"
@@ -115,7 +117,9 @@ static void evidence_step(struct engine *e, struct flow *f, int linktype, const 
 	if (!b)
 		return;
 	evidence_live_keep(b, linktype, h, data);
-	if (!(f->flags & FLOW_F_INSPECT_DONE))
+	/* judged when the parsers are done, or at the common inspection's end for a flow the SMB or DCE/RPC walker
+	 * still reads (its buffer would fill long before the walk ends) */
+	if (!(f->flags & FLOW_F_INSPECT_DONE) && f->inspected < INSPECT_MAX_PACKETS)
 		return;
 	struct flow_label lab;
 	label_flow(e->cfg.knowledge, e->cfg.infer, f, &lab);
@@ -162,6 +166,30 @@ static void resolve_posture(const struct knowledge *k, const struct flow *f, con
 	r->client_notification = posture_client_notification(k, f, lab);
 	if (!r->client_notification)
 		r->client_auth = client_auth_name(posture_client_auth(f, lab));
+}
+
+/* The names of the RPC interfaces a flow bound and of the opnums they called (rpc-interfaces.txt). */
+static void resolve_smbrpc(const struct knowledge *k, const struct flow *f, struct flow_record *r)
+{
+	const struct flow_smbrpc *x = flow_smbrpc(f);
+	r->smbrpc = x;
+	for (unsigned i = 0; x && i < x->nifaces; i++) {
+		const struct smbrpc_iface *c = &x->ifaces[i];
+		struct record_iface *ri = &r->ifaces[i];
+		ri->name = knowledge_rpc_name(k, c->uuid);
+		ri->nops = 0;
+		ri->ops_more = c->opnums_high > 0;
+		for (unsigned op = 0; op < 128; op++) {
+			if (!smbrpc_iface_called(c, op))
+				continue;
+			if (ri->nops == RECORD_OPS_MAX) {
+				ri->ops_more = true;
+				break;
+			}
+			ri->ops[ri->nops] = (uint16_t)op;
+			ri->op_names[ri->nops++] = knowledge_rpc_opnum_name(k, c->uuid, op);
+		}
+	}
 }
 
 uint64_t engine_flow_id(const struct engine *e, uint64_t seq)
@@ -245,6 +273,90 @@ static void resolve(struct engine *e, const struct flow *f, const struct flow_la
 	r->filter[0] = '\0';
 	if (lab && lab->verdict.nfindings)
 		flow_display_filter(f, r->filter, sizeof r->filter);
+	resolve_smbrpc(k, f, r);
+}
+
+/* What the bounds of a flow's SMB and DCE/RPC record left out, for the stats. */
+static void count_smbrpc(struct engine *e, const struct flow *f)
+{
+	const struct flow_smbrpc *x = flow_smbrpc(f);
+	if (!x)
+		return;
+	e->smbrpc_dropped[0] += x->ifaces_dropped;
+	e->smbrpc_dropped[1] += x->shares_dropped;
+	e->smbrpc_dropped[2] += x->files_dropped;
+	e->smbrpc_dropped[3] += x->pipes_dropped;
+	e->smbrpc_cut += x->watch_cut;
+}
+
+/* A detection hit as the outputs' event: the hosts as text, the configured roles, the steps' flows as one
+ * display filter (each flow once). */
+static void detection_event_of(struct engine *e, const struct detect_hit *h, const struct flow_label *lab,
+			       struct detection_event *ev)
+{
+	const struct roles *roles = &e->cfg.knowledge->rules->roles;
+	memset(ev, 0, offsetof(struct detection_event, filter));
+	ev->hit = h;
+	ev->kind = &h->d->kind;
+	ev->worker = e->cfg.worker;
+	addr_to_str(h->family, h->src, ev->src, sizeof ev->src);
+	if (h->d->scope == DETECT_SCOPE_PAIR)
+		addr_to_str(h->family, h->dst, ev->dst, sizeof ev->dst);
+	ev->src_role = role_name_of(roles, lab->src_roles & ~lab->src_inferred);
+	if (h->d->scope == DETECT_SCOPE_PAIR)
+		ev->dst_role = role_name_of(roles, lab->dst_roles & ~lab->dst_inferred);
+	size_t o = 0;
+	uint64_t latest = 0;
+	ev->filter[0] = '\0';
+	for (unsigned i = 0; i < h->nsteps; i++) {
+		const struct detect_step_hit *s = &h->steps[i];
+		struct flow stub;
+		memset(&stub, 0, sizeof stub);
+		stub.key = s->key;
+		stub.init_is_lo = s->init_is_lo;
+		stub.ts_first = s->flow_first_us;
+		stub.ts_last = s->flow_last_us;
+		ev->flow_ids[i] = engine_flow_id(e, s->flow_id);
+		community_id_of(e, &stub, ev->community_ids[i]);
+		if (s->begin_us >= latest) {
+			latest = s->begin_us;
+			ev->flow_id = ev->flow_ids[i];
+		}
+		if (!i || s->flow_first_us < ev->ts_us)
+			ev->ts_us = s->flow_first_us;
+		if (s->flow_last_us > ev->end_us)
+			ev->end_us = s->flow_last_us;
+		ev->ip_proto = !i || ev->ip_proto == s->key.ip_proto ? s->key.ip_proto : 0;
+		ev->dport = !i || ev->dport == flow_dst_port(&stub) ? flow_dst_port(&stub) : 0;
+		bool seen = false;
+		for (unsigned j = 0; j < i; j++)
+			seen |= h->steps[j].flow_id == s->flow_id;
+		if (seen || o + 8 >= sizeof ev->filter)
+			continue;
+		char one[RECORD_FILTER_MAX];
+		flow_display_filter(&stub, one, sizeof one);
+		o += (size_t)snprintf(ev->filter + o, sizeof ev->filter - o, "%s(%s)", o ? " || " : "", one);
+		if (o >= sizeof ev->filter)
+			o = sizeof ev->filter - 1;
+	}
+}
+
+/* The sequences of flows this flow completes (detect.h), each an alert through the outputs. */
+static void detections_of(struct engine *e, const struct flow *f, const struct flow_label *lab)
+{
+	unsigned n = detect_flow(e->cfg.detect, e->cfg.knowledge, f, lab, e->now_us, e->hits, DETECT_HITS_MAX);
+	for (unsigned i = 0; i < n; i++) {
+		const struct detect_hit *h = &e->hits[i];
+		struct detection_event *ev = &e->detection;
+		detection_event_of(e, h, lab, ev);
+		if (e->cfg.limiter && !alert_limiter_pass(e->cfg.limiter, h->d->kind.sid, h->family, h->src, h->dst,
+							  "detection", e->now_us, &ev->held_back))
+			continue;
+		if (h->d->kind.verdict < sizeof e->alerts / sizeof e->alerts[0])
+			e->alerts[h->d->kind.verdict]++;
+		e->detections++;
+		outputs_detection(e->cfg.outputs, ev);
+	}
 }
 
 static void on_flow_end(void *ctx, struct flow *f)
@@ -288,6 +400,9 @@ static void on_flow_end(void *ctx, struct flow *f)
 		outputs_alerts(e->cfg.outputs, &e->record);
 	}
 	outputs_flow(e->cfg.outputs, &e->record);
+	count_smbrpc(e, f);
+	if (labelled)
+		detections_of(e, f, &lab);
 	flow_ext_free(f);
 }
 
@@ -700,5 +815,8 @@ void engine_stats_add(const struct engine *e, struct run_stats *s)
 	};
 	memcpy(mine.verdicts, e->verdicts, sizeof mine.verdicts);
 	memcpy(mine.alerts, e->alerts, sizeof mine.alerts);
+	memcpy(mine.smbrpc_dropped, e->smbrpc_dropped, sizeof mine.smbrpc_dropped);
+	mine.smbrpc_cut = e->smbrpc_cut;
+	mine.detections = e->detections;
 	run_stats_add(s, &mine);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <pcap/pcap.h>
 
+#include "audit/detect.h"
 #include "decode/decode.h"
 #include "flow/flow_table.h"
 #include "flow/flowid.h"
@@ -23,6 +24,7 @@ struct expect_table;
 struct alert_limiter;
 struct evidence_live;
 struct infer_table;
+struct detect_table;
 struct flow;
 
 struct engine_config {
@@ -39,6 +41,7 @@ struct engine_config {
 	struct alert_limiter *limiter; /* live: one report per finding, host pair and service a minute; NULL */
 	struct evidence_live *evlive;  /* live --evidence; NULL */
 	struct infer_table *infer;     /* role inference, shared by the workers; NULL */
+	struct detect_table *detect;   /* detections' sequences under way, shared by the workers; NULL: none */
 	bool infer_only;               /* a first pass over files: observe roles, write nothing */
 	const struct decode_tunnels *tunnels; /* the UDP ports read as VXLAN; NULL: the defaults */
 	const struct flowid_gen *flowids; /* the run's flow ids (flowid.h); NULL: the flow table's numbers */
@@ -68,6 +71,11 @@ struct engine {
 	uint64_t wol_frames;        /* magic packets in Ethernet frames (EtherType 0x0842) */
 	uint64_t verdicts[4];       /* flows by enum verdict */
 	uint64_t alerts[4];         /* alert events by the verdict of their finding */
+	uint64_t smbrpc_dropped[4]; /* interfaces, shares, files, pipes past a flow's bounds (smbrpc.h) */
+	uint64_t smbrpc_cut;        /* flows whose SMB or DCE/RPC walker stopped at its packet bound */
+	uint64_t detections;        /* detection alerts written (live: the limiter's repeats not counted) */
+	struct detect_hit hits[DETECT_HITS_MAX]; /* the sequences an ending flow completes */
+	struct detection_event detection; /* one of them, for the outputs */
 };
 
 void engine_config_defaults(struct engine_config *cfg);

@@ -48,6 +48,8 @@ enum app_proof { APP_NONE = 0, APP_HTTP, APP_TLS, APP_SMB, APP_DCERPC, APP_WOL, 
 #define FLOW_F_REPLIED       0x0200  /* a packet went back to the initiator */
 #define FLOW_F_L2_BROADCAST  0x0400  /* the initiator's packets go to the Ethernet broadcast address */
 #define FLOW_F_EVIDENCE      0x0800  /* live: a finding is known, every packet goes to the evidence file */
+#define FLOW_F_SMB_WALKED    0x1000  /* an SMB walker was started on the flow (smbrpc.h): never a second one */
+#define FLOW_F_RPC_WALKED    0x2000  /* a DCE/RPC walker was started on the flow (smbrpc.h) */
 
 struct ndpi_flow_struct;
 struct flow_ext;

@@ -4,6 +4,7 @@
 
 #include "decode/decode.h"
 #include "flow/flow_ext.h"
+#include "flow/smbrpc.h"
 #include "lib/intern.h"
 
 /* A string of the side record: its own copy is freed, a shared one stays */
@@ -47,11 +48,12 @@ void flow_ext_free(struct flow *f)
 	f->tunnel = NULL;
 	if (!x)
 		return;
-	const char *strs[] = { x->http_method, x->http_url, x->http_host, x->http_user_agent, x->tls_sni, x->smb_share };
+	const char *strs[] = { x->http_method, x->http_url, x->http_host, x->http_user_agent, x->tls_sni };
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 		str_free(strs[i]);
 	free_parsers(x, false);
 	free(x->followup);
+	smbrpc_free(x->smbrpc);
 	if (x->tls) {
 		const char *names[] = { x->tls->subject, x->tls->issuer, x->tls->client_subject, x->tls->client_issuer };
 		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)

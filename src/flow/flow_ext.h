@@ -14,9 +14,10 @@
 
 #define FLOW_EXT_STR_MAX 1024
 
-/* Parsers' private per-flow state while they still inspect: reassembly of DCE/RPC, the live evidence buffer of a
- * flow's first packets. Allocated apart from the record with the first one, freed when inspection ends. */
-enum { PARSER_DCERPC = 0, PARSER_EVIDENCE, PARSER_TLS, PARSER_SLOTS };
+/* Parsers' private per-flow state while they still inspect: the DCE/RPC and SMB walkers (smbrpc.h), the live
+ * evidence buffer of a flow's first packets, the TLS handshake's reader. Allocated apart from the record with the
+ * first one, freed when inspection ends. */
+enum { PARSER_DCERPC = 0, PARSER_SMB, PARSER_EVIDENCE, PARSER_TLS, PARSER_SLOTS };
 
 struct parser_slot {
 	void *state;
@@ -33,6 +34,8 @@ struct flow_followup {
 	bool has_rpc_uuid;
 };
 
+struct flow_smbrpc;
+
 /* What the TLS handshake showed (proto/tls_handshake.h), kept for TLS flows only once their reader has settled:
  * the client-authentication posture and the names of the first server and client certificates (shared or own
  * copies, at most X509_NAME_MAX - 1 bytes each; NULL when not seen). */
@@ -47,17 +50,17 @@ struct flow_tls {
 };
 
 /* A record of 88 bytes (96 with the allocator's header): with the 160 of struct flow, a flow that keeps HTTP or
- * TLS fields costs at most 256 bytes once its detection has ended; a TLS flow's handshake adds its flow_tls, a
- * tunnelled flow its struct packet_tunnel (f->tunnel). */
+ * TLS fields costs at most 256 bytes once its detection has ended; a TLS flow's handshake adds its flow_tls, an SMB
+ * or DCE/RPC flow's lists are its flow_smbrpc (smbrpc.h: its one share too, smbrpc_notable_share), a tunnelled
+ * flow's encapsulation its struct packet_tunnel (f->tunnel). */
 struct flow_ext {
 	/* HTTP request (cmflow's request-line parser, else nDPI's fields) */
 	const char *http_method, *http_url, *http_host, *http_user_agent;
-	/* SMB2 TREE_CONNECT: the first share the client connected to other than IPC$ (else IPC$) */
-	const char *smb_share;
 	/* TLS (cmflow's hello parsers, else nDPI's fields) */
 	const char *tls_sni;
 	struct flow_followup *followup; /* or NULL */
 	struct flow_tls *tls;           /* or NULL: no TLS handshake was read (flow_ext_tls) */
+	struct flow_smbrpc *smbrpc;     /* shares, files, pipes, RPC interfaces (smbrpc.h), or NULL */
 	struct parser_slot *parsers;    /* [PARSER_SLOTS], or NULL */
 	uint16_t http_status;
 	uint16_t tls_version;           /* wire value (0x0303 = TLS 1.2); 0 unknown */

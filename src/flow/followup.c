@@ -2,7 +2,6 @@
 #include <string.h>
 
 #include "flow/expect.h"
-#include "lib/bytes.h"
 #include "flow/flow_ext.h"
 #include "flow/followup.h"
 #include "lib/ipproto.h"
@@ -11,13 +10,11 @@
 #include "proto/ssrp.h"
 #include "proto/tftp.h"
 
-#define DCERPC_MAX_PACKETS 250   /* endpoint mapper conversations can be long (f->inspected saturates at 255) */
-
 /* ---- announcements ---- */
 
 struct announce_ctx {
 	struct expect_table *expect;
-	struct flow *f;
+	const struct flow *f;
 	uint64_t now_us;
 };
 
@@ -58,44 +55,12 @@ static void on_endpoint(void *ctx, const struct dcerpc_endpoint *ep)
 		    flow_src_addr(f), ep->has_uuid ? ep->uuid : NULL);
 }
 
-static bool dcerpc_inspect(struct announce_ctx *a, const struct packet *p, enum flow_dir dir)
+void followup_endpoint(struct expect_table *expect, const struct flow *f, const struct dcerpc_endpoint *ep,
+		       uint64_t now_us)
 {
-	struct flow *f = a->f;
-	struct dcerpc_state *s = flow_ext_parser(f, PARSER_DCERPC);
-	if (!s) {
-		/* start on the endpoint mapper's port, or where the first bytes are a DCE/RPC bind */
-		bool epm = flow_dst_port(f) == 135;
-		uint8_t ptype;
-		bool bind = p->payload_len >= 16 && bytes_u8(p->payload, p->payload_len, 2, &ptype) && ptype == 11 &&
-			    dcerpc_looks_like_co(p->payload, p->payload_len);
-		if (!epm && !bind)
-			return false;
-		if (!(s = dcerpc_state_new()))
-			return false;
-		if (!flow_ext_set_parser(f, PARSER_DCERPC, s, dcerpc_state_free)) {
-			dcerpc_state_free(s);
-			return false;
-		}
-	}
-	bool more = dcerpc_tcp_segment(s, dir == DIR_TO_SERVER ? 0 : 1, p->tcp_seq, p->payload, p->payload_len,
-				       on_endpoint, a);
-	uint8_t uuid[16];
-	struct flow_followup *fu = f->ext ? f->ext->followup : NULL;
-	if ((!fu || !fu->has_rpc_uuid) && dcerpc_bound_interface(s, uuid) && (fu = flow_ext_followup(f))) {
-		memcpy(fu->rpc_uuid, uuid, 16);
-		fu->has_rpc_uuid = true;
-		if (f->app_proof == APP_NONE)
-			f->app_proof = APP_DCERPC;
-	}
-	return more && f->inspected < DCERPC_MAX_PACKETS;
-}
-
-bool followup_dcerpc(struct expect_table *expect, struct flow *f, const struct packet *p, enum flow_dir dir)
-{
-	struct announce_ctx a = { expect, f, p->ts_us };
-	if (!p->payload_len)
-		return flow_dst_port(f) == 135 || flow_ext_parser(f, PARSER_DCERPC);
-	return dcerpc_inspect(&a, p, dir);
+	struct announce_ctx a = { expect, f, now_us };
+	if (expect)
+		on_endpoint(&a, ep);
 }
 
 void followup_dcerpc_udp(struct expect_table *expect, struct flow *f, const struct packet *p)

@@ -32,9 +32,13 @@ struct session_channels {
 /* The inspectors of the announcing protocols (inspect.h's rows): each reads one packet of a flow under
  * inspection and records what it announces as expectations. */
 
-/* DCE/RPC over TCP: binds (the interface of the flow), endpoint mapper and DCOM answers. True while the flow
- * should be watched further. */
-bool followup_dcerpc(struct expect_table *expect, struct flow *f, const struct packet *p, enum flow_dir dir);
+struct dcerpc_endpoint;
+
+/* An endpoint that an answer of f's responder announced (an endpoint mapper or DCOM answer, read by the DCE/RPC
+ * walkers of smbrpc.h over TCP or a named pipe) at now_us: f's initiator may connect to it next. expect NULL:
+ * nothing is recorded. */
+void followup_endpoint(struct expect_table *expect, const struct flow *f, const struct dcerpc_endpoint *ep,
+		       uint64_t now_us);
 
 /* Connectionless DCE/RPC on UDP 135: the endpoint mapper's answers. */
 void followup_dcerpc_udp(struct expect_table *expect, struct flow *f, const struct packet *p);

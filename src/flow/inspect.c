@@ -1,11 +1,13 @@
 /* inspect.c: cmflow's own inspectors (inspect.h): the rows, and the few lines of each between its parser and the
  * flow. */
+#include <pthread.h>
 #include <string.h>
 
 #include "flow/dpi.h"
 #include "flow/flow_ext.h"
 #include "flow/followup.h"
 #include "flow/inspect.h"
+#include "flow/smbrpc.h"
 #include "lib/defaults.h"
 #include "lib/ipproto.h"
 #include "proto/dns.h"
@@ -129,21 +131,13 @@ static bool smb_proof_row(const struct inspect_env *env, struct flow *f, const s
 	return false;
 }
 
-/* SMB2 TREE_CONNECT: the share (client push connects to ADMIN$); IPC$, which every client opens first, gives way
- * to the next one. psexec and client push open ADMIN$ after a long IPC$ conversation: SMB is watched longer. */
-static bool smb_share_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
-			  bool first)
+/* SMB1 and SMB2/3 on their ports (smbrpc.h): every share, file written, named pipe and the DCE/RPC on it, the
+ * dialect and signing. Client push opens ADMIN$ after a long IPC$ conversation and creates its service later on
+ * the same connection: the walker reads the flow for as long as it can tell something (its own bound). */
+static bool smb_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir, bool first)
 {
-	char share[80];
-	struct flow_ext *x;
-	(void)env;
 	(void)first;
-	if (f->ext && f->ext->smb_share && strcmp(f->ext->smb_share, "IPC$"))
-		return false; /* a share of its own: nothing more to learn */
-	if (dir == DIR_TO_SERVER && p->payload_len &&
-	    smb2_tree_connect_share(p->payload, p->payload_len, share, sizeof share) && (x = flow_ext_get(f)))
-		flow_ext_set_str(&x->smb_share, share, strlen(share)); /* replaces an IPC$ kept before */
-	return !(f->ext && f->ext->smb_share && strcmp(f->ext->smb_share, "IPC$"));
+	return smbrpc_smb_row(env->expect, f, p, dir);
 }
 
 /* DNS (RFC 1035 4.1) on its own port: a query is DNS (the other DNS-shaped protocols, mDNS, LLMNR and NetBIOS,
@@ -228,13 +222,16 @@ static bool wol_row(const struct inspect_env *env, struct flow *f, const struct 
 	return false;
 }
 
-/* The follow-ups (followup.h): connections that these protocols announce. */
+/* DCE/RPC over TCP (smbrpc.h): every context bound, its opnums and auth type; endpoint mapper and DCOM answers
+ * announce follow-ups (followup.h). */
 static bool dcerpc_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
 		       bool first)
 {
 	(void)first;
-	return env->expect && followup_dcerpc(env->expect, f, p, dir);
+	return smbrpc_dcerpc_row(env->expect, f, p, dir);
 }
+
+/* The follow-ups (followup.h): connections that these protocols announce. */
 
 static bool dcerpc_udp_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
 			   bool first)
@@ -272,7 +269,8 @@ static bool sqlbrowser_row(const struct inspect_env *env, struct flow *f, const 
 	return dir == DIR_TO_CLIENT && p->payload_len ? followup_sqlbrowser(env->expect, f, p) : true;
 }
 
-#define LONG_BUDGET 250 /* SMB and endpoint mapper conversations can be long (f->inspected saturates at 255) */
+
+#define LONG_BUDGET 250 /* a TLS handshake's certificates can take many packets (f->inspected saturates at 255) */
 
 static const struct inspector table[] = {
 	{ "tls", IP_PROTO_TCP, { 0 }, INSPECT_MAX_PACKETS, APP_TLS, "TLS (cmflow)", tls_row },
@@ -282,8 +280,8 @@ static const struct inspector table[] = {
 	{ "dns", IP_PROTO_UDP, { 53 }, INSPECT_MAX_PACKETS, APP_DNS, "DNS (cmflow)", dns_row },
 	{ "http", IP_PROTO_TCP, { 0 }, INSPECT_MAX_PACKETS, APP_HTTP, "HTTP (cmflow)", http_row },
 	{ "wol", IP_PROTO_UDP, { 0 }, INSPECT_MAX_PACKETS, APP_WOL, "Wake On LAN (cmflow)", wol_row },
-	{ "smb-share", IP_PROTO_TCP, { 445, 139 }, LONG_BUDGET, APP_NONE, NULL, smb_share_row },
-	{ "dcerpc", IP_PROTO_TCP, { 0 }, LONG_BUDGET, APP_DCERPC, "DCE/RPC (cmflow)", dcerpc_row },
+	{ "smb-walk", IP_PROTO_TCP, { 445, 139 }, INSPECT_BUDGET_OWN, APP_NONE, NULL, smb_row },
+	{ "dcerpc", IP_PROTO_TCP, { 0 }, INSPECT_BUDGET_OWN, APP_DCERPC, "DCE/RPC (cmflow)", dcerpc_row },
 	{ "dcerpc-udp", IP_PROTO_UDP, { 0 }, INSPECT_MAX_PACKETS, APP_NONE, NULL, dcerpc_udp_row },
 	{ "tftp", IP_PROTO_UDP, { 69 }, INSPECT_MAX_PACKETS, APP_NONE, NULL, tftp_row },
 	{ "pptp", IP_PROTO_TCP, { 1723 }, INSPECT_MAX_PACKETS, APP_NONE, NULL, pptp_row },
@@ -311,6 +309,17 @@ static bool row_applies(const struct inspector *r, const struct flow *f)
 	return false;
 }
 
+/* The rows that may look past the common first packets (the walkers): a long SMB transfer asks only them. */
+static unsigned long_rows[NROWS], nlong_rows;
+static pthread_once_t long_once = PTHREAD_ONCE_INIT;
+
+static void find_long_rows(void)
+{
+	for (unsigned i = 0; i < NROWS; i++)
+		if (table[i].budget > INSPECT_MAX_PACKETS)
+			long_rows[nlong_rows++] = i;
+}
+
 bool inspect_packet(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir)
 {
 	bool first = false;
@@ -319,6 +328,13 @@ bool inspect_packet(const struct inspect_env *env, struct flow *f, const struct 
 		f->payload = (uint8_t)payload_classify(p->payload, p->payload_len);
 	}
 	bool more = false;
+	if (f->inspected > INSPECT_MAX_PACKETS) {
+		pthread_once(&long_once, find_long_rows);
+		for (unsigned k = 0; k < nlong_rows; k++)
+			if (row_applies(&table[long_rows[k]], f))
+				more |= table[long_rows[k]].fn(env, f, p, dir, first);
+		return more;
+	}
 	for (unsigned i = 0; i < NROWS; i++)
 		if (row_applies(&table[i], f))
 			more |= table[i].fn(env, f, p, dir, first);

@@ -60,11 +60,17 @@ typedef bool (*inspect_fn)(const struct inspect_env *env, struct flow *f, const 
 
 #define INSPECT_MAX_PORTS 4
 
+/* A row's budget when it counts its own packets (the SMB and DCE/RPC walkers: their conversations outlast the
+ * 255 packets f->inspected can count): it is asked about every packet for as long as its function says it wants
+ * more, and bounds itself. */
+#define INSPECT_BUDGET_OWN 255
+
 struct inspector {
 	const char *name;
 	uint8_t transport;                  /* IP_PROTO_TCP or IP_PROTO_UDP */
 	uint16_t ports[INSPECT_MAX_PORTS];  /* responder ports (0-terminated); none: every port */
-	uint8_t budget;                     /* the last packet (1-based) it may look at; f->inspected saturates at 255 */
+	uint8_t budget;                     /* the last packet (1-based) it may look at; f->inspected saturates at
+					     * 255: INSPECT_BUDGET_OWN for a row that bounds itself */
 	uint8_t proves;                     /* the enum app_proof it proves, APP_NONE when it only reads */
 	const char *label;                  /* the summary's name of what it proves ("DNS (cmflow)"), or NULL */
 	inspect_fn fn;

@@ -9,6 +9,7 @@
 #include "lib/util.h"
 #include "output/aggregate.h"
 #include "output/display_filter.h"
+#include "proto/dcerpc.h"
 #include "proto/payload.h"
 #include "proto/wol.h"
 
@@ -166,18 +167,36 @@ static void add_proto(struct agg *a, const struct agg_flow *f)
 	p->bytes += f->bytes;
 }
 
+static void add_rpc(struct agg *a, const char *iface, const char *via)
+{
+	char key[4 * AGG_S];
+	snprintf(key, sizeof key, "%s|%s", iface, via ? via : "");
+	struct agg_rpc *p = get(a, &a->rpc, key);
+	if (p) {
+		copy(p->iface, sizeof p->iface, iface);
+		copy(p->via, sizeof p->via, via);
+		p->count++;
+	}
+}
+
+/* Every RPC interface of a flow, each counted once: the announced or first-bound one, then the others. */
+static void add_rpcs(struct agg *a, const struct agg_flow *f)
+{
+	if (f->rpc_interface)
+		add_rpc(a, f->rpc_interface, f->rpc_via);
+	for (unsigned i = 0; i < f->nrpc && i < AGG_RPC_MAX; i++) {
+		bool seen = f->rpc_interface && !strcmp(f->rpc_interface, f->rpc_names[i]);
+		for (unsigned k = 0; k < i && !seen; k++)
+			seen = !strcmp(f->rpc_names[k], f->rpc_names[i]) && !strcmp(f->rpc_vias[k], f->rpc_vias[i]);
+		if (!seen)
+			add_rpc(a, f->rpc_names[i], f->rpc_vias[i]);
+	}
+}
+
 static void add_channels(struct agg *a, const struct agg_flow *f)
 {
 	char key[4 * AGG_S];
-	if (f->rpc_interface) {
-		snprintf(key, sizeof key, "%s|%s", f->rpc_interface, f->rpc_via ? f->rpc_via : "");
-		struct agg_rpc *p = get(a, &a->rpc, key);
-		if (p) {
-			copy(p->iface, sizeof p->iface, f->rpc_interface);
-			copy(p->via, sizeof p->via, f->rpc_via);
-			p->count++;
-		}
-	}
+	add_rpcs(a, f);
 	if (f->wol_mac) {
 		char how[AGG_S];
 		snprintf(how, sizeof how, "UDP %u, %s", f->dport, f->wol_addressing ? f->wol_addressing : "?");
@@ -659,6 +678,12 @@ static void out_flow(void *self, const struct flow_record *r)
 	af.http_by_design = r->http_by_design && af.http; /* as EVE says it: on the HTTP flows */
 	if (r->rpc_interface)
 		af.rpc_via = x && x->followup && x->followup->via ? x->followup->via : "bind";
+	char uuids[AGG_RPC_MAX][UUID_STR_LEN];
+	for (unsigned i = 0; r->smbrpc && i < r->smbrpc->nifaces && af.nrpc < AGG_RPC_MAX; i++) {
+		const struct smbrpc_iface *c = &r->smbrpc->ifaces[i];
+		af.rpc_names[af.nrpc] = r->ifaces[i].name ? r->ifaces[i].name : uuid_format(c->uuid, uuids[af.nrpc]);
+		af.rpc_vias[af.nrpc++] = c->pipe >= 0 ? "pipe" : "bind";
+	}
 	if (x && x->has_wol) {
 		af.wol_mac = wol_mac_str(x->wol_mac, mac, sizeof mac);
 		af.wol_addressing = wol_cast_name((enum wol_cast)x->wol_cast);
@@ -706,8 +731,24 @@ static void out_host_alert(void *self, const struct host_alert *h)
 	agg_add_note(self, &n);
 }
 
+/* A detection over a sequence of flows: a finding between its hosts, its steps as the service, with the span,
+ * protocol and server port of its flows (as its EVE alert gives them to the report's reader). */
+static void out_detection(void *self, const struct detection_event *d)
+{
+	struct agg_alert al = {
+		.id = d->kind->id, .category = d->kind->category, .message = d->kind->message,
+		.advice = d->kind->advice, .advice_source = d->kind->advice_source,
+		.severity = d->kind->severity, .verdict = (enum verdict)d->kind->verdict, .src = d->src,
+		.dst = d->dst[0] ? d->dst : NULL, .src_role = d->src_role, .dst_role = d->dst_role,
+		.service = d->hit->d->steps_text, .ip_proto = d->ip_proto, .dport = d->dport, .ts_us = d->ts_us,
+		.end_us = d->end_us, .count = 1 + d->held_back,
+	};
+	agg_add_alert(self, &al);
+}
+
 const struct output_ops aggregate_output_ops = {
 	.name = "aggregate",
+	.detection = out_detection,
 	.alerts = out_alerts,
 	.flow = out_flow,
 	.wol_frame = out_wol_frame,

@@ -25,6 +25,7 @@
 
 #define AGG_S 64   /* short strings: addresses, roles, sites, ids */
 #define AGG_L 256  /* services, labels, messages */
+#define AGG_RPC_MAX 16 /* RPC interfaces of one flow (smbrpc.h's bound) */
 
 /* ---- what the feeders give ---- */
 
@@ -46,6 +47,9 @@ struct agg_flow {
 	const char *mcast_group;
 	uint64_t mcast_receivers;
 	uint64_t pkts, bytes, start_us, end_us;
+	/* every RPC interface the flow bound (over TCP "bind", on a named pipe "pipe"), besides rpc_interface */
+	unsigned nrpc;
+	const char *rpc_names[AGG_RPC_MAX], *rpc_vias[AGG_RPC_MAX];
 	const char *set;                /* the knowledge set that labelled it ("2007", "cb"), NULL: none */
 	const char *client_auth;        /* posture.h's name of a client's web flow's class, NULL: not one */
 	bool client_notification;       /* a client's client notification channel */

@@ -26,6 +26,12 @@ struct run_stats {
 	uint64_t verdicts[4], alerts[4];
 	/* outputs: events that could not be written (a full disk, a Redis server away past its queue ...) */
 	uint64_t lost_events;
+	/* SMB and DCE/RPC (smbrpc.h): what flows' bounds left out (interfaces, shares, files, pipes), walkers stopped
+	 * at their packet bound */
+	uint64_t smbrpc_dropped[4], smbrpc_cut;
+	/* detections over sequences of flows (detect.h): alerts written; the shared table's occurrences, sequences
+	 * evicted while under way, aged out unfinished, occurrences pushed out */
+	uint64_t detections, detect_occurrences, detect_evicted, detect_expired, detect_occ_dropped;
 	/* TLS handshakes read for their client-authentication posture, those not read (the readers' bound, memory
 	 * short), and the readers' own bound reached */
 	uint64_t tls_handshakes, tls_not_read, tls_bound_hits;

@@ -10,10 +10,12 @@
 #include "audit/site.h"
 #include "decode/decode.h"
 #include "flow/flow_ext.h"
+#include "flow/smbrpc.h"
 #include "lib/ipproto.h"
 #include "lib/json.h"
 #include "lib/util.h"
 #include "output/eve.h"
+#include "output/eve_smbrpc.h"
 #include "output/sink.h"
 #include "proto/dcerpc.h"
 #include "proto/payload.h"
@@ -378,6 +380,7 @@ static void write_configmgr_fields(struct json *j, const struct flow_record *r)
 	if (r->multicast)
 		write_multicast(j, r);
 	const struct flow_followup *fu = x ? x->followup : NULL;
+	bool rpc_list = eve_smbrpc_has_interfaces(r); /* every interface bound (eve_smbrpc.c) */
 	if (r->parent_flow_id)
 		json_uint(j, "parent_flow_id", r->parent_flow_id);
 	if (fu && (fu->has_rpc_uuid || fu->via)) {
@@ -390,12 +393,21 @@ static void write_configmgr_fields(struct json *j, const struct flow_record *r)
 		}
 		/* how the flow was announced; "bind" when only its own bind names the interface */
 		json_plain(j, "via", fu->via ? fu->via : "bind");
+		if (fu->has_rpc_uuid && rpc_list)
+			eve_smbrpc_rpc_members(j, r);
+		json_close_object(j);
+	}
+	if (rpc_list && !(fu && fu->has_rpc_uuid)) { /* a named pipe's interfaces, on an SMB flow */
+		json_open_object(j, "rpc");
+		eve_smbrpc_rpc_members(j, r);
 		json_close_object(j);
 	}
 	if (x && (x->has_wol || x->wol_not_magic))
 		write_wol(j, x);
-	if (x && x->smb_share)
-		json_str(j, "smb_share", x->smb_share);
+	const char *share = smbrpc_notable_share(r->smbrpc);
+	if (share)
+		json_str(j, "smb_share", share);
+	eve_smbrpc_configmgr_smb(j, r);
 	if (r->http_by_design && x && (x->http_method || x->http_url))
 		json_bool(j, "http_by_design", true);
 }
@@ -474,6 +486,7 @@ static void eve_alerts(void *self, const struct flow_record *r)
 		json_close_object(j);
 		write_http(j, f->ext);
 		write_tls(j, f->ext);
+		eve_smbrpc_app(j, r);
 		json_open_object(j, "configmgr");
 		write_configmgr_fields(j, r);
 		json_str(j, "finding", k->id);
@@ -516,6 +529,7 @@ static void eve_flow(void *self, const struct flow_record *r)
 	}
 	write_http(j, f->ext);
 	write_tls(j, f->ext);
+	eve_smbrpc_app(j, r); /* Suricata's smb and dcerpc objects */
 	json_open_object(j, "configmgr");
 	write_configmgr_fields(j, r);
 	json_close_object(j);
@@ -558,6 +572,16 @@ static void eve_wol_frame(void *self, const struct wol_frame_event *w)
 	json_close_object(j);
 	json_close_object(j);
 	json_close_object(j);
+	emit(ev, j);
+}
+
+/* A detection over a sequence of flows (eve_smbrpc.c writes it), from the worker that ended its last flow. */
+static void eve_detection(void *self, const struct detection_event *d)
+{
+	struct eve *ev = self;
+	struct json *j = &ev->j[d->worker % ev->workers];
+	json_reset(j);
+	eve_detection_event(j, d);
 	emit(ev, j);
 }
 
@@ -681,6 +705,7 @@ const struct output_ops eve_output_ops = {
 	.flow = eve_flow,
 	.wol_frame = eve_wol_frame,
 	.host_alert = eve_host_alert,
+	.detection = eve_detection,
 	.stats = eve_stats,
 	.flush = eve_flush_now,
 	.reopen = eve_reopen,

@@ -361,6 +361,22 @@ static void evidence_alerts(void *self, const struct flow_record *r)
 	evidence_add(self, r->f);
 }
 
+/* A detection: every flow of its steps (they have ended: their packets are found again when the files are read
+ * a second time). */
+static void evidence_detection(void *self, const struct detection_event *d)
+{
+	for (unsigned i = 0; i < d->hit->nsteps; i++) {
+		const struct detect_step_hit *s = &d->hit->steps[i];
+		struct flow stub;
+		memset(&stub, 0, sizeof stub);
+		stub.key = s->key;
+		stub.init_is_lo = s->init_is_lo;
+		stub.ts_first = s->flow_first_us;
+		stub.ts_last = s->flow_last_us;
+		evidence_add(self, &stub);
+	}
+}
+
 static uint64_t evidence_lost(void *self)
 {
 	struct evidence *ev = self;
@@ -373,5 +389,6 @@ static uint64_t evidence_lost(void *self)
 const struct output_ops evidence_output_ops = {
 	.name = "evidence",
 	.alerts = evidence_alerts,
+	.detection = evidence_detection,
 	.lost = evidence_lost,
 };

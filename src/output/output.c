@@ -35,6 +35,11 @@ void outputs_host_alert(const struct outputs *o, const struct host_alert *a)
 	EACH(o, host_alert, a);
 }
 
+void outputs_detection(const struct outputs *o, const struct detection_event *d)
+{
+	EACH(o, detection, d);
+}
+
 void outputs_stats(const struct outputs *o, const struct run_stats *rs, uint64_t ts_us)
 {
 	EACH(o, stats, rs, ts_us);

@@ -19,6 +19,7 @@ struct output_ops {
 	void (*flow)(void *self, const struct flow_record *r);       /* every ended flow */
 	void (*wol_frame)(void *self, const struct wol_frame_event *w);
 	void (*host_alert)(void *self, const struct host_alert *a);
+	void (*detection)(void *self, const struct detection_event *d); /* a sequence of flows completed */
 	void (*stats)(void *self, const struct run_stats *rs, uint64_t ts_us);
 	void (*flush)(void *self);
 	void (*reopen)(void *self);                                   /* SIGHUP: after log rotation */
@@ -46,6 +47,7 @@ void outputs_alerts(const struct outputs *o, const struct flow_record *r);
 void outputs_flow(const struct outputs *o, const struct flow_record *r);
 void outputs_wol_frame(const struct outputs *o, const struct wol_frame_event *w);
 void outputs_host_alert(const struct outputs *o, const struct host_alert *a);
+void outputs_detection(const struct outputs *o, const struct detection_event *d);
 void outputs_stats(const struct outputs *o, const struct run_stats *rs, uint64_t ts_us);
 void outputs_flush(const struct outputs *o);
 void outputs_reopen(const struct outputs *o);

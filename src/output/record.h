@@ -9,14 +9,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "audit/detect.h"
 #include "audit/finding.h"
 #include "audit/label.h"
 #include "flow/community_id.h"
 #include "flow/flow.h"
 #include "flow/mcast.h"
+#include "flow/smbrpc.h"
 #include "lib/util.h"
 
 #define RECORD_FILTER_MAX 1024
+#define RECORD_OPS_MAX 24
+
+/* The names of one RPC interface of the flow (smbrpc->ifaces[i]) and of the opnums it called, from
+ * rpc-interfaces.txt: the engine resolves them, the outputs read them. */
+struct record_iface {
+	const char *name;              /* NULL when the file names it not */
+	unsigned nops;                 /* opnums called, in increasing order (at most RECORD_OPS_MAX listed) */
+	bool ops_more;                 /* more were called than are listed */
+	uint16_t ops[RECORD_OPS_MAX];
+	const char *op_names[RECORD_OPS_MAX]; /* NULL when the file names it not */
+};
 
 struct flow_record {
 	const struct flow *f;
@@ -50,6 +63,28 @@ struct flow_record {
 	size_t nreceivers;
 	struct mcast_receiver receivers[MCAST_MAX_RECEIVERS];
 	char filter[RECORD_FILTER_MAX]; /* display filter of the flow's packets, set when it raised a finding */
+	const struct flow_smbrpc *smbrpc; /* what the flow kept of SMB and DCE/RPC (smbrpc.h), or NULL */
+	struct record_iface ifaces[SMBRPC_IFACES_MAX]; /* the names of smbrpc->ifaces[] */
+};
+
+#define DETECTION_FILTER_MAX (DETECT_HIT_MAX * 300)
+
+/* A detection over a sequence of flows completed (detect.h): one alert naming the hosts, the steps and every flow
+ * involved. */
+struct detection_event {
+	const struct detect_hit *hit;  /* the detection, the hosts, the occurrences of its steps and their flows */
+	const struct finding_kind *kind; /* &hit->d->kind */
+	unsigned worker;
+	uint64_t ts_us, end_us;        /* the first packet of its earliest flow, the last of its latest (packet time) */
+	uint64_t flow_id;              /* EVE's id of the flow of its latest occurrence (the one that completed it) */
+	uint64_t flow_ids[DETECT_HIT_MAX]; /* EVE's id of each occurrence's flow (hit->steps[i]) */
+	char community_ids[DETECT_HIT_MAX][COMMUNITY_ID_SIZE]; /* and its Community ID */
+	uint8_t ip_proto;              /* of every flow of the steps, 0 when they differ */
+	uint16_t dport;                /* their server port, 0 when they differ */
+	char src[ADDR_STR_MAX], dst[ADDR_STR_MAX]; /* dst "" for a detection of one source */
+	const char *src_role, *dst_role; /* each end's configured role (most specific), or NULL */
+	uint64_t held_back;            /* live: the same detection for the same hosts held back before it */
+	char filter[DETECTION_FILTER_MAX]; /* the steps' flows as one display filter */
 };
 
 /* A magic packet carried directly in Ethernet (EtherType 0x0842): no IP flow carries it. */

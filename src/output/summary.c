@@ -51,6 +51,13 @@ static int wol_order(const void *a, const void *b, void *vals)
 	return x->count != y->count ? (x->count < y->count ? 1 : -1) : strcmp(x->mac, y->mac);
 }
 
+static int rpc_order(const void *a, const void *b, void *vals)
+{
+	const struct agg_rpc *x = AT(vals, a), *y = AT(vals, b);
+	int c = x->count != y->count ? (x->count < y->count ? 1 : -1) : strcmp(x->iface, y->iface);
+	return c ? c : strcmp(x->via, y->via);
+}
+
 /* "  (12 more: ...)" under a table cut at top rows */
 static void more(FILE *out, size_t total, size_t top, const char *what)
 {
@@ -210,6 +217,22 @@ static void collect_inferred(void *ctx, const struct inferred_role *r)
 	h->hosts++;
 }
 
+/* Every RPC interface bound or announced, with how it was learnt (the report's RPC table), busiest first. */
+static void print_rpc(const struct agg *a, unsigned top, FILE *out)
+{
+	if (!a->rpc.n)
+		return;
+	size_t *ix = order(&a->rpc, rpc_order);
+	fprintf(out, "\nRPC interfaces (bound over TCP, on a named pipe, or announced)\n");
+	fprintf(out, "  %-28s %-12s %12s\n", "interface", "learnt by", "connections");
+	for (size_t k = 0; ix && k < a->rpc.n && k < top; k++) {
+		const struct agg_rpc *p = a->rpc.vals[ix[k]];
+		fprintf(out, "  %-28s %-12s %12llu\n", p->iface, p->via, (unsigned long long)p->count);
+	}
+	more(out, a->rpc.n, top, "RPC interfaces");
+	free(ix);
+}
+
 static void print_inferred(struct infer_table *infer, const struct roles *roles, FILE *out)
 {
 	struct inferred_print *p = calloc(1, sizeof *p);
@@ -236,6 +259,7 @@ static void print_inferred(struct infer_table *infer, const struct roles *roles,
 
 static void print_channels(const struct agg *a, unsigned top, FILE *out)
 {
+	print_rpc(a, top, out);
 	if (a->mcast.n) {
 		size_t *ix = order(&a->mcast, mcast_order);
 		fprintf(out, "\nmulticast sessions (one sender, one group; receivers from IGMP / MLD joins)\n");

@@ -95,6 +95,19 @@ static uint64_t ts_of(const struct jv *e, const char *dotted)
 	return s && ts_from_eve(s, &us) ? us : 0;
 }
 
+/* configmgr.rpc.interfaces[]: every interface the flow bound, by name (else uuid), over TCP or a pipe. */
+static void rpc_interfaces(const struct jv *list, struct agg_flow *f)
+{
+	for (const struct jv *c = list && list->type == JV_ARRAY ? list->child : NULL; c && f->nrpc < AGG_RPC_MAX;
+	     c = c->next) {
+		const char *name = jv_str(c, "name") ? jv_str(c, "name") : jv_str(c, "uuid");
+		if (!name)
+			continue;
+		f->rpc_names[f->nrpc] = name;
+		f->rpc_vias[f->nrpc++] = jv_get(c, "pipe") ? "pipe" : "bind";
+	}
+}
+
 static void on_flow(struct eve_reader *rd, const struct jv *e, uint64_t *dup)
 {
 	struct agg *a = rd->a;
@@ -139,6 +152,7 @@ static void on_flow(struct eve_reader *rd, const struct jv *e, uint64_t *dup)
 		.client_auth = jv_str(cm, "client_auth"),
 		.client_notification = jv_get(cm, "client_notification") && jv_get(cm, "client_notification")->b,
 	};
+	rpc_interfaces(jv_path(cm, "rpc.interfaces"), &f);
 	f.http = (app && !strcmp(app, "http")) || jv_get(e, "http");
 	f.https = !f.http && ((app && !strcmp(app, "tls")) || (payload && !strcmp(payload, "tls")));
 	agg_add_flow(a, &f);

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """findings.py EVE FINDING SRC SIGDIR: an alert of that finding is in the EVE file, raised by SRC ('-': an alert
-about the configuration, with no flow), with the signature id and severity the policy files of SIGDIR give it."""
+about the configuration, with no flow), with the signature id and severity the policy files (or the detections) of
+SIGDIR give it."""
 import glob
 import json
 import shlex
@@ -8,10 +9,10 @@ import sys
 
 path, finding, src, sigdir = sys.argv[1:5]
 policy = {}
-for f in glob.glob(sigdir + '/*policy*.txt'):
+for f in glob.glob(sigdir + '/*policy*.txt') + glob.glob(sigdir + '/detections.txt'):
     for line in open(f):
         w = shlex.split(line, comments=True)
-        if w and w[0] == 'finding':
+        if w and w[0] in ('finding', 'detection'):
             policy[w[1]] = (int(w[2]), int(w[3]))
 hits = []
 for line in open(path):

@@ -1,10 +1,11 @@
 #!/bin/bash
-# findings.sh: every finding id of the policy files raised by its case of findings.txt (capture, site
-# configuration, the host it is about), and no finding id without a case.
+# findings.sh: every finding id of the policy files and of the detections raised by its case of findings.txt
+# (capture, site configuration, the host it is about), and no finding id without a case.
 set -u
 . "$(dirname "$0")/lib.sh"
 list=$SRCDIR/tests/e2e/findings.txt
-ids=$(cat "$SRCDIR"/signatures/*policy*.txt | awk '$1 == "finding" {print $2}' | sort -u)
+ids=$(cat "$SRCDIR"/signatures/*policy*.txt "$SRCDIR"/signatures/detections.txt |
+	awk '$1 == "finding" || $1 == "detection" {print $2}' | sort -u)
 for id in $ids; do
 	grep -q "^$id " "$list" || bad "finding $id has no case in findings.txt"
 done

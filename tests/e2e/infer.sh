@@ -126,7 +126,8 @@ check_servers ldap arkime__ldap-and-search.pcap domain-controller "ldap.protocol
 check_servers tds ndpi__mssql_tds.pcap sql-server "tds.type == 4" ip.src
 check_servers tftp arkime__tftp_rrq.pcap pxe-service-point "tftp.opcode == 1 || tftp.opcode == 2" ip.dst
 
-# 6. the SMB share of each SMB2 connection: the first tree connected other than IPC$ (else IPC$), as tshark decodes
+# 6. the SMB share of each SMB1 and SMB2 connection: the first tree connected other than IPC$ (else IPC$), as tshark
+# decodes
 n=0
 smbcaps=(arkime__wireshark-smb-on-windows10.pcap pcap-attack__LM_psexec_smb_dcerpc_epm_svcctl.pcapng
 	pcap-attack__LM_smbexec_smb_dcerpc_svcctl_epm.pcapng suricata-verify__smb2-07__20171220_smb_psexec_add_user.pcap
@@ -134,14 +135,15 @@ smbcaps=(arkime__wireshark-smb-on-windows10.pcap pcap-attack__LM_psexec_smb_dcer
 for cap in "${smbcaps[@]}"; do
 	rm -f "$tmp/smb.json"
 	"$CMFLOW" -q -r "$PCAPS/public/$cap" "${sig[@]}" --eve "$tmp/smb.json" || bad "$cap: exit $?"
-	tshark -n -r "$PCAPS/public/$cap" -Y "smb2.cmd == 3 && smb2.flags.response == 0" -T fields -e ip.src -e tcp.srcport \
-		-e smb2.tree 2>/dev/null >"$tmp/trees"
+	tshark -n -r "$PCAPS/public/$cap" -Y "(smb2.cmd == 3 && smb2.flags.response == 0) ||
+		(smb.cmd == 0x75 && smb.flags.response == 0)" -T fields -e ip.src -e tcp.srcport -e smb2.tree -e smb.path \
+		2>/dev/null >"$tmp/trees"
 	if python3 - "$tmp/smb.json" "$tmp/trees" <<'PY'; then n=$((n + 1)); else bad "$cap: SMB shares differ from tshark"; fi
 import json, sys
 want = {}
 for line in open(sys.argv[2]):
-    ip, port, trees = line.rstrip("\n").split("\t")
-    for tree in trees.split(","):
+    ip, port, trees2, trees1 = line.rstrip("\n").split("\t")
+    for tree in (trees2 or trees1).split(","):
         share = tree.rsplit("\\", 1)[-1]
         cur = want.get((ip, int(port)))
         if cur is None or (cur.upper() == "IPC$" and share.upper() != "IPC$"):

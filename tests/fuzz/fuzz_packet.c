@@ -1,7 +1,8 @@
 /* fuzz_packet: the whole packet path, tunnels included (decode.c, tunnel.c; VXLAN also on UDP 4800). The first
  * byte picks the link type; the rest is the frame. One engine (small flow table, the real signatures and the
- * example site, EVE output to /dev/null and the aggregates of the summary and the report) lives across inputs, so
- * that flows, fragments, expectations and parsers' states carry over as they do on a wire; every 4096 inputs it
+ * example site, EVE output to /dev/null and the aggregates of the summary and the report, a table of detections'
+ * sequences) lives across inputs, so that flows, fragments, expectations, parsers' states and sequences carry over
+ * as they do on a wire; every 4096 inputs it
  * ends all flows (labels, verdicts, alerts). */
 #include <pcap/dlt.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include "engine/engine.h"
 #include "output/aggregate.h"
 #include "output/eve.h"
+#include "audit/detect.h"
 #include "flow/expect.h"
 #include "audit/knowledge.h"
 #include "flow/mcast.h"
@@ -41,6 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		decode_tunnels_defaults(&tun);
 		decode_tunnels_add_vxlan(&tun, 4800);
 		cfg.tunnels = &tun;
+		cfg.detect = detect_table_new(16, 300); /* small: sequences are evicted and expire too */
 		struct eve *ev = eve_open("/dev/null", 1, true, err, sizeof err);
 		struct agg *agg = agg_new();
 		if (!ev || !agg)

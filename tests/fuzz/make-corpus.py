@@ -134,7 +134,8 @@ def main():
             auth_seeds(out, n, data)
             n += 1
     for sel, name in ((0, "configmgr2007.rules"), (1, "example-site.conf"), (2, "http-methods.txt"), (3, "fingerprints.txt"),
-                      (4, "policy.txt"), (5, "configmgr-cb.rules"), (6, "policy-cb.txt"), (8, "example-site-cb.conf")):
+                      (4, "policy.txt"), (5, "configmgr-cb.rules"), (6, "policy-cb.txt"), (7, "detections.txt"),
+                      (9, "example-site-cb.conf")):
         with open(os.path.join(out, "fuzz_config", f"sig{sel}"), "wb") as o:
             o.write(bytes([sel]) + open(os.path.join(sigs, name), "rb").read())
     for i, s in enumerate([b"plain", b"quote\" back\\slash", b"\x00\x01\x1f\x7f", "gr\u00fc\u00df \u20ac".encode(),

@@ -94,7 +94,7 @@ lab_down() {
 	local p h
 	lab_capture_stop
 	for p in "${LAB_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${LAB_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	for p in "${LAB_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done # under set -e: a killed job's status is not a failure
 	LAB_PIDS=()
 	# processes started with lab_exec ... & by the caller are ended with their namespace's interfaces
 	for h in "${LAB_HOSTS[@]}"; do

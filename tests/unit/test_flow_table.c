@@ -2,8 +2,10 @@
 #include <criterion/criterion.h>
 #include <pcap/pcap.h>
 #include <string.h>
+#include <stdlib.h>
 
 #include "flow/flow_ext.h"
+#include "flow/smbrpc.h"
 #include "proto/x509.h"
 #include "flow/flow_table.h"
 #include "engine/engine.h"
@@ -233,6 +235,31 @@ Test(flow_table, an_ended_flow_costs_at_most_256_bytes)
 	cr_assert_leq(flow_table_record_size() + side, 256, "record %zu + side record %zu", flow_table_record_size(),
 		      side);
 	cr_assert_leq(flow_table_record_size(), 160);
+	/* what SMB and DCE/RPC flows keep (shares, files, pipes, interfaces) is a record of their own (smbrpc.h),
+	 * allocated only for them: the side record holds one pointer to it */
+	cr_assert_leq(sizeof(struct flow_ext), 88);
+}
+
+/* The SMB and DCE/RPC record goes with the side record (ASan finds what would leak). */
+Test(flow_table, the_smb_record_is_freed_with_the_flow)
+{
+	struct flow f;
+	memset(&f, 0, sizeof f);
+	struct flow_ext *x = flow_ext_get(&f);
+	cr_assert_not_null(x);
+	x->smbrpc = calloc(1, sizeof *x->smbrpc);
+	struct flow_smbrpc *r = x->smbrpc;
+	r->shares = calloc(2, sizeof *r->shares);
+	r->nshares = r->cap_shares = 2;
+	char longname[300];
+	memset(longname, 'a', sizeof longname - 1);
+	longname[sizeof longname - 1] = '\0';
+	flow_ext_set_str(&r->shares[0].name, "ADMIN$", 6);           /* shared (interned) */
+	flow_ext_set_str(&r->shares[1].name, longname, strlen(longname)); /* a copy of its own */
+	r->ifaces = calloc(1, sizeof *r->ifaces);
+	r->nifaces = r->cap_ifaces = 1;
+	flow_ext_free(&f);
+	cr_assert_null(f.ext);
 }
 
 /* A TLS flow's handshake record: the posture and four names, allocated only for TLS flows once their reader has
