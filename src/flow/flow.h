@@ -71,17 +71,18 @@ struct flow {
 	struct packet_tunnel *tunnel;   /* the encapsulation of a tunnelled flow's first packet (flow_ext.h), or NULL */
 	uint16_t flags;
 	uint16_t ndpi_master, ndpi_app;
-	/* three small fields in one byte, so that the record keeps its 160 bytes with the tunnel's key and pointer */
+	/* four small fields in one byte, so that the record keeps its 160 bytes with the tunnel's key and pointer */
 	uint8_t init_is_lo : 1;
 	uint8_t state : 2;              /* enum flow_state */
 	uint8_t end_reason : 2;         /* enum flow_end_reason */
-	uint8_t tmo_class;              /* index into the table's timeout classes */
+	uint8_t tmo_class : 3;          /* index into the table's timeout classes (flow_table.c asserts they fit) */
 	uint8_t app_proof;              /* enum app_proof */
 	uint8_t ndpi_confidence;
 	uint8_t icmp_type, icmp_code;   /* the first ICMP message's type and code (its Community ID) */
 	uint8_t inspected;              /* packets given to the parsers so far (saturates) */
 	uint8_t payload;                /* enum payload_kind of the first TCP payload */
 	uint8_t iface;                  /* live: the index of the interface it was first seen on */
+	uint16_t inspect_done;          /* the inspectors' rows (inspect.c's table) done with this flow, by bit */
 };
 
 /* The tunnel kept for the flow, or NULL (not tunnelled). */

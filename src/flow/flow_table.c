@@ -126,6 +126,8 @@ static void list_unlink(struct flow_table *ft, struct flow *f)
 	f->lru_prev = f->lru_next = NIL;
 }
 
+_Static_assert(TMO_COUNT <= 8, "struct flow keeps the timeout class in three bits");
+
 static void list_append(struct flow_table *ft, struct flow *f, enum tmo_class cls)
 {
 	struct tmo_list *l = &ft->lists[cls];
