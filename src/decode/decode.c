@@ -108,6 +108,8 @@ static enum decode_result malformed(struct dstate *d, enum malformed_reason r)
 	return DECODE_MALFORMED;
 }
 
+static enum decode_result decode_inner(struct dstate *d);
+
 /* inlined into its callers: one call less on every packet's path */
 static inline __attribute__((always_inline)) enum decode_result decode_transport(struct dstate *d, const uint8_t *p,
 										 uint32_t len)
@@ -173,7 +175,7 @@ static inline __attribute__((always_inline)) enum decode_result decode_transport
 		else if (!pkt->is_fragment && ulen != 0 && ulen < 8)
 			decode_anomaly(d, MAL_UDP_LEN_INVALID);
 		d->udp_len = ulen;
-		return tunnel_udp_candidate(d) ? tunnel_udp(d) : DECODE_OK;
+		return tunnel_udp_candidate(d) && tunnel_udp(d) ? decode_inner(d) : DECODE_OK;
 	}
 	case IP_PROTO_SCTP: { /* RFC 9260 3.1: the common header's ports and checksum, then chunks */
 		d->st->sctp++;
@@ -213,7 +215,7 @@ static inline __attribute__((always_inline)) enum decode_result decode_transport
 		if (len < 4)
 			return malformed(d, MAL_GRE_TOO_SMALL);
 		/* left closed (or PPTP's), the payload is the GRE header onwards: PPTP's follow-up reads its key */
-		return tunnel_gre(d, p, len);
+		return tunnel_gre(d, p, len) ? decode_inner(d) : DECODE_OK;
 
 	case IPPROTO_ESP_:
 		d->st->esp++;
@@ -222,7 +224,7 @@ static inline __attribute__((always_inline)) enum decode_result decode_transport
 		return DECODE_OK;
 	default:
 		if (pkt->ip_proto == IPPROTO_IPIP_ || pkt->ip_proto == IPPROTO_IPV6_) /* out of the switch: TCP's and */
-			return tunnel_ip_in_ip(d, p, len);                             /* UDP's cases stay compares */
+			return tunnel_ip_in_ip(d, p, len) ? decode_inner(d) : DECODE_OK; /* UDP's cases stay compares */
 		d->st->other_ip++;
 		return DECODE_OK;
 	}
@@ -659,35 +661,19 @@ enum decode_result decode_packet_with(const struct decode_tunnels *tun, int link
 	}
 }
 
-/* ---- the layers a tunnel's payload starts with (decode_int.h): the static versions above stay inlinable on
- * the path of every packet ---- */
-
-enum decode_result decode_malformed(struct dstate *d, enum malformed_reason r)
+/* The inner frame of a tunnel tunnel.c has just opened (d->inner): decoded by the layer it starts with. */
+static enum decode_result decode_inner(struct dstate *d)
 {
-	return malformed(d, r);
-}
-
-enum decode_result decode_ethernet(struct dstate *d, const uint8_t *p, uint32_t len)
-{
-	return ethernet_layer(d, p, len);
-}
-
-enum decode_result decode_ipv4(struct dstate *d, const uint8_t *p, uint32_t len)
-{
-	return ipv4_layer(d, p, len);
-}
-
-enum decode_result decode_ipv6(struct dstate *d, const uint8_t *p, uint32_t len)
-{
-	return ipv6_layer(d, p, len);
-}
-
-enum decode_result decode_ip_by_version(struct dstate *d, const uint8_t *p, uint32_t len)
-{
-	return ip_by_version(d, p, len);
-}
-
-enum decode_result decode_mpls(struct dstate *d, const uint8_t *p, uint32_t len)
-{
-	return mpls_layer(d, p, len);
+	switch ((enum inner_type)d->inner_type) {
+	case INNER_ETHERNET:
+		return ethernet_layer(d, d->inner, d->inner_len);
+	case INNER_MPLS:
+		return mpls_layer(d, d->inner, d->inner_len);
+	case INNER_IPV4:
+		return ipv4_layer(d, d->inner, d->inner_len);
+	case INNER_IPV6:
+		return ipv6_layer(d, d->inner, d->inner_len);
+	default:
+		return ip_by_version(d, d->inner, d->inner_len);
+	}
 }

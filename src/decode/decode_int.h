@@ -8,12 +8,16 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "decode/decode.h"
+#include "decode/packet.h"
+#include "decode/stats.h"
 #include "lib/bytes.h"
 
 #define IPPROTO_IPIP_ 4
 #define IPPROTO_UDP_ 17
 #define IPPROTO_IPV6_ 41
+
+/* What an inner frame starts with. */
+enum inner_type { INNER_ETHERNET, INNER_IP, INNER_IPV4, INNER_IPV6, INNER_MPLS };
 
 /* Decoding state passed down the layers. wire_left is what the frame had on the wire from the current offset,
  * so that a snaplen cut is told apart from a header that lies about its length; ip_total is the current IP
@@ -26,6 +30,9 @@ struct dstate {
 	uint32_t wire_left;
 	uint32_t ip_total;
 	uint16_t udp_len;
+	uint8_t inner_type;             /* enum inner_type: the frame a tunnel just opened starts with */
+	uint32_t inner_len;
+	const uint8_t *inner;           /* that frame: captured bytes inner .. inner + inner_len */
 };
 
 /* Clears a packet from its VLAN tags on (what a tunnel's inner packet describes anew). In three pieces of at most
@@ -40,9 +47,6 @@ static inline void packet_clear_inner(struct packet *pkt)
 	memset(p + 64, 0, 64);
 	memset(p + 128, 0, PACKET_INNER_BYTES - 128);
 }
-
-/* Counts reason r and returns DECODE_MALFORMED. */
-enum decode_result decode_malformed(struct dstate *d, enum malformed_reason r);
 
 /* Counts reason r for a packet that is still decoded (an anomaly). */
 static inline void decode_anomaly(struct dstate *d, enum malformed_reason r)
@@ -59,21 +63,13 @@ static inline void tunnel_closed(struct dstate *d, enum malformed_reason r)
 	d->st->tunnel_left_closed++;
 }
 
-/* The layers a tunnel's payload starts with: p .. p + len are the captured bytes from there, d->wire_left
- * already what the wire carried from p. */
-enum decode_result decode_ethernet(struct dstate *d, const uint8_t *p, uint32_t len);
-enum decode_result decode_ipv4(struct dstate *d, const uint8_t *p, uint32_t len);
-enum decode_result decode_ipv6(struct dstate *d, const uint8_t *p, uint32_t len);
-enum decode_result decode_ip_by_version(struct dstate *d, const uint8_t *p, uint32_t len);
-enum decode_result decode_mpls(struct dstate *d, const uint8_t *p, uint32_t len);
-
-/* tunnel.c. Each returns the inner packet's result when it opened a tunnel, and DECODE_OK when the packet stays
- * the outer one: no tunnel there, or one whose header is cut, malformed or carries an unknown payload (counted
- * by reason), or one level too deep (counted in too_many_layers). The callers return it as it is (a tail
- * call). */
+/* tunnel.c. Each returns true when it opened a tunnel: the packet is then the inner one and d->inner its frame,
+ * which the caller decodes (tunnel.c reads tunnel headers only, so that the decoder's recursion stays in
+ * decode.c). False when the packet stays the outer one: no tunnel there, or one whose header is cut, malformed
+ * or carries an unknown payload (counted by reason), or one level too deep (counted in too_many_layers). */
 
 /* After a UDP header (pkt's ports and payload set): VXLAN, Geneve, VXLAN-GPE, GRE in UDP, Teredo, TZSP. */
-enum decode_result tunnel_udp(struct dstate *d);
+bool tunnel_udp(struct dstate *d);
 
 /* Whether tunnel_udp may take the datagram: a tunnel port, or a first payload byte that Teredo off its port
  * (an IPv6 header or an indicator) or a VXLAN header on a port not configured begins with. Inline, so that the
@@ -89,9 +85,9 @@ static inline bool tunnel_udp_candidate(const struct dstate *d)
 }
 
 /* A GRE header at p (IP protocol 47, at least 4 bytes); version 1 (PPTP) is left alone. */
-enum decode_result tunnel_gre(struct dstate *d, const uint8_t *p, uint32_t len);
+bool tunnel_gre(struct dstate *d, const uint8_t *p, uint32_t len);
 
 /* An IP header after an IP header (IP protocol 4 or 41, pkt->ip_proto). */
-enum decode_result tunnel_ip_in_ip(struct dstate *d, const uint8_t *p, uint32_t len);
+bool tunnel_ip_in_ip(struct dstate *d, const uint8_t *p, uint32_t len);
 
 #endif

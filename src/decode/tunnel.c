@@ -39,9 +39,6 @@
 #define GRE_F_RESERVED 0x00f8
 #define GRE_VERSION 0x0007
 
-/* What an inner frame starts with. */
-enum inner_type { INNER_ETHERNET, INNER_IP, INNER_IPV4, INNER_IPV6, INNER_MPLS };
-
 /* A tunnel read and ready to open: its kind, its identity, where the inner frame starts and what it is. */
 struct opening {
 	enum tunnel_kind kind;
@@ -97,8 +94,9 @@ static inline __attribute__((always_inline)) bool tunnel_enter(struct dstate *d,
 	return true;
 }
 
-/* Opens a tunnel read by one of the parsers below and decodes its inner frame. */
-static bool tunnel_open(struct dstate *d, const struct opening *o, enum decode_result *r)
+/* Opens a tunnel read by one of the parsers below: the packet is the inner one from now on, and d->inner says
+ * where its frame starts and what it starts with (decode.c decodes it). */
+static bool tunnel_open(struct dstate *d, const struct opening *o)
 {
 	/* the outer datagram is not reassembled: its first fragment stays the outer packet, as its later ones do */
 	if (d->pkt->is_fragment) {
@@ -112,23 +110,9 @@ static bool tunnel_open(struct dstate *d, const struct opening *o, enum decode_r
 		d->pkt->tunnel.id = o->id;
 		d->pkt->tunnel.id_tunnel = (uint8_t)o->kind;
 	}
-	switch (o->type) {
-	case INNER_ETHERNET:
-		*r = decode_ethernet(d, o->inner, o->len);
-		break;
-	case INNER_MPLS:
-		*r = decode_mpls(d, o->inner, o->len);
-		break;
-	case INNER_IPV4:
-		*r = decode_ipv4(d, o->inner, o->len);
-		break;
-	case INNER_IPV6:
-		*r = decode_ipv6(d, o->inner, o->len);
-		break;
-	default:
-		*r = decode_ip_by_version(d, o->inner, o->len);
-		break;
-	}
+	d->inner = o->inner;
+	d->inner_len = o->len;
+	d->inner_type = (uint8_t)o->type;
 	return true;
 }
 
@@ -260,16 +244,15 @@ too_big:
 	return false;
 }
 
-enum decode_result tunnel_gre(struct dstate *d, const uint8_t *p, uint32_t len)
+bool tunnel_gre(struct dstate *d, const uint8_t *p, uint32_t len)
 {
 	struct opening o;
-	enum decode_result r;
-	return gre_parse(d, p, len, TUNNEL_GRE, &o) && tunnel_open(d, &o, &r) ? r : DECODE_OK;
+	return gre_parse(d, p, len, TUNNEL_GRE, &o) && tunnel_open(d, &o);
 }
 
 /* ---- IP in IP ---- */
 
-static bool ip_in_ip(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_result *r)
+static bool ip_in_ip(struct dstate *d, const uint8_t *p, uint32_t len)
 {
 	struct packet *pkt = d->pkt;
 	bool inner4 = pkt->ip_proto == IPPROTO_IPIP_, outer4 = pkt->l3 == L3_IPV4;
@@ -291,19 +274,18 @@ static bool ip_in_ip(struct dstate *d, const uint8_t *p, uint32_t len, enum deco
 	struct opening o = { TUNNEL_IP_IP, inner4 ? INNER_IPV4 : INNER_IPV6, p, len, TUNNEL_ID_NONE, 0 };
 	uint64_t *by_families = outer4 ? (inner4 ? &d->st->ipv4_in_ipv4 : &d->st->ipv6_in_ipv4)
 				       : (inner4 ? &d->st->ipv4_in_ipv6 : &d->st->ipv6_in_ipv6);
-	if (!tunnel_open(d, &o, r))
+	if (!tunnel_open(d, &o))
 		return false;
 	(*by_families)++;
 	return true;
 }
 
-enum decode_result tunnel_ip_in_ip(struct dstate *d, const uint8_t *p, uint32_t len)
+bool tunnel_ip_in_ip(struct dstate *d, const uint8_t *p, uint32_t len)
 {
-	enum decode_result r;
-	if (ip_in_ip(d, p, len, &r))
-		return r;
+	if (ip_in_ip(d, p, len))
+		return true;
 	d->st->other_ip++; /* the outer packet, of IP protocol 4 or 41 */
-	return DECODE_OK;
+	return false;
 }
 
 /* ---- over UDP ---- */
@@ -312,7 +294,7 @@ enum decode_result tunnel_ip_in_ip(struct dstate *d, const uint8_t *p, uint32_t 
  * application's ephemeral port may be 4789: only a header that is VXLAN's (the I flag alone, or with the group
  * policy extension's G, and the reserved bits zero) is taken for one, anything else is plain UDP, uncounted (as in
  * Suricata). */
-static bool vxlan(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_result *r)
+static bool vxlan(struct dstate *d, const uint8_t *p, uint32_t len)
 {
 	uint32_t w0, w1;
 	if (!bytes_be32(p, len, 0, &w0) || !bytes_be32(p, len, 4, &w1) || (w1 & 0xff))
@@ -331,7 +313,9 @@ static bool vxlan(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_
 	t->id_kind = TUNNEL_ID_VNI;
 	t->id = w1 >> 8;
 	t->id_tunnel = TUNNEL_VXLAN;
-	*r = decode_ethernet(d, p + 8, len - 8);
+	d->inner = p + 8;
+	d->inner_len = len - 8;
+	d->inner_type = INNER_ETHERNET;
 	return true;
 }
 
@@ -339,7 +323,7 @@ static bool vxlan(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_
  * type, VNI, 8 reserved bits; the options are skipped by their length. Taken for Geneve when the version is 0 and
  * the reserved bits are zero (else plain UDP, uncounted); then an option length past the packet or an unknown
  * protocol type is counted. */
-static bool geneve(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_result *r)
+static bool geneve(struct dstate *d, const uint8_t *p, uint32_t len)
 {
 	uint8_t ver_optlen, flags, reserved;
 	uint16_t proto;
@@ -367,7 +351,7 @@ static bool geneve(struct dstate *d, const uint8_t *p, uint32_t len, enum decode
 		tunnel_closed(d, MAL_GENEVE_UNKNOWN_PAYLOAD);
 		return false;
 	}
-	return tunnel_open(d, &o, r);
+	return tunnel_open(d, &o);
 }
 
 /* Next-protocol values of VXLAN-GPE and NSH (the same registry) */
@@ -425,7 +409,7 @@ static bool nsh_parse(struct dstate *d, struct cursor *c, struct opening *o)
 /* VXLAN-GPE: flags (2 reserved bits, version, I, P, B, O), 16 reserved bits, next protocol (when P is set,
  * else Ethernet), VNI, 8 reserved bits. Taken for VXLAN-GPE when the version and the reserved bits are zero (else
  * plain UDP, uncounted); then an unknown next protocol is counted. */
-static bool vxlan_gpe(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_result *r)
+static bool vxlan_gpe(struct dstate *d, const uint8_t *p, uint32_t len)
 {
 	struct cursor c = cursor_make(p, len);
 	uint8_t flags, next, reserved;
@@ -450,14 +434,14 @@ static bool vxlan_gpe(struct dstate *d, const uint8_t *p, uint32_t len, enum dec
 		tunnel_closed(d, MAL_VXLAN_GPE_UNKNOWN_PAYLOAD);
 		return false;
 	}
-	return tunnel_open(d, &o, r);
+	return tunnel_open(d, &o);
 }
 
 /* TZSP: version 1, type (0 received, 1 to transmit: those carry a frame), encapsulation (1: Ethernet), tagged
  * fields up to the end tag (1); padding (0) is one byte, every other tag has a length byte. Taken for TZSP from
  * version 1 and a type that carries a frame (else plain UDP, uncounted); then tags past the packet, or a frame
  * that is not Ethernet (802.11 ...), are counted. */
-static bool tzsp(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_result *r)
+static bool tzsp(struct dstate *d, const uint8_t *p, uint32_t len)
 {
 	struct cursor c = cursor_make(p, len);
 	uint8_t version, type, tag = 0, tlen;
@@ -476,7 +460,7 @@ static bool tzsp(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_r
 	}
 	struct opening o = { TUNNEL_TZSP, INNER_ETHERNET, NULL, 0, TUNNEL_ID_NONE, 0 };
 	inner_rest(&o, &c, INNER_ETHERNET);
-	return tunnel_open(d, &o, r);
+	return tunnel_open(d, &o);
 }
 
 /* Teredo (RFC 4380 section 5.1.1): an optional authentication indicator (0x0001, id and value lengths, client
@@ -484,7 +468,7 @@ static bool tzsp(struct dstate *d, const uint8_t *p, uint32_t len, enum decode_r
  * address), then an IPv6 packet. by_port: on UDP 3544, taken for Teredo when an IPv6 header follows; otherwise
  * only when it is exactly one IPv6 packet to or from a Teredo address (2001:0::/32). Anything else is plain UDP,
  * uncounted: port 3544 may be any application's ephemeral port. */
-static bool teredo(struct dstate *d, const uint8_t *p, uint32_t len, bool by_port, enum decode_result *r)
+static bool teredo(struct dstate *d, const uint8_t *p, uint32_t len, bool by_port)
 {
 	struct cursor c = cursor_make(p, len);
 	uint16_t indicator;
@@ -511,7 +495,7 @@ static bool teredo(struct dstate *d, const uint8_t *p, uint32_t len, bool by_por
 	}
 	struct opening o = { TUNNEL_TEREDO, INNER_IPV6, NULL, 0, TUNNEL_ID_NONE, 0 };
 	inner_rest(&o, &c, INNER_IPV6);
-	return tunnel_open(d, &o, r);
+	return tunnel_open(d, &o);
 }
 
 /* A VXLAN header (the I flag alone, the reserved bytes zero) before an Ethernet header of IPv4, IPv6, ARP or a
@@ -527,7 +511,7 @@ static bool looks_like_vxlan(const uint8_t *p, uint32_t len)
 	       (type == ETHERTYPE_IPV4 || type == ETHERTYPE_IPV6 || type == 0x0806 || type == 0x8100);
 }
 
-static bool udp_tunnel(struct dstate *d, enum decode_result *r)
+static bool udp_tunnel(struct dstate *d)
 {
 	const struct packet *pkt = d->pkt;
 	const uint8_t *p = pkt->payload;
@@ -536,41 +520,40 @@ static bool udp_tunnel(struct dstate *d, enum decode_result *r)
 	 * flow); Teredo's server port may be either. VXLAN first: the cloud mirrors' */
 	for (unsigned i = 0; i < d->tun->n_vxlan; i++)
 		if (pkt->dport == d->tun->vxlan_ports[i])
-			return vxlan(d, p, len, r);
+			return vxlan(d, p, len);
 	switch (pkt->dport) {
 	case PORT_GENEVE:
-		return geneve(d, p, len, r);
+		return geneve(d, p, len);
 	case PORT_VXLAN_GPE:
-		return vxlan_gpe(d, p, len, r);
+		return vxlan_gpe(d, p, len);
 	case PORT_GRE_UDP: {
 		/* GRE in UDP (RFC 8086) is version 0 without RFC 1701's fields: anything else is plain UDP */
 		struct opening o;
 		uint16_t fv;
 		if (!bytes_be16(p, len, 0, &fv) || (fv & (GRE_F_ROUTING | GRE_F_SSR | GRE_RECUR | GRE_F_RESERVED | GRE_VERSION)))
 			return false;
-		return gre_parse(d, p, len, TUNNEL_GRE_UDP, &o) && tunnel_open(d, &o, r);
+		return gre_parse(d, p, len, TUNNEL_GRE_UDP, &o) && tunnel_open(d, &o);
 	}
 	case PORT_TZSP:
-		return tzsp(d, p, len, r);
+		return tzsp(d, p, len);
 	case PORT_TEREDO:
-		return teredo(d, p, len, true, r);
+		return teredo(d, p, len, true);
 	default:
 		break;
 	}
 	if (pkt->sport == PORT_TEREDO)
-		return teredo(d, p, len, true, r);
+		return teredo(d, p, len, true);
 	/* Teredo between a client and a relay, on ports of their own: an IPv6 header, maybe behind an indicator */
 	uint8_t b0, b1;
 	if (len >= 40 && bytes_u8(p, len, 0, &b0) && bytes_u8(p, len, 1, &b1) &&
 	    ((b0 >> 4) == 6 || (b0 == 0 && b1 <= 1)))
-		return teredo(d, p, len, false, r);
+		return teredo(d, p, len, false);
 	if (len >= 8 + 14 && looks_like_vxlan(p, len))
 		d->st->vxlan_unopened++;
 	return false;
 }
 
-enum decode_result tunnel_udp(struct dstate *d)
+bool tunnel_udp(struct dstate *d)
 {
-	enum decode_result r;
-	return udp_tunnel(d, &r) ? r : DECODE_OK;
+	return udp_tunnel(d);
 }
