@@ -14,6 +14,7 @@
 #include "lib/json.h"
 #include "lib/util.h"
 #include "output/eve.h"
+#include "output/eve_attack.h"
 #include "output/eve_smbrpc.h"
 #include "output/sink.h"
 #include "proto/dcerpc.h"
@@ -374,6 +375,7 @@ static void write_configmgr_fields(struct json *j, const struct flow_record *r)
 	if (share)
 		json_str(j, "smb_share", share);
 	eve_smbrpc_configmgr_smb(j, r);
+	eve_attack_configmgr(j, r); /* logins, network boot, later HTTP requests (eve_attack.c) */
 	if (r->http_by_design && x && (x->http_method || x->http_url))
 		json_bool(j, "http_by_design", true);
 }
