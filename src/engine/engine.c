@@ -456,6 +456,7 @@ static void derive(struct engine *e)
 		return;
 	}
 	env->methods = k->http_methods;
+	env->header_tests = k->detections ? &k->detections->header_tests : NULL; /* the detections' header= */
 	for (unsigned i = 0; i < site_count(k->site) && env->nwol_ports < INSPECT_MAX_WOL_PORTS; i++) {
 		uint16_t port = site_at(k->site, i)->ports.v[VAR_WOL];
 		bool known = false;

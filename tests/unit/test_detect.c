@@ -146,7 +146,7 @@ Test(detect, the_signatures_load_with_client_push_first)
 	cr_assert_eq(cp->kind.verdict, VERDICT_INFORMATIONAL);
 	cr_assert_eq(cp->scope, DETECT_SCOPE_PAIR);
 	cr_assert_eq(cp->site, 1);
-	cr_assert(cp->src_role >= 0 && !cp->src_not);
+	cr_assert(cp->src_roles && !cp->src_not);
 	cr_assert_str_eq(cp->steps_text, "admin-share-write then service-create|wmi-exec");
 	const struct detect_pred *svc = &d->preds[cp->alts[1][0]];
 	bool create = false, start = false;
