@@ -72,6 +72,7 @@ struct flow {
 	uint8_t inspected;              /* packets given to the parsers so far (saturates) */
 	uint8_t payload;                /* enum payload_kind of the first TCP payload */
 	uint8_t iface;                  /* live: the index of the interface it was first seen on */
+	uint16_t inspect_done;          /* the inspectors' rows (inspect.c's table) done with this flow, by bit */
 	uint32_t bucket;                /* the flow table's hash chain (kept: unlinking need not hash again) */
 	struct ndpi_flow_struct *ndpi;
 	struct flow_ext *ext;

@@ -26,24 +26,26 @@
 
 /* TLS (RFC 8446 4.1.2, RFC 5246 7.4.1): the client's first payload is a ClientHello (the proof, and the server
  * name); the server's hello says the version chosen. TLS after STARTTLS is the other protocol's flow. */
-static bool tls_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir, bool first)
+static enum inspect_want tls_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+				 enum flow_dir dir, bool first)
 {
 	struct tls_hello h;
 	struct flow_ext *x;
 	(void)env;
 	if (!p->payload_len)
-		return false;
+		return INSPECT_IDLE;
 	if (dir == DIR_TO_SERVER) {
-		if (!first || f->app_proof != APP_NONE || !tls_parse_client_hello(p->payload, p->payload_len, &h))
-			return false;
-		f->app_proof = APP_TLS;
-		if (h.sni[0] && (x = flow_ext_get(f)))
-			flow_ext_set_str(&x->tls_sni, h.sni, strlen(h.sni));
+		if (first && f->app_proof == APP_NONE && tls_parse_client_hello(p->payload, p->payload_len, &h)) {
+			f->app_proof = APP_TLS;
+			if (h.sni[0] && (x = flow_ext_get(f)))
+				flow_ext_set_str(&x->tls_sni, h.sni, strlen(h.sni));
+		}
 	} else if (f->app_proof == APP_TLS && tls_parse_server_hello(p->payload, p->payload_len, &h) &&
 		   tls_version_name(h.version) && (x = flow_ext_get(f)) && !x->tls_version) {
 		x->tls_version = h.version;
 	}
-	return false;
+	/* the first payload was the only chance of a ClientHello; then the ServerHello's version is all */
+	return f->app_proof != APP_TLS || (f->ext && f->ext->tls_version) ? INSPECT_DONE : INSPECT_IDLE;
 }
 
 /* The handshake's posture and names into the side record, and the reader freed. */
@@ -88,34 +90,35 @@ void inspect_stats_free(struct inspect_stats *st)
  * payload that is a TLS record: a connection seen from its middle, whose posture is then "not seen"), every
  * segment of both directions goes to the reader, past INSPECT_MAX_PACKETS (a mutual handshake with chains is
  * 10-25 packets, then the reader watches 32 records for a renegotiation), until its posture is final. */
-static bool tls_handshake_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
-			      bool first)
+static enum inspect_want tls_handshake_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+					   enum flow_dir dir, bool first)
 {
-	if (f->app_proof != APP_TLS && f->payload != PAYLOAD_TLS)
-		return false; /* not TLS: the common case, decided before the side record is read */
+	if (f->app_proof != APP_TLS && f->payload != PAYLOAD_TLS) /* not TLS: the common case, decided before the side
+								     * record is read */
+		return f->payload == PAYLOAD_UNSEEN ? INSPECT_IDLE : INSPECT_DONE;
 	struct tls_hs *s = flow_ext_parser(f, PARSER_TLS);
 	if (!s) {
 		bool tls = (f->app_proof == APP_TLS && dir == DIR_TO_SERVER) || f->payload == PAYLOAD_TLS;
 		if (!env->stats || !first || !tls || (f->ext && f->ext->tls))
-			return false;
+			return INSPECT_DONE; /* a reader starts on the first payload or never */
 		if (env->stats->tls_readers_live >= INSPECT_TLS_READERS_MAX) {
 			env->stats->tls_refused++;
-			return false;
+			return INSPECT_DONE;
 		}
 		s = env->stats->ntls_spare ? env->stats->tls_spare[--env->stats->ntls_spare] : tls_hs_new();
 		if (!s || !flow_ext_set_parser(f, PARSER_TLS, s, tls_hs_free)) {
 			tls_hs_free(s);
 			env->stats->tls_refused++;
-			return false;
+			return INSPECT_DONE;
 		}
 		env->stats->tls_readers++;
 		env->stats->tls_readers_live++;
 	}
 	if (p->payload_len && !tls_hs_segment(s, dir == DIR_TO_SERVER ? 0 : 1, p->tcp_seq, p->payload, p->payload_len)) {
 		tls_keep(env, f, s); /* settled */
-		return false;
+		return INSPECT_DONE;
 	}
-	return true;
+	return INSPECT_MORE;
 }
 
 void inspect_end(const struct inspect_env *env, struct flow *f)
@@ -128,36 +131,38 @@ void inspect_end(const struct inspect_env *env, struct flow *f)
 }
 
 /* SMB (MS-SMB2 2.2.1, MS-SMB 2.2.3.1): the client's first payload starts an SMB message. */
-static bool smb_proof_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
-			  bool first)
+static enum inspect_want smb_proof_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+				       enum flow_dir dir, bool first)
 {
 	(void)env;
 	if (first && dir == DIR_TO_SERVER && f->app_proof == APP_NONE && smb_looks_like(p->payload, p->payload_len))
 		f->app_proof = APP_SMB;
-	return false;
+	return f->payload == PAYLOAD_UNSEEN ? INSPECT_IDLE : INSPECT_DONE; /* the first payload decides */
 }
 
 /* SMB1 and SMB2/3 on their ports (smbrpc.h): every share, file written, named pipe and the DCE/RPC on it, the
  * dialect and signing. Client push opens ADMIN$ after a long IPC$ conversation and creates its service later on
  * the same connection: the walker reads the flow for as long as it can tell something (its own bound). */
-static bool smb_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir, bool first)
+static enum inspect_want smb_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+				 enum flow_dir dir, bool first)
 {
 	(void)first;
-	return smbrpc_smb_row(env->expect, f, p, dir);
+	return smbrpc_smb_row(env->expect, f, p, dir) ? INSPECT_MORE : INSPECT_IDLE;
 }
 
 /* DNS (RFC 1035 4.1) on its own port: a query is DNS (the other DNS-shaped protocols, mDNS, LLMNR and NetBIOS,
  * have theirs); over TCP behind its two-byte length, in the client's first payload. */
-static bool dns_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir, bool first)
+static enum inspect_want dns_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+				 enum flow_dir dir, bool first)
 {
 	(void)env;
-	if (dir != DIR_TO_SERVER || f->app_proof != APP_NONE)
-		return false;
-	if (f->key.ip_proto == IP_PROTO_TCP ? first && dns_is_tcp_query(p->payload, p->payload_len)
-					    : f->pkts[DIR_TO_SERVER] == 1 && !f->pkts[DIR_TO_CLIENT] &&
-						      dns_is_query(p->payload, p->payload_len))
+	bool tcp = f->key.ip_proto == IP_PROTO_TCP;
+	if (dir == DIR_TO_SERVER && f->app_proof == APP_NONE &&
+	    (tcp ? first && dns_is_tcp_query(p->payload, p->payload_len)
+		 : f->pkts[DIR_TO_SERVER] == 1 && !f->pkts[DIR_TO_CLIENT] && dns_is_query(p->payload, p->payload_len)))
 		f->app_proof = APP_DNS;
-	return false;
+	/* the query is the first payload (TCP) or the first datagram (UDP) */
+	return tcp && f->payload == PAYLOAD_UNSEEN ? INSPECT_IDLE : INSPECT_DONE;
 }
 
 /* The header lines of a request or an answer from at: NTLM and Negotiate tokens of the authentication headers
@@ -181,27 +186,45 @@ static uint32_t http_headers(const struct inspect_env *env, struct flow *f, cons
 	return tests;
 }
 
+/* Whether an HTTP connection's login is under way: an NTLM exchange that lacks its AUTHENTICATE, or a last
+ * answer of 401/407 that the client's next request (with its credentials) may follow. */
+static bool http_login_pending(const struct flow *f)
+{
+	if (flow_auth_pending(f, AUTH_OVER_HTTP))
+		return true;
+	const struct flow_http *h = flow_http(f);
+	uint16_t last = h ? (h->answered && h->answered <= h->n ? h->req[h->answered - 1].status : 0)
+			  : (f->ext && f->ext->http_requests == 1 ? f->ext->http_status : 0);
+	return last == 401 || last == 407;
+}
+
 /* HTTP/1.x (RFC 9112 3 and 4): a request line from the initiator proves it (the first request's method, target,
  * Host and User-Agent are the side record's; later ones, their statuses and the header tests they meet are
  * http_requests.h's), a status line back gives the status; the authentication headers of every request and of
- * 401/407 answers feed the flow's exchanges. NTLM over HTTP is three requests on one connection: while an
- * exchange lacks its AUTHENTICATE the row reads on past the common first packets (to its budget). */
-static bool http_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
-		     bool first)
+ * 401/407 answers feed the flow's exchanges. NTLM over HTTP is three requests on one connection: while its login
+ * is under way the row reads on past the common first packets (MORE, to its budget). */
+static enum inspect_want http_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+				  enum flow_dir dir, bool first)
 {
 	(void)first;
-	if (!env->methods || f->app_proof == APP_TLS || !p->payload_len)
-		return false;
-	if (f->inspected > INSPECT_MAX_PACKETS && f->app_proof != APP_HTTP)
-		return false; /* past the first packets only an HTTP connection's pending login is read */
+	if (!env->methods || (f->app_proof != APP_NONE && f->app_proof != APP_HTTP))
+		return INSPECT_DONE;
+	bool past = f->inspected > INSPECT_MAX_PACKETS;
+	if (!p->payload_len)
+		return past && !http_login_pending(f) ? INSPECT_DONE : past ? INSPECT_MORE : INSPECT_IDLE;
 	if (dir == DIR_TO_SERVER) {
 		struct http_request req;
-		if (!http_parse_request(env->methods, p->payload, p->payload_len, &req))
-			return flow_auth_pending(f, AUTH_OVER_HTTP);
+		if (!http_parse_request(env->methods, p->payload, p->payload_len, &req)) {
+			/* HTTP begins with a request: a first payload that is none is another protocol (seen from the
+			 * middle, a later request may still tell) */
+			if (f->app_proof != APP_HTTP && !(f->flags & FLOW_F_MIDSTREAM))
+				return INSPECT_DONE;
+			goto after;
+		}
 		f->app_proof = APP_HTTP;
 		struct flow_ext *x = flow_ext_get(f);
 		if (!x)
-			return false;
+			return INSPECT_DONE;
 		unsigned index = x->http_requests;
 		if (x->http_requests < 255)
 			x->http_requests++;
@@ -218,15 +241,20 @@ static bool http_row(const struct inspect_env *env, struct flow *f, const struct
 	} else if (f->app_proof == APP_HTTP) {
 		uint16_t status;
 		struct flow_ext *x = f->ext;
-		if (!x || !http_parse_status(p->payload, p->payload_len, &status))
-			return flow_auth_pending(f, AUTH_OVER_HTTP);
-		if (!x->http_status)
-			x->http_status = status;
-		flow_http_status(f, status);
-		if (status == 401 || status == 407)
-			http_headers(env, f, p, http_headers_start(p->payload, p->payload_len), dir);
+		if (x && http_parse_status(p->payload, p->payload_len, &status)) {
+			if (!x->http_status)
+				x->http_status = status;
+			flow_http_status(f, status);
+			if (status == 401 || status == 407)
+				http_headers(env, f, p, http_headers_start(p->payload, p->payload_len), dir);
+		}
+	} else if (!(f->flags & FLOW_F_MIDSTREAM)) {
+		return INSPECT_DONE; /* the server spoke first: not HTTP */
 	}
-	return flow_auth_pending(f, AUTH_OVER_HTTP);
+after:
+	if (http_login_pending(f))
+		return INSPECT_MORE;
+	return past ? INSPECT_DONE : INSPECT_IDLE;
 }
 
 static bool is_wol_port(const struct inspect_env *env, uint16_t port)
@@ -239,12 +267,13 @@ static bool is_wol_port(const struct inspect_env *env, uint16_t port)
 
 /* Wake On LAN (AMD's magic packet): the payload decides, on any UDP port; the Wake On LAN ports also report what
  * is not a magic packet. */
-static bool wol_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir, bool first)
+static enum inspect_want wol_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+				 enum flow_dir dir, bool first)
 {
 	struct wol_magic m;
 	(void)first;
 	if (dir != DIR_TO_SERVER || !p->payload_len)
-		return false;
+		return INSPECT_IDLE;
 	if (wol_parse(p->payload, p->payload_len, &m)) {
 		struct flow_more *x = flow_ext_more(f);
 		f->app_proof = APP_WOL;
@@ -258,55 +287,62 @@ static bool wol_row(const struct inspect_env *env, struct flow *f, const struct 
 		struct flow_more *x = flow_ext_more(f);
 		if (x)
 			x->wol.not_magic = true;
+		return INSPECT_IDLE; /* a Wake On LAN port: a magic packet may still follow */
 	}
-	return false;
+	return INSPECT_DONE; /* the first datagram of a sender tells */
 }
 
 /* DCE/RPC over TCP (smbrpc.h): every context bound, its opnums and auth type; endpoint mapper and DCOM answers
  * announce follow-ups (followup.h). */
-static bool dcerpc_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
-		       bool first)
+static enum inspect_want dcerpc_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+				    enum flow_dir dir, bool first)
 {
 	(void)first;
-	return smbrpc_dcerpc_row(env->expect, f, p, dir);
+	/* a flow another row proved (TLS, HTTP, SMB ...) is not DCE/RPC over TCP (over SMB pipes, the SMB walker reads
+	 * it) */
+	if (f->app_proof != APP_NONE && f->app_proof != APP_DCERPC && !flow_ext_parser(f, PARSER_DCERPC))
+		return INSPECT_DONE;
+	return smbrpc_dcerpc_row(env->expect, f, p, dir) ? INSPECT_MORE : INSPECT_IDLE;
 }
 
 /* The follow-ups (followup.h): connections that these protocols announce. */
 
-static bool dcerpc_udp_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
-			   bool first)
+static enum inspect_want dcerpc_udp_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+					enum flow_dir dir, bool first)
 {
 	(void)first;
 	(void)dir;
-	if (env->expect && p->payload_len && (flow_dst_port(f) == 135 || flow_src_port(f) == 135))
+	if (!env->expect || (flow_dst_port(f) != 135 && flow_src_port(f) != 135))
+		return INSPECT_DONE;
+	if (p->payload_len)
 		followup_dcerpc_udp(env->expect, f, p);
-	return false;
+	return INSPECT_IDLE;
 }
 
 /* TFTP (RFC 1350): a request's file name is kept (boot.h) and its answer from a new port expected. */
-static bool tftp_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
-		     bool first)
+static enum inspect_want tftp_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+				  enum flow_dir dir, bool first)
 {
 	(void)first;
-	if (dir != DIR_TO_SERVER || !p->payload_len)
-		return false;
-	boot_tftp_packet(f, p);
-	if (env->expect)
-		followup_tftp(env->expect, f, p);
-	return false;
+	if (dir == DIR_TO_SERVER && p->payload_len) {
+		boot_tftp_packet(f, p);
+		if (env->expect)
+			followup_tftp(env->expect, f, p);
+	}
+	return INSPECT_IDLE;
 }
 
 /* BOOTP/DHCP with PXE (RFC 2131, RFC 4578) on 67/68 and the PXE boot server's 4011 (boot.h): every message of the
  * first packets. */
-static bool dhcp_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
-		     bool first)
+static enum inspect_want dhcp_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+				  enum flow_dir dir, bool first)
 {
 	(void)env;
 	(void)dir;
 	(void)first;
 	if (boot_dhcp_packet(f, p) && f->app_proof == APP_NONE)
 		f->app_proof = APP_DHCP;
-	return false;
+	return INSPECT_IDLE;
 }
 
 /* A security token into the flow's exchanges (auth.h). */
@@ -325,50 +361,56 @@ static void auth_token(struct flow *f, uint8_t over, enum flow_dir dir, const ui
 
 /* LDAP binds (proto/ldap.h): SASL and Sicily NTLM logins into the flow's exchanges. A segment that starts a bind
  * message is read; the first packets hold the bind. */
-static bool ldap_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
-		     bool first)
+static enum inspect_want ldap_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+				  enum flow_dir dir, bool first)
 {
 	(void)env;
 	(void)first;
+	if (f->app_proof == APP_TLS)
+		return INSPECT_DONE;
 	struct ldap_bind b;
 	if (p->payload_len && ldap_parse_bind(p->payload, p->payload_len, &b) && b.auth != LDAP_AUTH_SIMPLE)
 		auth_token(f, AUTH_OVER_LDAP, dir, b.token, b.token_len, p->ts_us);
-	return false;
+	return INSPECT_IDLE;
 }
 
 /* TDS logins with Windows authentication (proto/tds.h): the LOGIN7's and SSPI messages' tokens, the server's SSPI
  * token. */
-static bool tds_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
-		    bool first)
+static enum inspect_want tds_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+				 enum flow_dir dir, bool first)
 {
 	(void)env;
 	(void)first;
 	struct tds_auth a;
 	if (p->payload_len && tds_parse_auth(p->payload, p->payload_len, &a))
 		auth_token(f, AUTH_OVER_TDS, dir, a.token, a.token_len, p->ts_us);
-	return false;
+	return INSPECT_IDLE;
 }
 
-static bool pptp_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
-		     bool first)
+static enum inspect_want pptp_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+				  enum flow_dir dir, bool first)
 {
 	(void)first;
 	(void)dir;
-	return env->expect && followup_pptp(env->expect, f, p);
+	if (!env->expect)
+		return INSPECT_DONE;
+	return followup_pptp(env->expect, f, p) ? INSPECT_MORE : INSPECT_IDLE;
 }
 
-static bool sqlbrowser_row(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
-			   bool first)
+static enum inspect_want sqlbrowser_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+					enum flow_dir dir, bool first)
 {
 	(void)first;
 	if (!env->expect)
-		return false;
-	return dir == DIR_TO_CLIENT && p->payload_len ? followup_sqlbrowser(env->expect, f, p) : true;
+		return INSPECT_DONE;
+	if (dir != DIR_TO_CLIENT || !p->payload_len)
+		return INSPECT_MORE;
+	return followup_sqlbrowser(env->expect, f, p) ? INSPECT_MORE : INSPECT_IDLE;
 }
 
 
-#define LONG_BUDGET 250 /* a TLS handshake's certificates can take many packets (f->inspected saturates at 255) */
 #define HTTP_AUTH_BUDGET 64 /* an HTTP connection whose NTLM login is under way (a large first answer before it) */
+#define LONG_BUDGET 250 /* a TLS handshake's certificates can take many packets (f->inspected saturates at 255) */
 
 static const struct inspector table[] = {
 	{ "tls", IP_PROTO_TCP, { 0 }, INSPECT_MAX_PACKETS, APP_TLS, "TLS (cmflow)", tls_row },
@@ -390,6 +432,7 @@ static const struct inspector table[] = {
 };
 
 #define NROWS (sizeof table / sizeof table[0])
+_Static_assert(NROWS <= 16, "struct flow's inspect_done has a bit for each row");
 
 const struct inspector *inspectors(unsigned *n)
 {
@@ -397,10 +440,9 @@ const struct inspector *inspectors(unsigned *n)
 	return table;
 }
 
-static bool row_applies(const struct inspector *r, const struct flow *f)
+/* The responder port is one of the row's (a row without ports takes every port). */
+static bool row_port(const struct inspector *r, const struct flow *f)
 {
-	if (r->transport != f->key.ip_proto || f->inspected > r->budget)
-		return false;
 	if (!r->ports[0])
 		return true;
 	uint16_t port = flow_dst_port(f);
@@ -410,15 +452,20 @@ static bool row_applies(const struct inspector *r, const struct flow *f)
 	return false;
 }
 
-/* The rows that may look past the common first packets (the walkers): a long SMB transfer asks only them. */
-static unsigned long_rows[NROWS], nlong_rows;
-static pthread_once_t long_once = PTHREAD_ONCE_INIT;
+/* The rows of each transport by bit (the table's order), and of those the ones that may look past the common
+ * first packets (the walkers: a long SMB transfer asks only them); made once. A packet asks only the rows of its
+ * transport that are not done with the flow: the whole table asked on every packet showed in profiles. */
+static uint16_t rows_tcp, rows_udp, long_tcp, long_udp;
+static pthread_once_t rows_once = PTHREAD_ONCE_INIT;
 
-static void find_long_rows(void)
+static void make_row_masks(void)
 {
-	for (unsigned i = 0; i < NROWS; i++)
+	for (unsigned i = 0; i < NROWS; i++) {
+		bool tcp = table[i].transport == IP_PROTO_TCP;
+		*(tcp ? &rows_tcp : &rows_udp) |= (uint16_t)(1u << i);
 		if (table[i].budget > INSPECT_MAX_PACKETS)
-			long_rows[nlong_rows++] = i;
+			*(tcp ? &long_tcp : &long_udp) |= (uint16_t)(1u << i);
+	}
 }
 
 bool inspect_packet(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir)
@@ -428,17 +475,27 @@ bool inspect_packet(const struct inspect_env *env, struct flow *f, const struct 
 		first = true; /* what the first payload is: TLS, cleartext ... (checks on TLS-only ports read it) */
 		f->payload = (uint8_t)payload_classify(p->payload, p->payload_len);
 	}
+	if (f->key.ip_proto != IP_PROTO_TCP && f->key.ip_proto != IP_PROTO_UDP)
+		return false;
+	pthread_once(&rows_once, make_row_masks);
+	bool tcp = f->key.ip_proto == IP_PROTO_TCP, past = f->inspected > INSPECT_MAX_PACKETS;
+	unsigned todo = (past ? (tcp ? long_tcp : long_udp) : (tcp ? rows_tcp : rows_udp)) & ~(unsigned)f->inspect_done;
 	bool more = false;
-	if (f->inspected > INSPECT_MAX_PACKETS) {
-		pthread_once(&long_once, find_long_rows);
-		for (unsigned k = 0; k < nlong_rows; k++)
-			if (row_applies(&table[long_rows[k]], f))
-				more |= table[long_rows[k]].fn(env, f, p, dir, first);
-		return more;
+	while (todo) {
+		unsigned i = (unsigned)__builtin_ctz(todo);
+		todo &= todo - 1;
+		const struct inspector *r = &table[i];
+		if (past && f->inspected > r->budget)
+			continue;
+		if (!row_port(r, f)) { /* the flow's ports do not change */
+			f->inspect_done |= (uint16_t)(1u << i);
+			continue;
+		}
+		enum inspect_want w = r->fn(env, f, p, dir, first);
+		if (w == INSPECT_DONE)
+			f->inspect_done |= (uint16_t)(1u << i);
+		more |= w == INSPECT_MORE;
 	}
-	for (unsigned i = 0; i < NROWS; i++)
-		if (row_applies(&table[i], f))
-			more |= table[i].fn(env, f, p, dir, first);
 	return more;
 }
 

@@ -54,11 +54,15 @@ struct inspect_env {
 	struct inspect_stats *stats;               /* the engine's counters; NULL: TLS handshakes are not read */
 };
 
+/* What a row wants after a packet: nothing beyond the common first packets (IDLE), more of them than the common
+ * INSPECT_MAX_PACKETS, up to its row's budget (MORE), or none of this flow's packets any more (DONE: it has read
+ * what it reads, or the flow cannot be its protocol; the row is not asked again). */
+enum inspect_want { INSPECT_IDLE = 0, INSPECT_MORE, INSPECT_DONE };
+
 /* A row's function: reads one packet of a flow under inspection. first is true for the first TCP payload of
- * the flow (either direction). Returns true while it wants more of the flow's packets than the common
- * INSPECT_MAX_PACKETS (up to its row's budget). */
-typedef bool (*inspect_fn)(const struct inspect_env *env, struct flow *f, const struct packet *p, enum flow_dir dir,
-			   bool first);
+ * the flow (either direction). */
+typedef enum inspect_want (*inspect_fn)(const struct inspect_env *env, struct flow *f, const struct packet *p,
+					enum flow_dir dir, bool first);
 
 #define INSPECT_MAX_PORTS 4
 

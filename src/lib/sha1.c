@@ -21,37 +21,66 @@ static inline void store_be32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* One block into the hash value (section 6.1.2): the message schedule W kept as a 16-word ring. */
+/* One round (section 6.1.2, step 3): f is the round's function of b, c, d, k its constant; the variables rotate
+ * by renaming in the caller's order rather than by moving values. */
+#define SHA1_ROUND(a, b, c, d, e, f, k, wt) \
+	do { \
+		(e) += rotl32((a), 5) + (f) + (k) + (wt); \
+		(b) = rotl32((b), 30); \
+	} while (0)
+
+/* W[t] for t >= 16, in the 16-word ring */
+#define SHA1_SCHEDULE(w, t) \
+	((w)[(t) & 15] = rotl32((w)[((t) - 3) & 15] ^ (w)[((t) - 8) & 15] ^ (w)[((t) - 14) & 15] ^ (w)[(t) & 15], 1))
+
+#define CH(b, c, d) (((b) & (c)) | (~(b) & (d)))
+#define PARITY(b, c, d) ((b) ^ (c) ^ (d))
+#define MAJ(b, c, d) (((b) & (c)) | ((b) & (d)) | ((c) & (d)))
+
+/* Five rounds t .. t+4 with the variables renamed round by round (a b c d e -> e a b c d ...), so that no value
+ * moves between registers; FN(b, c, d) and K are the rounds' function and constant, W(t) their schedule word. */
+#define SHA1_FIVE(t, FN, K, W) \
+	do { \
+		SHA1_ROUND(a, b, c, d, e, FN(b, c, d), K, W(t)); \
+		SHA1_ROUND(e, a, b, c, d, FN(a, b, c), K, W((t) + 1)); \
+		SHA1_ROUND(d, e, a, b, c, FN(e, a, b), K, W((t) + 2)); \
+		SHA1_ROUND(c, d, e, a, b, FN(d, e, a), K, W((t) + 3)); \
+		SHA1_ROUND(b, c, d, e, a, FN(c, d, e), K, W((t) + 4)); \
+	} while (0)
+
+/* One block into the hash value (section 6.1.2): the message schedule W kept as a 16-word ring; the 80 rounds
+ * unrolled (a community ID hashes one block per flow: the plain loop's branches and ring indices showed in
+ * profiles). */
 static void compress(uint32_t h[5], const uint8_t block[SHA1_BLOCK_LEN])
 {
 	uint32_t w[16];
 	for (int t = 0; t < 16; t++)
 		w[t] = load_be32(block + 4 * t);
 	uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-	for (int t = 0; t < 80; t++) {
-		if (t >= 16)
-			w[t & 15] = rotl32(w[(t - 3) & 15] ^ w[(t - 8) & 15] ^ w[(t - 14) & 15] ^ w[t & 15], 1);
-		uint32_t f, k;
-		if (t < 20) {
-			f = (b & c) | (~b & d);          /* Ch */
-			k = 0x5a827999u;
-		} else if (t < 40) {
-			f = b ^ c ^ d;                   /* Parity */
-			k = 0x6ed9eba1u;
-		} else if (t < 60) {
-			f = (b & c) | (b & d) | (c & d); /* Maj */
-			k = 0x8f1bbcdcu;
-		} else {
-			f = b ^ c ^ d;
-			k = 0xca62c1d6u;
-		}
-		uint32_t tmp = rotl32(a, 5) + f + e + k + w[t & 15];
-		e = d;
-		d = c;
-		c = rotl32(b, 30);
-		b = a;
-		a = tmp;
-	}
+#define W_FIRST(t) w[(t)]
+#define W_NEXT(t) SHA1_SCHEDULE(w, (t))
+	SHA1_FIVE(0, CH, 0x5a827999u, W_FIRST);
+	SHA1_FIVE(5, CH, 0x5a827999u, W_FIRST);
+	SHA1_FIVE(10, CH, 0x5a827999u, W_FIRST);
+	SHA1_ROUND(a, b, c, d, e, CH(b, c, d), 0x5a827999u, w[15]);
+	SHA1_ROUND(e, a, b, c, d, CH(a, b, c), 0x5a827999u, W_NEXT(16));
+	SHA1_ROUND(d, e, a, b, c, CH(e, a, b), 0x5a827999u, W_NEXT(17));
+	SHA1_ROUND(c, d, e, a, b, CH(d, e, a), 0x5a827999u, W_NEXT(18));
+	SHA1_ROUND(b, c, d, e, a, CH(c, d, e), 0x5a827999u, W_NEXT(19));
+	SHA1_FIVE(20, PARITY, 0x6ed9eba1u, W_NEXT);
+	SHA1_FIVE(25, PARITY, 0x6ed9eba1u, W_NEXT);
+	SHA1_FIVE(30, PARITY, 0x6ed9eba1u, W_NEXT);
+	SHA1_FIVE(35, PARITY, 0x6ed9eba1u, W_NEXT);
+	SHA1_FIVE(40, MAJ, 0x8f1bbcdcu, W_NEXT);
+	SHA1_FIVE(45, MAJ, 0x8f1bbcdcu, W_NEXT);
+	SHA1_FIVE(50, MAJ, 0x8f1bbcdcu, W_NEXT);
+	SHA1_FIVE(55, MAJ, 0x8f1bbcdcu, W_NEXT);
+	SHA1_FIVE(60, PARITY, 0xca62c1d6u, W_NEXT);
+	SHA1_FIVE(65, PARITY, 0xca62c1d6u, W_NEXT);
+	SHA1_FIVE(70, PARITY, 0xca62c1d6u, W_NEXT);
+	SHA1_FIVE(75, PARITY, 0xca62c1d6u, W_NEXT);
+#undef W_FIRST
+#undef W_NEXT
 	h[0] += a;
 	h[1] += b;
 	h[2] += c;
