@@ -6,6 +6,8 @@ KIND bulk:  a ConfigMgr-shaped capture of about 1.3 M packets and 60 k flows: cl
             distribution point downloads over HTTP and SMB, software update scans, DNS, Kerberos, the endpoint
             mapper with its dynamic RPC connections, Wake On LAN and a multicast session.
 KIND short: about 2 M packets in 300 k short flows of the same kinds (no bulk transfers).
+KIND bulk-vxlan: the bulk capture as a cloud mirror session sends it: every frame in VXLAN (RFC 7348, UDP 4789,
+            VNI 4242, source port a hash of the inner addresses) from 192.0.2.1 to the sensor 192.0.2.2.
 KIND site:  a real site's day for the report's tests (tests/e2e/scale.sh): about 20 k conversations of the bulk
             kinds without the large transfers, spread over eight hours of packet time, with strangers on the
             management point, cleartext on the distribution point's HTTPS port, the distribution point opening SMB
@@ -24,17 +26,33 @@ from pktgen import ether, ipv4, pcap_header, pcap_record  # noqa: E402
 MSS = 1448
 
 
+def hash_addrs(a, b):
+    """A direction-free hash of two addresses (the VXLAN source port's entropy)."""
+    x, y = sorted((bytes(a), bytes(b)))
+    return int.from_bytes(x, "big") * 31 + int.from_bytes(y, "big")
+
+
+VTEP, SENSOR = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])
+
+
 class Writer:
-    def __init__(self, path, start_us):
+    def __init__(self, path, start_us, vxlan=False):
         self.f = open(path, "wb", buffering=1 << 22)
         self.f.write(pcap_header())
         self.t = start_us
         self.n = 0
         self.ident = 0
+        self.vxlan = vxlan
 
     def frame(self, src, dst, proto, l4, step_us=20):
         self.ident = (self.ident + 1) & 0xFFFF
         frame = ether("020000000002", "020000000001", ipv4(src, dst, proto, l4, self.ident, frag=0x4000))
+        if self.vxlan:
+            sport = 49152 + (hash_addrs(src, dst) & 0x3FFF)
+            inner = struct.pack("!BBBBI", 0x08, 0, 0, 0, 4242 << 8) + frame
+            frame = ether("0200c0000202", "0200c0000201",
+                          ipv4(VTEP, SENSOR, 17, struct.pack("!HHHH", sport, 4789, 8 + len(inner), 0) + inner,
+                               self.ident, frag=0x4000))
         self.t += step_us
         self.f.write(pcap_record(self.t, frame))
         self.n += 1
@@ -266,8 +284,8 @@ def conversation(w, rnd, kind, bulk):
 def main():
     kind, out = sys.argv[1], sys.argv[2]
     rnd = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 2007)
-    w = Writer(out, 1795500000 * 1000000)
-    if kind == "bulk":
+    w = Writer(out, 1795500000 * 1000000, vxlan=kind == "bulk-vxlan")
+    if kind in ("bulk", "bulk-vxlan"):
         mix = [("tls-mp", 22000), ("http-mp", 10000), ("sup", 3000), ("krb", 4000), ("rpc", 1500), ("dns", 17000),
                ("wol", 500), ("http-dp", 180), ("smb-dp", 90)]
         big = {"http-dp", "smb-dp"}
@@ -284,7 +302,7 @@ def main():
         big = set()
         mcast_packets = 2000
     else:
-        sys.exit("usage: gencap.py bulk|short|site OUT.pcap [SEED]")
+        sys.exit("usage: gencap.py bulk|short|bulk-vxlan|site OUT.pcap [SEED]")
     order = [k for k, n in mix for _ in range(n)]
     rnd.shuffle(order)
     mcast_every = max(1, len(order) // mcast_packets) if mcast_packets else 0

@@ -1,14 +1,16 @@
 #!/bin/bash
 # bench/run.sh [--runs N] [--tshark] [--no-live | --live-only]: cmflow against its floor and its peers, on this machine.
 #
-# Makes the two benchmark captures (bench/gencap.py, deterministic: "bulk", ~1.3 M packets in ~60 k ConfigMgr
-# flows with large distribution point downloads, and "short", ~2 M packets in ~300 k short flows) in
+# Makes the benchmark captures (bench/gencap.py, deterministic: "bulk", ~1.3 M packets in ~60 k ConfigMgr
+# flows with large distribution point downloads, "short", ~2 M packets in ~300 k short flows, and "bulk-vxlan",
+# the bulk capture as a cloud mirror sends it, every frame in VXLAN) in
 # $BENCH_DIR (default /var/tmp/cmflow-bench), builds cmflow (build/, as the quick start does) and the bare
 # libpcap read loop (bench/readloop.c), and runs on each capture, N times (default 3): the read loop; cmflow with
 # the example site configuration and EVE output, to a file in $BENCH_DIR ("cmflow") and to /dev/null
 # ("cmflow:devnull": cmflow's own work without the file system's); ndpiReader (Debian libndpi-bin, nDPI 4.2);
 # with --tshark also tshark. Prints medians of wall and CPU time, the peak RSS, packets per second and the ratio
-# to the read loop, then cmflow's memory per live flow (peak RSS less a run without flows, over the peak count).
+# to the read loop, then cmflow's memory per live flow (peak RSS less a run without flows, over the peak count),
+# and what the VXLAN wrapping costs cmflow (bulk-vxlan against bulk).
 # Then, as root and unless --no-live, the highest tcpreplay rate into a veth pair at which cmflow with 1 and 2
 # workers drops nothing (kernel counters of its stats event).
 set -eu
@@ -27,13 +29,14 @@ while [ $# -gt 0 ]; do
 done
 dir=${BENCH_DIR:-/var/tmp/cmflow-bench}
 mkdir -p "$dir"
-command -v ndpiReader >/dev/null || { echo "bench: ndpiReader missing (apt-get install libndpi-bin)" >&2; exit 1; }
+ndpi=yes
+command -v ndpiReader >/dev/null || { echo "bench: ndpiReader missing (apt-get install libndpi-bin): no nDPI row" >&2; ndpi=no; }
 "$src/scripts/configure-in.sh" build >/dev/null && make -s -C "$src/build" -j"$(nproc)" >/dev/null
 cmflow=$src/build/src/cmflow
 cc -O2 -o "$dir/readloop" "$here/readloop.c" $(pkg-config --cflags --libs libpcap)
 # a capture made by another version of the generator is made again
 gen=$(md5sum <"$here/gencap.py" | cut -d' ' -f1)
-for kind in bulk short; do
+for kind in bulk short bulk-vxlan; do
 	if [ ! -s "$dir/$kind.pcap" ] || [ "$(cat "$dir/$kind.gen" 2>/dev/null)" != "$gen" ]; then
 		python3 "$here/gencap.py" "$kind" "$dir/$kind.pcap" && echo "$gen" >"$dir/$kind.gen"
 	fi
@@ -43,7 +46,8 @@ site=(-c "$src/signatures/example-site.conf" -S "$src/signatures")
 [ "$offline" = yes ] && printf '%-7s %-15s %9s %9s %9s %12s %8s %8s\n' capture tool wall_s cpu_s rss_MiB packets/s x_wall x_cpu
 # cmflow's memory without flows: the same run over a capture of a few packets
 empty_rss=$(python3 "$here/measure.py" 1 empty "$cmflow" -q -r "$src/pcaps/cm-demo.pcap" "${site[@]}" | cut -f4)
-for kind in bulk short; do
+declare -A cmflow_wall cmflow_cpu
+for kind in bulk short bulk-vxlan; do
 	[ "$offline" = yes ] || break
 	cap=$dir/$kind.pcap
 	cat "$cap" >/dev/null # page cache: every tool reads from memory
@@ -53,7 +57,7 @@ for kind in bulk short; do
 	lines+=("$(python3 "$here/measure.py" "$runs" cmflow sh -c "rm -f '$dir/eve.json'; exec '$cmflow' -q -r '$cap' ${site[*]} --eve '$dir/eve.json'")")
 	# the same with the EVE lines written to /dev/null: cmflow's own work, without the file system's
 	lines+=("$(python3 "$here/measure.py" "$runs" cmflow:devnull "$cmflow" -q -r "$cap" "${site[@]}" --eve /dev/null)")
-	lines+=("$(python3 "$here/measure.py" "$runs" ndpiReader ndpiReader -q -i "$cap")")
+	[ "$ndpi" = yes ] && lines+=("$(python3 "$here/measure.py" "$runs" ndpiReader ndpiReader -q -i "$cap")")
 	[ "$tshark" = yes ] && lines+=("$(python3 "$here/measure.py" 1 tshark tshark -n -r "$cap")")
 	base_wall=$(echo "${lines[0]}" | cut -f2) base_cpu=$(echo "${lines[0]}" | cut -f3)
 	for l in "${lines[@]}"; do
@@ -61,12 +65,16 @@ for kind in bulk short; do
 		awk -v k="$kind" -v t="$tool" -v w="$wall" -v c="$cpu" -v r="$rss" -v p="$pkts" -v bw="$base_wall" -v bc="$base_cpu" \
 			'BEGIN { printf "%-7s %-15s %9.2f %9.2f %9d %12.0f %8.1f %8.1f\n", k, t, w, c, r, p / w, w / bw, (bc > 0 ? c / bc : 0) }'
 	done
-	rss=$(echo "${lines[1]}" | cut -f4) ndpi_rss=$(echo "${lines[3]}" | cut -f4)
+	cmflow_wall[$kind]=$(echo "${lines[1]}" | cut -f2) cmflow_cpu[$kind]=$(echo "${lines[1]}" | cut -f3)
+	rss=$(echo "${lines[1]}" | cut -f4) ndpi_rss=$([ "$ndpi" = yes ] && echo "${lines[3]}" | cut -f4 || echo 0)
 	peak=$(tail -n 1 "$dir/eve.json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["cmflow"]["flows"]["max_active"])')
 	echo "        $pkts packets, $(grep -c '"event_type":"flow"' "$dir/eve.json") flows, $(( $(stat -c %s "$dir/eve.json") / 1048576 )) MiB of EVE;" \
-		"cmflow's peak RSS is $(awk -v a="$rss" -v b="$ndpi_rss" 'BEGIN { printf "%.1f", 100 * a / b }')% of ndpiReader's;" \
+		"cmflow's peak RSS is $(awk -v a="$rss" -v b="$ndpi_rss" 'BEGIN { if (b > 0) printf "%.1f", 100 * a / b; else printf "?" }')% of ndpiReader's;" \
 		"$(( (rss - empty_rss) * 1048576 / (peak > 0 ? peak : 1) )) bytes per flow alive at the peak ($peak flows, $empty_rss MiB without flows)"
 done
+
+[ "$offline" = yes ] && awk -v w="${cmflow_wall[bulk-vxlan]}" -v bw="${cmflow_wall[bulk]}" -v c="${cmflow_cpu[bulk-vxlan]}" \
+	-v bc="${cmflow_cpu[bulk]}" 'BEGIN { printf "        VXLAN: cmflow on bulk-vxlan costs %+.0f%% wall, %+.0f%% CPU against bulk (medians of unpaired runs: on a busy machine, pair them with farm-bench --vs)\n", 100 * (w / bw - 1), 100 * (c / bc - 1) }'
 
 [ "$live" = yes ] && [ "$(id -u)" = 0 ] || exit 0
 command -v tcpreplay >/dev/null || { echo "bench: tcpreplay missing: no live figures"; exit 0; }

@@ -4,11 +4,12 @@
 #   test:  the test suite's tools: tshark (reference dissector), python3 with jsonschema (EVE schema check),
 #          editcap, clang (libFuzzer targets and sanitizers), tcpreplay and iproute2 (live capture test),
 #          chromium, fonts-liberation and python3-pil (the HTML report rendered headless, its screenshot checked),
-#          poppler-utils (the report printed to PDF read back), redis-server and socat (the EVE sinks)
+#          poppler-utils (the report printed to PDF read back), redis-server and socat (the EVE sinks),
+#          python3-scapy (tunnels.sh wraps the demo in tunnels the kernel does not make)
 set -eu
 what=${1:-all}
 build_pkgs="build-essential pkg-config autoconf automake libtool libpcap-dev libndpi-dev libcriterion-dev libhiredis-dev"
-test_pkgs="tshark python3 python3-jsonschema clang tcpreplay iproute2 chromium fonts-liberation python3-pil poppler-utils redis-server socat"
+test_pkgs="tshark python3 python3-jsonschema clang tcpreplay iproute2 chromium fonts-liberation python3-pil poppler-utils redis-server socat python3-scapy"
 case $what in
 build) pkgs=$build_pkgs ;;
 test) pkgs=$test_pkgs ;;

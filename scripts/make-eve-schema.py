@@ -32,6 +32,9 @@ STANDARD = [
              'forced, shutdown, tcp_reuse), alerted.'),
     ('http', 'The first request: hostname (without a port), url, http_method, http_user_agent, and the status.'),
     ('tls', 'sni (the ClientHello\'s server name) and version ("TLS 1.2", as Suricata writes it).'),
+    ('tunnel', 'Flows that came in a tunnel (ERSPAN, VXLAN, Geneve, GRE, IP in IP ...): the outermost IP header\'s '
+               'src_ip and dest_ip, their src_port and dest_port when it is UDP, its proto, and the depth (tunnels '
+               'opened, 1 to 4); the addresses above it are the innermost packet\'s. cmflow.tunnel has the kind.'),
     ('smb', 'SMB flows: dialect ("3.11", "2.??", SMB1\'s dialect name), share (the first connected other than IPC$, '
             'else IPC$), named_pipe (the first opened), filename (the first written, else created), and '
             'dcerpc.interfaces [{uuid, version, ack_result}] for the contexts bound on its named pipes.'),
@@ -39,7 +42,8 @@ STANDARD = [
                'connection bound.'),
     ('alert', 'alert events: action, gid, signature_id, rev, signature, category, severity (1 high .. 3).'),
     ('ether', 'wol events: the frame\'s src_mac, dest_mac and ether_type.'),
-    ('stats', 'stats events: Suricata\'s counters (capture.kernel_packets and kernel_drops live, decoder.*, '
+    ('stats', 'stats events: Suricata\'s counters (capture.kernel_packets and kernel_drops live, decoder.*, with '
+              'the tunnels decoder.erspan, vxlan, geneve, teredo, nsh, ipv4_in_ipv4 ... and too_many_layers, '
               'decoder.event.<layer>.<reason> for malformed packets, flow.*).'),
 ]
 

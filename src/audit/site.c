@@ -18,6 +18,8 @@ struct site_config {
 	unsigned nhosts;
 	ndpi_patricia_tree_t *tree4, *tree6;
 	struct site_ports defaults;
+	uint16_t vxlan_ports[SITE_MAX_VXLAN_PORTS]; /* `tunnel vxlan-port=N` lines: distinct ports */
+	unsigned nvxlan;
 };
 
 
@@ -202,6 +204,37 @@ static bool parse_site(struct line_parse *ps, struct site_config *sc, char **w, 
 	return true;
 }
 
+/* tunnel vxlan-port=N [vxlan-port=N ...]: UDP ports that carry VXLAN besides 4789 and 8472 (a sensor behind an
+ * Azure virtual network TAP, or a VTEP of its own port). */
+static bool parse_tunnel(struct line_parse *ps, struct site_config *sc, char **w, int n)
+{
+	if (n < 2)
+		return line_fail(ps, NULL, "a tunnel line needs a setting: tunnel vxlan-port=4800");
+	for (int i = 1; i < n; i++) {
+		const char *v = word_value(w[i], "vxlan-port");
+		uint16_t port = 0;
+		if (!v)
+			return line_fail(ps, w[i], "unknown tunnel setting");
+		if (!port_value(ps, w[i], v, &port))
+			return false;
+		bool known = false;
+		for (unsigned k = 0; k < sc->nvxlan; k++)
+			known |= sc->vxlan_ports[k] == port;
+		if (known)
+			continue;
+		if (sc->nvxlan == SITE_MAX_VXLAN_PORTS)
+			return line_fail(ps, w[i], "more than %d VXLAN ports at", SITE_MAX_VXLAN_PORTS);
+		sc->vxlan_ports[sc->nvxlan++] = port;
+	}
+	return true;
+}
+
+unsigned site_vxlan_ports(const struct site_config *sc, const uint16_t **ports)
+{
+	*ports = sc ? sc->vxlan_ports : NULL;
+	return sc ? sc->nvxlan : 0;
+}
+
 /* An address or a prefix: 10.1.0.5, 10.2.0.0/16, 2001:db8::/32. */
 static bool parse_prefix(struct line_parse *ps, const char *word, struct host_entry *h)
 {
@@ -331,9 +364,16 @@ static bool site_host_line(void *ctx, struct line_parse *ps, char **w, int n)
 	return parse_host(ps, sp->sc, sp->roles, w, n);
 }
 
+static bool site_tunnel_line(void *ctx, struct line_parse *ps, char **w, int n)
+{
+	struct site_parse *sp = ctx;
+	return parse_tunnel(ps, sp->sc, w, n);
+}
+
 static const struct line_keyword site_keywords[] = {
 	{ "site", 1, LINE_MAX_WORDS, site_site_line },
 	{ "host", 1, LINE_MAX_WORDS, site_host_line },
+	{ "tunnel", 1, LINE_MAX_WORDS, site_tunnel_line },
 };
 
 struct site_config *site_load(const char *path, const struct roles *roles, char *err, size_t errlen)
@@ -500,4 +540,10 @@ void site_explain(const struct site_config *sc, const struct ruleset *rs_2007, c
 	}
 	fprintf(out, "\naddresses outside every host line: internet, except private, link-local, loopback, multicast and "
 		     "broadcast ones\n");
+	if (sc->nvxlan) {
+		fprintf(out, "\nVXLAN also on UDP");
+		for (unsigned i = 0; i < sc->nvxlan; i++)
+			fprintf(out, " %u", sc->vxlan_ports[i]);
+		fprintf(out, " (besides 4789 and 8472)\n");
+	}
 }

@@ -2,7 +2,8 @@
  * knowledge set judges it, ConfigMgr 2007's mode and HTTP fallback or the current branch's client communication
  * setting and enhanced HTTP, client, WSUS and the other configurable ports) and `host` lines (an address or prefix, IPv4 or IPv6, its roles, site and flags). The
  * longest prefix wins (nDPI's patricia tree). An address no host line covers is `internet`, unless it is a
- * private, link-local, loopback, multicast or broadcast address (then it has no role until traffic shows one). */
+ * private, link-local, loopback, multicast or broadcast address (then it has no role until traffic shows one).
+ * `tunnel` lines name more UDP ports that carry VXLAN (a sensor's setting, read at start). */
 #ifndef CMFLOW_SITE_H
 #define CMFLOW_SITE_H
 
@@ -24,6 +25,7 @@ enum site_version { SITE_V2007 = 0, SITE_VCB };
 enum site_comm { COMM_HTTPS_OR_HTTP = 0, COMM_HTTPS_ONLY, COMM_HTTP };
 
 #define SITE_MAX 32
+#define SITE_MAX_VXLAN_PORTS 8
 #define HOST_SITE_INITIATED_ONLY 0x1
 
 /* Invariant: mode and http_fallback are 2007's (SITE_MIXED / false on a current branch site); comm and
@@ -80,6 +82,10 @@ const struct site *site_of_host(const struct site_config *sc, const struct host_
 /* The roles of an address that no host line covers: `internet` for a public one. */
 role_set site_roles_unlisted(const struct site_config *sc, const struct roles *roles, uint8_t family,
 			     const uint8_t *addr);
+
+/* The UDP ports the configuration's `tunnel vxlan-port=N` lines name (besides VXLAN's defaults, which the
+ * decoder always reads): their count, *ports set to them (NULL and 0 for sc NULL). */
+unsigned site_vxlan_ports(const struct site_config *sc, const uint16_t **ports);
 
 /* Ports of the site (the default ports when site is NULL). */
 const struct site_ports *site_ports_of(const struct site_config *sc, const struct site *site);

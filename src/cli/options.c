@@ -20,6 +20,7 @@ enum opt_kind {
 	OK_STRING,  /* one const char * (given once) */
 	OK_LIST,    /* a const char ** list with a size_t count after it (repeatable) */
 	OK_U32,     /* a uint32_t in min..max (given once) */
+	OK_U32_LIST, /* a struct u32_list of values in min..max (repeatable, at most MAX_LIST_VALUES distinct ones) */
 };
 
 struct opt_def {
@@ -28,7 +29,7 @@ struct opt_def {
 	enum opt_kind kind;
 	size_t offset;          /* of the target in struct options */
 	const char *arg;        /* the argument's name in the help, NULL for flags */
-	uint32_t min, max;      /* OK_U32 */
+	uint32_t min, max;      /* OK_U32, OK_U32_LIST */
 	const char *help;
 	const char *section;    /* starts a section of the help before this option, or NULL */
 };
@@ -69,6 +70,8 @@ static const struct opt_def table[] = {
 	{ "max-flows", 0, OK_U32, AT(max_flows), "N", 16, 1u << 30, "flow table capacity per worker", "engine" },
 	{ "all-protocols", 0, OK_FLAG, AT(all_protocols), NULL, 0, 0,
 	  "every nDPI dissector, on every flow (also those cmflow proved itself)", NULL },
+	{ "vxlan-port", 0, OK_U32_LIST, AT(vxlan_ports), "N", 1, 65535,
+	  "UDP port N carries VXLAN too (4789 and 8472 always do); repeatable", NULL },
 	{ "workers", 0, OK_U32, AT(workers), "N", 1, MAX_WORKERS,
 	  "capture threads sharing the interfaces by flow hash (PACKET_FANOUT; default 1)", "live capture" },
 	{ "snaplen", 0, OK_U32, AT(snaplen), "N", 64, 262144, "bytes kept of each packet (default 262144)", NULL },
@@ -114,12 +117,25 @@ static void die_usage(const char *msg, const char *word)
 	exit(EXIT_BAD_INPUT);
 }
 
+/* The number arg of option d (named name), in d's min..max; exits 2 with a message when it is not one. */
+static uint32_t parse_u32(const struct opt_def *d, const char *name, const char *arg)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || *arg == '-' || v < d->min || v > d->max) {
+		fprintf(stderr, "cmflow: option %s: '%s' is not a number in %u..%u\n", name, arg, d->min, d->max);
+		exit(EXIT_BAD_INPUT);
+	}
+	return (uint32_t)v;
+}
+
 static void set_option(struct options *o, const struct opt_def *d, const char *arg, bool *given)
 {
 	char *base = (char *)o + d->offset;
 	char name[48];
 	snprintf(name, sizeof name, "--%s", d->name);
-	if (d->kind != OK_LIST && d->kind != OK_COUNT && d->kind != OK_FLAG && *given) {
+	if (d->kind != OK_LIST && d->kind != OK_U32_LIST && d->kind != OK_COUNT && d->kind != OK_FLAG && *given) {
 		fprintf(stderr, "cmflow: option %s given twice ('%s')\n(cmflow --help lists the options)\n", name, arg);
 		exit(EXIT_BAD_INPUT);
 	}
@@ -147,15 +163,20 @@ static void set_option(struct options *o, const struct opt_def *d, const char *a
 		list[(*n)++] = arg;
 		break;
 	}
-	case OK_U32: {
-		char *end;
-		errno = 0;
-		unsigned long v = strtoul(arg, &end, 10);
-		if (errno || end == arg || *end || *arg == '-' || v < d->min || v > d->max) {
-			fprintf(stderr, "cmflow: option %s: '%s' is not a number in %u..%u\n", name, arg, d->min, d->max);
+	case OK_U32:
+		*(uint32_t *)base = parse_u32(d, name, arg);
+		break;
+	case OK_U32_LIST: {
+		struct u32_list *l = (struct u32_list *)base;
+		uint32_t v = parse_u32(d, name, arg);
+		for (size_t i = 0; i < l->n; i++)
+			if (l->v[i] == v)
+				return; /* a repeat is no error */
+		if (l->n >= MAX_LIST_VALUES) {
+			fprintf(stderr, "cmflow: option %s: more than %d values ('%s')\n", name, MAX_LIST_VALUES, arg);
 			exit(EXIT_BAD_INPUT);
 		}
-		*(uint32_t *)base = (uint32_t)v;
+		l->v[l->n++] = v;
 		break;
 	}
 	}
@@ -294,6 +315,9 @@ void options_parse(int argc, char **argv, struct options *o)
 	o->ecfg.all_protocols = o->all_protocols;
 	o->ecfg.verbose = o->verbose;
 	o->ecfg.workers = o->nifaces ? o->workers : 1;
+	decode_tunnels_defaults(&o->tunnels);
+	for (size_t i = 0; i < o->vxlan_ports.n; i++)
+		decode_tunnels_add_vxlan(&o->tunnels, (uint16_t)o->vxlan_ports.v[i]); /* fits: MAX_LIST_VALUES */
 }
 
 void options_free(struct options *o)

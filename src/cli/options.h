@@ -8,11 +8,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "decode/decode.h"
 #include "engine/engine.h"
 
 #define EXIT_BAD_INPUT 2
 #define MAX_IFACES 16
 #define MAX_WORKERS 64
+#define MAX_LIST_VALUES (DECODE_MAX_VXLAN_PORTS - 2) /* --vxlan-port: the decoder's ports but its two defaults */
+
+/* A repeatable numeric option's values, distinct, in the order given. Invariant: n <= MAX_LIST_VALUES. */
+struct u32_list {
+	uint32_t v[MAX_LIST_VALUES];
+	size_t n;
+};
 
 struct options {
 	const char **files;         /* -r, in order; '-' is standard input */
@@ -47,7 +55,10 @@ struct options {
 	bool quiet;
 	int verbose;
 	bool version, help;
-	struct engine_config ecfg;  /* the engines' settings the options give */
+	struct u32_list vxlan_ports; /* --vxlan-port */
+	struct decode_tunnels tunnels; /* the decoder's tunnel ports: the defaults and --vxlan-port (the run adds the
+					* site configuration's `tunnel vxlan-port=N` ports) */
+	struct engine_config ecfg;  /* the engines' settings the options give (ecfg.tunnels: set by the run) */
 };
 
 /* Parses argv into o (zeroed first, defaults set) and checks that the options fit together. Exits with 2 and a

@@ -18,6 +18,7 @@
 #include "audit/infer.h"
 #include "audit/knowledge.h"
 #include "audit/policy.h"
+#include "audit/site.h"
 #include "audit/verdict.h"
 #include "cli/run.h"
 #include "config.h"
@@ -187,6 +188,20 @@ static void write_stats(struct run *r, uint64_t ts_us, bool lock)
 	gather_stats(r, &rs, lock);
 	outputs_stats(&r->outs, &rs, ts_us ? ts_us : wall_us());
 	outputs_flush(&r->outs);
+}
+
+/* Once a run, on standard error: tunnels cmflow saw and could not open, whose inner traffic is not judged. */
+static void say_tunnels(const struct decode_stats *d)
+{
+	uint64_t closed = decode_tunnels_left_closed(d);
+	if (closed)
+		fprintf(stderr, "cmflow: %llu packets of tunnels left closed (cut, malformed, an unknown payload, an outer "
+			"fragment or too deep): each counts as its outer packet; the reasons are in the stats\n",
+			(unsigned long long)closed);
+	if (d->vxlan_unopened)
+		fprintf(stderr, "cmflow: %llu UDP packets look like VXLAN on a port not read as VXLAN: their traffic is not "
+			"judged; give the port (the UDP flows' dest_port) with --vxlan-port\n",
+			(unsigned long long)d->vxlan_unopened);
 }
 
 /* SIGHUP: the outputs again (after rotation) and the signatures, keeping every flow. The old signatures are
@@ -540,6 +555,7 @@ static bool open_outputs(struct run *r)
 	if (r->evidence_reserved) {
 		if (!(r->evidence = evidence_new()))
 			return fail(r, NULL, "out of memory");
+		evidence_set_tunnels(r->evidence, &o->tunnels); /* the second pass decodes as the engines do */
 		outputs_add(&r->outs, &evidence_output_ops, r->evidence);
 	}
 	if (o->syslog) { /* before -Z: the logger's socket is opened now */
@@ -676,6 +692,7 @@ static void finish(struct run *r)
 	}
 	struct run_stats rs;
 	gather_stats(r, &rs, false);
+	say_tunnels(&rs.decoder);
 	outputs_stats(&r->outs, &rs, r->end_us);
 	outputs_flush(&r->outs);
 	if (r->evidence_reserved) {
@@ -768,16 +785,34 @@ static void cleanup(struct run *r)
 		closelog();
 }
 
+/* The site configuration's `tunnel vxlan-port=N` ports join --vxlan-port's (read at the start: a reload keeps
+ * them); false, with a message in err, when they are too many for the decoder. */
+static bool add_site_vxlan_ports(struct options *o, const struct knowledge *k, char *err, size_t errlen)
+{
+	const uint16_t *ports;
+	unsigned n = site_vxlan_ports(k->site, &ports);
+	for (unsigned i = 0; i < n; i++) {
+		if (!decode_tunnels_add_vxlan(&o->tunnels, ports[i])) {
+			snprintf(err, errlen, "%s: too many VXLAN ports with --vxlan-port (at most %d)", site_path(k->site),
+				 DECODE_MAX_VXLAN_PORTS - 2);
+			return false;
+		}
+	}
+	return true;
+}
+
 int run_sensor(struct options *o)
 {
 	char err[PCAP_ERRBUF_SIZE + 512] = "";
 	struct run r = { .o = o, .start_us = wall_us() };
 	install_signals();
 	r.know = knowledge_load(o->sigdir ? o->sigdir : knowledge_default_dir(), o->site_path, err, sizeof err);
-	if (!r.know) {
+	if (!r.know || !add_site_vxlan_ports(o, r.know, err, sizeof err)) {
 		fprintf(stderr, "cmflow: %s\n", err);
+		knowledge_release(r.know);
 		return EXIT_BAD_INPUT;
 	}
+	o->ecfg.tunnels = &o->tunnels; /* every engine's, the first pass's too */
 	r.first_know = knowledge_hold(r.know);
 	if (prepare_inputs(&r) && open_outputs(&r) && start_engines(&r)) {
 		verdict_config(r.know, config_finding, &r);

@@ -3,13 +3,16 @@
  * Specifications: IEEE 802.3 and 802.1Q/802.1ad (VLAN tags), RFC 3032 (MPLS label stack), the Linux cooked
  * capture formats (LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 at tcpdump.org/linktypes), RFC 791 (IPv4), RFC 8200
  * (IPv6 and its extension headers), RFC 4302 (AH), RFC 9293 (TCP), RFC 768 (UDP), RFC 792 / RFC 4443 (ICMP),
- * RFC 2784 / RFC 2637 (GRE and enhanced GRE), RFC 4303 (ESP). All reads are through bytes.h. */
+ * RFC 2784 / RFC 2637 (GRE and enhanced GRE), RFC 4303 (ESP). All reads are through bytes.h. The tunnels
+ * above UDP, GRE and IP are in tunnel.c. */
 #include <pcap/dlt.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "lib/bytes.h"
 #include "lib/ipproto.h"
 #include "decode/decode.h"
+#include "decode/decode_int.h"
 
 static const char *const malformed_names[MAL_COUNT] = {
 	[MAL_ETH_TOO_SMALL] = "ethernet.pkt_too_small",
@@ -35,9 +38,39 @@ static const char *const malformed_names[MAL_COUNT] = {
 	[MAL_UDP_LEN_INVALID] = "udp.len_invalid",
 	[MAL_ICMPV4_TOO_SMALL] = "icmpv4.pkt_too_small",
 	[MAL_ICMPV6_TOO_SMALL] = "icmpv6.pkt_too_small",
+	[MAL_IPV6_IPV4_IN_IPV6_TOO_SMALL] = "ipv6.ipv4_in_ipv6_too_small",
+	[MAL_IPV6_IPV4_IN_IPV6_WRONG_VERSION] = "ipv6.ipv4_in_ipv6_wrong_version",
+	[MAL_IPV6_IPV6_IN_IPV6_TOO_SMALL] = "ipv6.ipv6_in_ipv6_too_small",
+	[MAL_IPV6_IPV6_IN_IPV6_WRONG_VERSION] = "ipv6.ipv6_in_ipv6_wrong_version",
 	[MAL_GRE_TOO_SMALL] = "gre.pkt_too_small",
+	[MAL_GRE_WRONG_VERSION] = "gre.wrong_version",
+	[MAL_GRE_V0_RECUR] = "gre.version0_recur",
+	[MAL_GRE_V0_FLAGS] = "gre.version0_flags",
+	[MAL_GRE_V0_HDR_TOO_BIG] = "gre.version0_hdr_too_big",
+	[MAL_GRE_V0_MALFORMED_SRE] = "gre.version0_malformed_sre_hdr",
 	[MAL_ESP_TOO_SMALL] = "esp.pkt_too_small",
 	[MAL_SCTP_TOO_SMALL] = "sctp.pkt_too_small",
+	[MAL_ERSPAN_TOO_SMALL] = "erspan.header_too_small",
+	[MAL_ERSPAN_UNSUPPORTED_VERSION] = "erspan.unsupported_version",
+	[MAL_GENEVE_UNKNOWN_PAYLOAD] = "geneve.unknown_payload_type",
+	[MAL_NSH_TOO_SMALL] = "nsh.header_too_small",
+	[MAL_NSH_UNSUPPORTED_VERSION] = "nsh.unsupported_version",
+	[MAL_NSH_BAD_HEADER_LENGTH] = "nsh.bad_header_length",
+	[MAL_NSH_RESERVED_TYPE] = "nsh.reserved_type",
+	[MAL_NSH_UNSUPPORTED_TYPE] = "nsh.unsupported_type",
+	[MAL_NSH_UNKNOWN_PAYLOAD] = "nsh.unknown_payload",
+	/* cmflow's own: cmflow.decoder.event */
+	[MAL_ERSPAN_UNKNOWN_FRAME_TYPE] = "erspan.unknown_frame_type",
+	[MAL_GENEVE_TOO_SMALL] = "geneve.header_too_small",
+	[MAL_GRE_UNKNOWN_PAYLOAD] = "gre.unknown_payload_type",
+	[MAL_IPV4_IPV4_IN_IPV4_TOO_SMALL] = "ipv4.ipv4_in_ipv4_too_small",
+	[MAL_IPV4_IPV4_IN_IPV4_WRONG_VERSION] = "ipv4.ipv4_in_ipv4_wrong_version",
+	[MAL_IPV4_IPV6_IN_IPV4_TOO_SMALL] = "ipv4.ipv6_in_ipv4_too_small",
+	[MAL_IPV4_IPV6_IN_IPV4_WRONG_VERSION] = "ipv4.ipv6_in_ipv4_wrong_version",
+	[MAL_TUNNEL_OUTER_FRAGMENT] = "tunnel.outer_fragment",
+	[MAL_TZSP_TOO_SMALL] = "tzsp.header_too_small",
+	[MAL_TZSP_UNKNOWN_PAYLOAD] = "tzsp.unknown_payload_type",
+	[MAL_VXLAN_GPE_UNKNOWN_PAYLOAD] = "vxlan_gpe.unknown_payload_type",
 };
 
 const char *malformed_reason_name(enum malformed_reason r)
@@ -57,7 +90,6 @@ const char *malformed_reason_name(enum malformed_reason r)
 #define IPPROTO_HOPOPTS_ 0
 #define IPPROTO_ICMP_ 1
 #define IPPROTO_TCP_ 6
-#define IPPROTO_UDP_ 17
 #define IPPROTO_ROUTING_ 43
 #define IPPROTO_FRAGMENT_ 44
 #define IPPROTO_GRE_ 47
@@ -70,22 +102,15 @@ const char *malformed_reason_name(enum malformed_reason r)
 #define IPPROTO_HIP_ 139
 #define IPPROTO_SHIM6_ 140
 
-/* Decoding state passed down the layers. wire_left is what the frame had on the wire from the current offset,
- * so that a snaplen cut is told apart from a header that lies about its length. */
-struct dstate {
-	struct packet *pkt;
-	struct decode_stats *st;
-	uint32_t wire_left;
-};
-
 static enum decode_result malformed(struct dstate *d, enum malformed_reason r)
 {
-	d->st->malformed++;
-	d->st->by_reason[r]++;
+	decode_anomaly(d, r);
 	return DECODE_MALFORMED;
 }
 
-static enum decode_result decode_transport(struct dstate *d, const uint8_t *p, uint32_t len)
+/* inlined into its callers: one call less on every packet's path */
+static inline __attribute__((always_inline)) enum decode_result decode_transport(struct dstate *d, const uint8_t *p,
+										 uint32_t len)
 {
 	struct packet *pkt = d->pkt;
 	struct cursor c = cursor_make(p, len);
@@ -146,8 +171,9 @@ static enum decode_result decode_transport(struct dstate *d, const uint8_t *p, u
 		if (!pkt->is_fragment && ulen >= 8 && (uint32_t)(ulen - 8) < pkt->payload_len)
 			pkt->payload_len = ulen - 8u;
 		else if (!pkt->is_fragment && ulen != 0 && ulen < 8)
-			d->st->by_reason[MAL_UDP_LEN_INVALID]++, d->st->malformed++;
-		return DECODE_OK;
+			decode_anomaly(d, MAL_UDP_LEN_INVALID);
+		d->udp_len = ulen;
+		return tunnel_udp_candidate(d) ? tunnel_udp(d) : DECODE_OK;
 	}
 	case IP_PROTO_SCTP: { /* RFC 9260 3.1: the common header's ports and checksum, then chunks */
 		d->st->sctp++;
@@ -186,13 +212,17 @@ static enum decode_result decode_transport(struct dstate *d, const uint8_t *p, u
 		d->st->gre++;
 		if (len < 4)
 			return malformed(d, MAL_GRE_TOO_SMALL);
-		return DECODE_OK; /* payload = the GRE header onwards: PPTP's follow-up reads its key */
+		/* left closed (or PPTP's), the payload is the GRE header onwards: PPTP's follow-up reads its key */
+		return tunnel_gre(d, p, len);
+
 	case IPPROTO_ESP_:
 		d->st->esp++;
 		if (len < 8)
 			return malformed(d, MAL_ESP_TOO_SMALL);
 		return DECODE_OK;
 	default:
+		if (pkt->ip_proto == IPPROTO_IPIP_ || pkt->ip_proto == IPPROTO_IPV6_) /* out of the switch: TCP's and */
+			return tunnel_ip_in_ip(d, p, len);                             /* UDP's cases stay compares */
 		d->st->other_ip++;
 		return DECODE_OK;
 	}
@@ -213,7 +243,7 @@ static bool skip_ah(const uint8_t **p, uint32_t *len, uint8_t *proto)
 	return true;
 }
 
-static enum decode_result decode_ipv4(struct dstate *d, const uint8_t *p, uint32_t caplen)
+static enum decode_result ipv4_layer(struct dstate *d, const uint8_t *p, uint32_t caplen)
 {
 	struct packet *pkt = d->pkt;
 	uint8_t vihl, proto, ttl;
@@ -244,6 +274,7 @@ static enum decode_result decode_ipv4(struct dstate *d, const uint8_t *p, uint32
 
 	pkt->l3 = L3_IPV4;
 	pkt->ip = p;
+	d->ip_total = total;
 	pkt->ip_len = total < caplen ? total : caplen; /* cut to the IP total length (padding, trailers) */
 	memcpy(pkt->src, p + 12, 4);
 	memcpy(pkt->dst, p + 16, 4);
@@ -268,7 +299,7 @@ static enum decode_result decode_ipv4(struct dstate *d, const uint8_t *p, uint32
 	return decode_transport(d, l4, l4len);
 }
 
-static enum decode_result decode_ipv6(struct dstate *d, const uint8_t *p, uint32_t caplen)
+static enum decode_result ipv6_layer(struct dstate *d, const uint8_t *p, uint32_t caplen)
 {
 	struct packet *pkt = d->pkt;
 	uint8_t v, next, hlim;
@@ -291,6 +322,7 @@ static enum decode_result decode_ipv6(struct dstate *d, const uint8_t *p, uint32
 
 	pkt->l3 = L3_IPV6;
 	pkt->ip = p;
+	d->ip_total = total;
 	pkt->ip_len = total < caplen ? total : caplen;
 	memcpy(pkt->src, p + 8, 16);
 	memcpy(pkt->dst, p + 24, 16);
@@ -363,19 +395,19 @@ static enum decode_result decode_ipv6(struct dstate *d, const uint8_t *p, uint32
 	return decode_transport(d, h, left);
 }
 
-static enum decode_result decode_ip_by_version(struct dstate *d, const uint8_t *p, uint32_t len)
+static enum decode_result ip_by_version(struct dstate *d, const uint8_t *p, uint32_t len)
 {
 	uint8_t v;
 	if (!bytes_u8(p, len, 0, &v))
 		return malformed(d, MAL_IPV4_TOO_SMALL);
 	if ((v >> 4) == 4)
-		return decode_ipv4(d, p, len);
+		return ipv4_layer(d, p, len);
 	if ((v >> 4) == 6)
-		return decode_ipv6(d, p, len);
+		return ipv6_layer(d, p, len);
 	return malformed(d, MAL_RAW_BAD_VERSION);
 }
 
-static enum decode_result decode_mpls(struct dstate *d, const uint8_t *p, uint32_t len)
+static enum decode_result mpls_layer(struct dstate *d, const uint8_t *p, uint32_t len)
 {
 	struct cursor c = cursor_make(p, len);
 	for (int i = 0; i < 8; i++) {
@@ -384,14 +416,15 @@ static enum decode_result decode_mpls(struct dstate *d, const uint8_t *p, uint32
 			return malformed(d, MAL_ETH_TOO_SMALL);
 		d->wire_left -= 4;
 		if (label & 0x100) /* bottom of stack */
-			return decode_ip_by_version(d, c.p, (uint32_t)cursor_left(&c));
+			return ip_by_version(d, c.p, (uint32_t)cursor_left(&c));
 	}
 	d->st->not_ip++;
 	return DECODE_NOT_IP;
 }
 
 /* From an EtherType on: VLAN tags, MPLS, then IP. p/len start after the EtherType field. */
-static enum decode_result decode_ethertype(struct dstate *d, uint16_t type, const uint8_t *p, uint32_t len)
+static inline __attribute__((always_inline)) enum decode_result decode_ethertype(struct dstate *d, uint16_t type,
+										 const uint8_t *p, uint32_t len)
 {
 	struct packet *pkt = d->pkt;
 	while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD) {
@@ -413,12 +446,12 @@ static enum decode_result decode_ethertype(struct dstate *d, uint16_t type, cons
 	pkt->ethertype = type;
 	switch (type) {
 	case ETHERTYPE_IPV4:
-		return decode_ipv4(d, p, len);
+		return ipv4_layer(d, p, len);
 	case ETHERTYPE_IPV6:
-		return decode_ipv6(d, p, len);
+		return ipv6_layer(d, p, len);
 	case ETHERTYPE_MPLS:
 	case ETHERTYPE_MPLS_MC:
-		return decode_mpls(d, p, len);
+		return mpls_layer(d, p, len);
 	case ETHERTYPE_ARP:
 		d->st->arp++;
 		break;
@@ -433,7 +466,7 @@ static enum decode_result decode_ethertype(struct dstate *d, uint16_t type, cons
 	return DECODE_NOT_IP;
 }
 
-static enum decode_result decode_ethernet(struct dstate *d, const uint8_t *p, uint32_t len)
+static enum decode_result ethernet_layer(struct dstate *d, const uint8_t *p, uint32_t len)
 {
 	struct packet *pkt = d->pkt;
 	uint16_t type;
@@ -495,12 +528,12 @@ static enum decode_result decode_null(struct dstate *d, const uint8_t *p, uint32
 	d->wire_left -= 4;
 	switch (fam) {
 	case 2:
-		return decode_ipv4(d, p + 4, len - 4);
+		return ipv4_layer(d, p + 4, len - 4);
 	case 10:
 	case 24:
 	case 28:
 	case 30:
-		return decode_ipv6(d, p + 4, len - 4);
+		return ipv6_layer(d, p + 4, len - 4);
 	default:
 		return malformed(d, MAL_NULL_UNSUPPORTED);
 	}
@@ -530,12 +563,72 @@ bool decode_linktype_supported(int linktype)
 	}
 }
 
+static const char *const tunnel_names[TUNNEL_KINDS] = {
+	[TUNNEL_NONE] = "none",
+	[TUNNEL_GRE] = "gre",
+	[TUNNEL_ERSPAN_I] = "erspan_i",
+	[TUNNEL_ERSPAN_II] = "erspan_ii",
+	[TUNNEL_ERSPAN_III] = "erspan_iii",
+	[TUNNEL_VXLAN] = "vxlan",
+	[TUNNEL_GENEVE] = "geneve",
+	[TUNNEL_VXLAN_GPE] = "vxlan_gpe",
+	[TUNNEL_GRE_UDP] = "gre_udp",
+	[TUNNEL_IP_IP] = "ip_in_ip",
+	[TUNNEL_TEREDO] = "teredo",
+	[TUNNEL_TZSP] = "tzsp",
+};
+
+const char *tunnel_kind_name(enum tunnel_kind k)
+{
+	return (unsigned)k < TUNNEL_KINDS ? tunnel_names[k] : "unknown";
+}
+
+void decode_tunnels_defaults(struct decode_tunnels *tun)
+{
+	memset(tun, 0, sizeof *tun);
+	tun->vxlan_ports[0] = 4789;
+	tun->vxlan_ports[1] = 8472;
+	tun->n_vxlan = 2;
+	tun->lowest_port = 3544; /* Teredo's; the other tunnels' ports are higher */
+}
+
+bool decode_tunnels_add_vxlan(struct decode_tunnels *tun, uint16_t port)
+{
+	if (port == 0)
+		return false;
+	for (unsigned i = 0; i < tun->n_vxlan; i++)
+		if (tun->vxlan_ports[i] == port)
+			return true;
+	if (tun->n_vxlan >= DECODE_MAX_VXLAN_PORTS)
+		return false;
+	tun->vxlan_ports[tun->n_vxlan++] = port;
+	if (port < tun->lowest_port)
+		tun->lowest_port = port;
+	return true;
+}
+
+static const struct decode_tunnels default_tunnels = { { 4789, 8472 }, 2, 3544 };
+
 enum decode_result decode_packet(int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
 				 uint64_t ts_us, struct packet *pkt, struct decode_stats *st)
 {
-	struct dstate d = { pkt, st, wirelen >= caplen ? wirelen : caplen };
+	return decode_packet_with(NULL, linktype, data, caplen, wirelen, ts_us, pkt, st);
+}
 
-	memset(pkt, 0, sizeof *pkt);
+enum decode_result decode_packet_with(const struct decode_tunnels *tun, int linktype, const uint8_t *data,
+				      uint32_t caplen, uint32_t wirelen, uint64_t ts_us, struct packet *pkt,
+				      struct decode_stats *st)
+{
+	struct dstate d;
+	d.pkt = pkt;
+	d.st = st;
+	d.tun = tun ? tun : &default_tunnels;
+	d.wire_left = wirelen >= caplen ? wirelen : caplen;
+	/* d.ip_total and d.udp_len are set by their headers before anything reads them */
+
+	/* the tunnel record is filled when a first tunnel is opened: only its depth needs clearing here */
+	packet_clear_inner(pkt);
+	pkt->tunnel.depth = 0;
 	pkt->ts_us = ts_us;
 	pkt->wire_len = wirelen;
 	pkt->cap_len = caplen;
@@ -544,7 +637,7 @@ enum decode_result decode_packet(int linktype, const uint8_t *data, uint32_t cap
 
 	switch (linktype) {
 	case DLT_EN10MB:
-		return decode_ethernet(&d, data, caplen);
+		return ethernet_layer(&d, data, caplen);
 	case DLT_LINUX_SLL:
 		return decode_sll(&d, data, caplen);
 #ifdef DLT_LINUX_SLL2
@@ -555,7 +648,7 @@ enum decode_result decode_packet(int linktype, const uint8_t *data, uint32_t cap
 	case DLT_IPV4:
 	case DLT_IPV6:
 		st->raw++;
-		return decode_ip_by_version(&d, data, caplen);
+		return ip_by_version(&d, data, caplen);
 	case DLT_NULL:
 		return decode_null(&d, data, caplen, false);
 	case DLT_LOOP:
@@ -564,4 +657,37 @@ enum decode_result decode_packet(int linktype, const uint8_t *data, uint32_t cap
 		st->unsupported_linktype++;
 		return DECODE_UNSUPPORTED;
 	}
+}
+
+/* ---- the layers a tunnel's payload starts with (decode_int.h): the static versions above stay inlinable on
+ * the path of every packet ---- */
+
+enum decode_result decode_malformed(struct dstate *d, enum malformed_reason r)
+{
+	return malformed(d, r);
+}
+
+enum decode_result decode_ethernet(struct dstate *d, const uint8_t *p, uint32_t len)
+{
+	return ethernet_layer(d, p, len);
+}
+
+enum decode_result decode_ipv4(struct dstate *d, const uint8_t *p, uint32_t len)
+{
+	return ipv4_layer(d, p, len);
+}
+
+enum decode_result decode_ipv6(struct dstate *d, const uint8_t *p, uint32_t len)
+{
+	return ipv6_layer(d, p, len);
+}
+
+enum decode_result decode_ip_by_version(struct dstate *d, const uint8_t *p, uint32_t len)
+{
+	return ip_by_version(d, p, len);
+}
+
+enum decode_result decode_mpls(struct dstate *d, const uint8_t *p, uint32_t len)
+{
+	return mpls_layer(d, p, len);
 }

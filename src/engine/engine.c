@@ -621,6 +621,7 @@ static struct flow *flow_of(struct engine *e, const struct packet *p, uint16_t s
 	struct flow_key key;
 	bool from_lo, created;
 	flow_key_make(&key, (uint8_t)p->l3, p->src, p->dst, sport, dport, p->ip_proto, p->vlan, &from_lo);
+	flow_key_set_tunnel(&key, &p->tunnel);
 	struct flow *f = e->last;
 	created = false;
 	if (!f || memcmp(&f->key, &key, sizeof key) != 0) {
@@ -653,6 +654,8 @@ static struct flow *flow_of(struct engine *e, const struct packet *p, uint16_t s
 			f->icmp_code = p->icmp_code;
 		}
 		f->iface = e->cur_iface;
+		if (p->tunnel.depth)
+			flow_ext_set_tunnel(f, &p->tunnel);
 		followup_new_flow(e->cfg.expect, &e->sessions, f);
 	}
 	*dir = from_lo == (bool)f->init_is_lo ? DIR_TO_SERVER : DIR_TO_CLIENT;
@@ -716,7 +719,7 @@ void engine_packet(struct engine *e, int linktype, unsigned iface, const struct 
 {
 	struct packet p;
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-	enum decode_result r = decode_packet(linktype, data, h->caplen, h->len, ts, &p, &e->dstats);
+	enum decode_result r = decode_packet_with(e->cfg.tunnels, linktype, data, h->caplen, h->len, ts, &p, &e->dstats);
 
 	if (ts > e->now_us)
 		e->now_us = ts;

@@ -43,6 +43,7 @@ struct engine_config {
 	struct infer_table *infer;     /* role inference, shared by the workers; NULL */
 	struct detect_table *detect;   /* detections' sequences under way, shared by the workers; NULL: none */
 	bool infer_only;               /* a first pass over files: observe roles, write nothing */
+	const struct decode_tunnels *tunnels; /* the UDP ports read as VXLAN; NULL: the defaults */
 	const struct flowid_gen *flowids; /* the run's flow ids (flowid.h); NULL: the flow table's numbers */
 	uint16_t community_seed;       /* Community ID v1's seed */
 	const char *const *ifaces;     /* live: the interfaces by index, for in_iface; NULL reading files */

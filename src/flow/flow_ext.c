@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode/decode.h"
 #include "flow/auth.h"
 #include "flow/boot.h"
 #include "flow/flow_ext.h"
@@ -46,6 +47,8 @@ struct flow_ext *flow_ext_get(struct flow *f)
 void flow_ext_free(struct flow *f)
 {
 	struct flow_ext *x = f->ext;
+	free(f->tunnel);
+	f->tunnel = NULL;
 	if (!x)
 		return;
 	const char *strs[] = { x->http_method, x->http_url, x->http_host, x->http_user_agent, x->tls_sni };
@@ -76,6 +79,14 @@ struct flow_followup *flow_ext_followup(struct flow *f)
 	if (x && !x->followup)
 		x->followup = calloc(1, sizeof *x->followup);
 	return x ? x->followup : NULL;
+}
+
+bool flow_ext_set_tunnel(struct flow *f, const struct packet_tunnel *t)
+{
+	if (!f->tunnel && !(f->tunnel = malloc(sizeof *f->tunnel)))
+		return false;
+	*f->tunnel = *t;
+	return true;
 }
 
 struct flow_tls *flow_ext_tls(struct flow *f)

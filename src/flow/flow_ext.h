@@ -72,10 +72,11 @@ struct flow_more {
 	struct flow_boot *boot;
 };
 
-/* A record of 88 bytes (96 with the allocator's header): with the 152 of struct flow, a flow that keeps HTTP or
- * TLS fields costs under 256 bytes once its detection has ended; a TLS flow's handshake adds its flow_tls, an SMB
+/* A record of 88 bytes (96 with the allocator's header): with the 160 of struct flow, a flow that keeps HTTP or
+ * TLS fields costs at most 256 bytes once its detection has ended; a TLS flow's handshake adds its flow_tls, an SMB
  * or DCE/RPC flow's lists are its flow_smbrpc (smbrpc.h: its one share too, smbrpc_notable_share), the rarer
- * protocols' facts and authentication its flow_more. */
+ * protocols' facts and authentication its flow_more, a tunnelled flow's encapsulation its struct packet_tunnel
+ * (f->tunnel). */
 struct flow_ext {
 	/* HTTP request (cmflow's request-line parser, else nDPI's fields): the first of the connection */
 	const char *http_method, *http_url, *http_host, *http_user_agent;
@@ -107,6 +108,11 @@ struct flow_more *flow_ext_more(struct flow *f);
 /* The flow's Wake On LAN facts, or NULL when it kept none. */
 const struct flow_wol *flow_wol(const struct flow *f);
 
+/* Keeps the tunnel the flow's first packet came in, in a record of its own (f->tunnel, allocated only for
+ * tunnelled flows; the side record's budget stays untouched). False when memory is short: the flow then says
+ * nothing of its tunnel. */
+bool flow_ext_set_tunnel(struct flow *f, const struct packet_tunnel *t);
+
 /* The state a parser keeps in slot for the flow, or NULL. */
 void *flow_ext_parser(const struct flow *f, int slot);
 
@@ -117,7 +123,7 @@ bool flow_ext_set_parser(struct flow *f, int slot, void *state, void (*free_fn)(
 /* Frees the parsers' states but the live evidence buffer (inspection has ended; the record stays). */
 void flow_ext_free_parsers(struct flow *f);
 
-/* Frees the side record and everything it holds; f->ext becomes NULL. */
+/* Frees the side record and everything it holds, and the tunnel record; f->ext and f->tunnel become NULL. */
 void flow_ext_free(struct flow *f);
 
 /* Replaces *dst with s[0..n) cut to FLOW_EXT_STR_MAX: the shared copy of a short string (intern.h), else a copy

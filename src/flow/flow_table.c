@@ -82,12 +82,14 @@ uint64_t flow_table_hash(const struct flow_table *ft, const struct flow_key *key
 {
 	if (key->family != 4)
 		return hash_siphash13(&ft->key, key, sizeof *key);
-	/* IPv4: the 12 address bytes that are always zero stay out (three SipHash rounds instead of six) */
+	/* IPv4: the 12 address bytes that are always zero stay out (three SipHash rounds instead of six), and so
+	 * does the tunnel id of a key outside tunnels (tunnel_space, hashed, tells the two apart) */
 	uint8_t k[8 + sizeof *key - offsetof(struct flow_key, port_lo)];
 	memcpy(k, key->addr_lo, 4);
 	memcpy(k + 4, key->addr_hi, 4);
 	memcpy(k + 8, &key->port_lo, sizeof *key - offsetof(struct flow_key, port_lo));
-	return hash_siphash13(&ft->key, k, sizeof k);
+	size_t n = key->tunnel_space ? sizeof k : 8 + offsetof(struct flow_key, tunnel_id) - offsetof(struct flow_key, port_lo);
+	return hash_siphash13(&ft->key, k, n);
 }
 
 void flow_key_make(struct flow_key *key, uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t sport,
@@ -123,6 +125,8 @@ static void list_unlink(struct flow_table *ft, struct flow *f)
 		l->tail = f->lru_prev;
 	f->lru_prev = f->lru_next = NIL;
 }
+
+_Static_assert(TMO_COUNT <= 8, "struct flow keeps the timeout class in three bits");
 
 static void list_append(struct flow_table *ft, struct flow *f, enum tmo_class cls)
 {

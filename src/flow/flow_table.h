@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "decode/decode.h"
 #include "flow/flow.h"
 #include "lib/hash.h"
 
@@ -76,5 +77,15 @@ void flow_table_set_ids(struct flow_table *ft, uint64_t first, uint64_t stride);
  * key's lower side. */
 void flow_key_make(struct flow_key *key, uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t sport,
 		   uint16_t dport, uint8_t ip_proto, const uint16_t vlan[2], bool *from_lo);
+
+/* Adds a tunnelled packet's tunnel identity to a key flow_key_make built of its inner addresses (nothing for a
+ * packet outside tunnels, or in a tunnel without an identity: IP in IP, Teredo, ERSPAN I). */
+static inline void flow_key_set_tunnel(struct flow_key *key, const struct packet_tunnel *t)
+{
+	if (t->depth && t->id_kind != TUNNEL_ID_NONE) {
+		key->tunnel_space = t->id_kind;
+		key->tunnel_id = t->id;
+	}
+}
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "decode/decode.h"
 #include "output/counters.h"
 
 #define AT(field) offsetof(struct run_stats, field)
@@ -31,8 +32,19 @@ static const struct counter fixed[] = {
 	{ "stats.decoder.gre", DEC(gre), 0, NULL },
 	{ "stats.decoder.esp", DEC(esp), 0, NULL },
 	{ "stats.decoder.arp", DEC(arp), 0, NULL },
+	/* the tunnels Suricata also decodes (tunnel.c): headers opened */
+	{ "stats.decoder.erspan", DEC(erspan), 0, NULL },
+	{ "stats.decoder.vxlan", DEC(tunnel[TUNNEL_VXLAN]), 0, NULL },
+	{ "stats.decoder.geneve", DEC(tunnel[TUNNEL_GENEVE]), 0, NULL },
+	{ "stats.decoder.teredo", DEC(tunnel[TUNNEL_TEREDO]), 0, NULL },
+	{ "stats.decoder.nsh", DEC(nsh), 0, NULL },
+	{ "stats.decoder.ipv4_in_ipv4", DEC(ipv4_in_ipv4), 0, NULL },
+	{ "stats.decoder.ipv6_in_ipv4", DEC(ipv6_in_ipv4), 0, NULL },
+	{ "stats.decoder.ipv4_in_ipv6", DEC(ipv4_in_ipv6), 0, NULL },
+	{ "stats.decoder.ipv6_in_ipv6", DEC(ipv6_in_ipv6), 0, NULL },
+	{ "stats.decoder.too_many_layers", DEC(too_many_layers), 0, "tunnels too deep, left closed" },
 	{ "stats.decoder.invalid", DEC(malformed), 0, "malformed packets" },
-	/* stats.decoder.event.<layer>.<reason>: inserted here, one per malformed reason (counters_all) */
+	/* stats.decoder.event.<layer>.<reason>: inserted here, one per malformed reason Suricata names (counters_all) */
 	{ "stats.flow.total", AT(flows_created), 0, "flows" },
 	{ "stats.flow.tcp", AT(flows_tcp), 0, "TCP flows" },
 	{ "stats.flow.udp", AT(flows_udp), 0, "UDP flows" },
@@ -78,25 +90,48 @@ static const struct counter fixed[] = {
 	{ "cmflow.decoder.frags_without_first", AT(frag_untracked), 0, NULL },
 	{ "cmflow.decoder.unsupported_linktype", DEC(unsupported_linktype), 0, "frames of an unsupported link type" },
 	{ "cmflow.decoder.other_ip", DEC(other_ip), 0, NULL },
+	/* cmflow.decoder.event.<layer>.<reason>: inserted here, the reasons of what Suricata does not decode */
+	{ "cmflow.tunnel.decapsulated", DEC(decapsulated), 0, "packets decapsulated from tunnels" },
+	{ "cmflow.tunnel.left_closed", DEC(tunnel_left_closed), 0, "tunnels left closed" },
+	{ "cmflow.tunnel.vxlan_unopened", DEC(vxlan_unopened), 0, "VXLAN-like UDP not read" },
+	/* cmflow.tunnel.<kind>: inserted here, tunnel headers opened by kind */
 };
 
 #define NFIXED (sizeof fixed / sizeof fixed[0])
+#define NKINDS (TUNNEL_KINDS - 1) /* TUNNEL_NONE has no counter */
+#define NALL (NFIXED + MAL_COUNT + NKINDS)
 
-static struct counter all[NFIXED + MAL_COUNT];
+static struct counter all[NALL];
 static char reason_paths[MAL_COUNT][64];
+static char kind_paths[NKINDS][48], kind_words[NKINDS][48];
 static pthread_once_t all_once = PTHREAD_ONCE_INIT;
+
+/* The rows of malformed reasons [first, end) under prefix ("stats.decoder.event"), appended at all[*n]. */
+static void add_reasons(size_t *n, const char *prefix, int first, int end)
+{
+	for (int r = first; r < end; r++) {
+		snprintf(reason_paths[r], sizeof reason_paths[r], "%s.%s", prefix,
+			 malformed_reason_name((enum malformed_reason)r));
+		all[(*n)++] = (struct counter){ reason_paths[r], DEC(by_reason[r]), COUNTER_NONZERO, NULL };
+	}
+}
 
 static void build_all(void)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < NFIXED; i++) {
 		all[n++] = fixed[i];
-		if (strcmp(fixed[i].path, "stats.decoder.invalid") != 0)
-			continue;
-		for (int r = 0; r < MAL_COUNT; r++) {
-			snprintf(reason_paths[r], sizeof reason_paths[r], "stats.decoder.event.%s",
-				 malformed_reason_name((enum malformed_reason)r));
-			all[n++] = (struct counter){ reason_paths[r], DEC(by_reason[r]), COUNTER_NONZERO, NULL };
+		if (strcmp(fixed[i].path, "stats.decoder.invalid") == 0) {
+			add_reasons(&n, "stats.decoder.event", 0, MAL_CMFLOW_FIRST);
+		} else if (strcmp(fixed[i].path, "cmflow.decoder.other_ip") == 0) {
+			add_reasons(&n, "cmflow.decoder.event", MAL_CMFLOW_FIRST, MAL_COUNT);
+		} else if (strcmp(fixed[i].path, "cmflow.tunnel.vxlan_unopened") == 0) {
+			for (int k = TUNNEL_NONE + 1; k < TUNNEL_KINDS; k++) {
+				const char *name = tunnel_kind_name((enum tunnel_kind)k);
+				snprintf(kind_paths[k - 1], sizeof kind_paths[k - 1], "cmflow.tunnel.%s", name);
+				snprintf(kind_words[k - 1], sizeof kind_words[k - 1], "%s tunnel headers opened", name);
+				all[n++] = (struct counter){ kind_paths[k - 1], DEC(tunnel[k]), 0, kind_words[k - 1] };
+			}
 		}
 	}
 }
@@ -104,7 +139,7 @@ static void build_all(void)
 const struct counter *counters_all(size_t *n)
 {
 	pthread_once(&all_once, build_all);
-	*n = NFIXED + MAL_COUNT;
+	*n = NALL;
 	return all;
 }
 

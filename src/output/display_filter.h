@@ -1,6 +1,8 @@
 /* display_filter.h: a Wireshark display filter that selects exactly one flow's packets (its addresses, ports or
  * IP protocol, VLAN, and the time window of the flow), for the alerts' configmgr.wireshark_filter and the
- * findings of the summary and the report. Every filter written is one tshark accepts (unit-tested). */
+ * findings of the summary and the report. Every filter written is one tshark accepts (unit-tested). A tunnelled
+ * flow's filter names its inner layers (ip.src#2, udp.srcport#2, vlan.id#2: Wireshark 4.0's layer operator) and
+ * its tunnel identity (vxlan.vni, geneve.vni, erspan.spanid, gre.key). */
 #ifndef CMFLOW_DISPLAY_FILTER_H
 #define CMFLOW_DISPLAY_FILTER_H
 

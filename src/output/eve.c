@@ -8,6 +8,7 @@
 
 #include "audit/rules.h"
 #include "audit/site.h"
+#include "decode/decode.h"
 #include "flow/flow_ext.h"
 #include "flow/smbrpc.h"
 #include "lib/ipproto.h"
@@ -143,6 +144,38 @@ static bool carried_payload(const struct flow *f)
 	return f->key.ip_proto == IP_PROTO_UDP && f->pkts[0] + f->pkts[1] > 0;
 }
 
+/* Suricata's tunnel object of a tunnelled flow: the outermost IP header (its UDP ports when it is UDP) and the
+ * depth; nothing for a flow outside tunnels. */
+static void write_tunnel(struct json *j, const struct flow *f)
+{
+	const struct packet_tunnel *t = flow_tunnel(f);
+	char a[ADDR_STR_MAX], pn[8];
+	if (!t)
+		return;
+	json_open_object(j, "tunnel");
+	json_plain(j, "src_ip", addr_to_str(t->outer_family, t->outer_src, a, sizeof a));
+	if (t->outer_proto == IP_PROTO_UDP)
+		json_uint(j, "src_port", t->outer_sport);
+	json_plain(j, "dest_ip", addr_to_str(t->outer_family, t->outer_dst, a, sizeof a));
+	if (t->outer_proto == IP_PROTO_UDP)
+		json_uint(j, "dest_port", t->outer_dport);
+	json_plain(j, "proto", ip_proto_name(t->outer_proto, pn, sizeof pn));
+	json_uint(j, "depth", t->depth);
+	json_close_object(j);
+}
+
+/* cmflow.tunnel of a tunnelled flow: the innermost tunnel's kind and the identity that keys the flow (vni,
+ * session_id or key). */
+static void write_cmflow_tunnel(struct json *j, const struct packet_tunnel *t)
+{
+	static const char *const id_names[] = { NULL, "vni", "session_id", "key" };
+	json_open_object(j, "tunnel");
+	json_plain(j, "kind", tunnel_kind_name((enum tunnel_kind)t->kind));
+	if (t->id_kind > TUNNEL_ID_NONE && t->id_kind <= TUNNEL_ID_KEY)
+		json_uint(j, id_names[t->id_kind], t->id);
+	json_close_object(j);
+}
+
 /* The common head of a flow's events: timestamp, flow_id, event_type, addresses, ports, proto, vlan,
  * app_proto; the top-level object is left open. */
 static void write_head(struct json *j, const struct flow_record *r, uint64_t ts_us, const char *event_type)
@@ -177,6 +210,7 @@ static void write_head(struct json *j, const struct flow_record *r, uint64_t ts_
 		json_plain(j, "app_proto", r->app_proto);
 	else if (carried_payload(f))
 		json_plain(j, "app_proto", "failed"); /* Suricata's word: payload, and no protocol proven */
+	write_tunnel(j, f);
 }
 
 static const char *state_name(const struct flow *f)
@@ -464,6 +498,11 @@ static void eve_alerts(void *self, const struct flow_record *r)
 		if (v->held_back[i])
 			json_uint(j, "repeats_held_back", v->held_back[i]);
 		json_close_object(j);
+		if (flow_tunnel(f)) {
+			json_open_object(j, "cmflow");
+			write_cmflow_tunnel(j, flow_tunnel(f));
+			json_close_object(j);
+		}
 		json_close_object(j);
 		emit(ev, j);
 	}
@@ -496,12 +535,15 @@ static void eve_flow(void *self, const struct flow_record *r)
 	json_open_object(j, "configmgr");
 	write_configmgr_fields(j, r);
 	json_close_object(j);
-	if ((f->flags & FLOW_F_MIDSTREAM) || ev->workers > 1) {
+	const struct packet_tunnel *tun = flow_tunnel(f);
+	if ((f->flags & FLOW_F_MIDSTREAM) || ev->workers > 1 || tun) {
 		json_open_object(j, "cmflow");
 		if (f->flags & FLOW_F_MIDSTREAM)
 			json_bool(j, "midstream", true);
 		if (ev->workers > 1) /* which capture worker ended it (several workers: live --workers) */
 			json_uint(j, "worker", r->worker);
+		if (tun)
+			write_cmflow_tunnel(j, tun);
 		json_close_object(j);
 	}
 	json_close_object(j);

@@ -31,6 +31,7 @@ struct evidence {
 	size_t n, cap;
 	struct frag_seen frags[FRAGS_KEPT];
 	size_t nfrags;
+	const struct decode_tunnels *tunnels;
 	uint64_t lost;            /* alerted flows not remembered (memory): their packets will be missing */
 };
 
@@ -49,6 +50,11 @@ void evidence_free(struct evidence *ev)
 	pthread_mutex_destroy(&ev->lock);
 	free(ev->v);
 	free(ev);
+}
+
+void evidence_set_tunnels(struct evidence *ev, const struct decode_tunnels *t)
+{
+	ev->tunnels = t;
 }
 
 void evidence_add(struct evidence *ev, const struct flow *f)
@@ -170,7 +176,7 @@ long evidence_write(struct evidence *ev, const char *const *files, const char *b
 			struct packet pkt;
 			memset(&st, 0, sizeof st);
 			uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-			if (decode_packet(dlt, data, h->caplen, h->len, ts, &pkt, &st) != DECODE_OK)
+			if (decode_packet_with(ev->tunnels, dlt, data, h->caplen, h->len, ts, &pkt, &st) != DECODE_OK)
 				continue;
 			bool take;
 			if (pkt.is_fragment && !pkt.is_first_fragment) {
@@ -180,6 +186,7 @@ long evidence_write(struct evidence *ev, const char *const *files, const char *b
 				bool lo;
 				uint16_t sp = pkt.has_ports ? pkt.sport : 0, dp = pkt.has_ports ? pkt.dport : 0;
 				flow_key_make(&k, pkt.l3 == L3_IPV4 ? 4 : 6, pkt.src, pkt.dst, sp, dp, pkt.ip_proto, pkt.vlan, &lo);
+				flow_key_set_tunnel(&k, &pkt.tunnel);
 				take = wanted(ev, &k, ts);
 				if (take && pkt.is_fragment)
 					frag_remember(ev, &pkt);

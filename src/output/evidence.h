@@ -21,6 +21,11 @@ struct evidence;
 struct evidence *evidence_new(void);
 void evidence_free(struct evidence *ev);
 
+struct decode_tunnels;
+/* The tunnel ports the engines decode with, for reading the inputs again (NULL: the defaults); t must outlive
+ * ev. */
+void evidence_set_tunnels(struct evidence *ev, const struct decode_tunnels *t);
+
 /* Remembers an alerted flow (thread-safe). */
 void evidence_add(struct evidence *ev, const struct flow *f);
 

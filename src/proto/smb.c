@@ -278,6 +278,19 @@ static void file_release(struct smb_state *s, int i)
 	s->files[i].tree = -1;
 }
 
+/* A CLOSE of either dialect: said to the sink, then the slot is given back unless the file is worth keeping. */
+static void file_closed(struct smb_state *s, const struct sink *k, struct smb_event *ev, int f)
+{
+	struct smb_file *fl = &s->files[f];
+	fl->closed = true;
+	ev->kind = SMB_EV_CLOSE;
+	ev->file = fl;
+	ev->tree = fl->tree >= 0 ? &s->trees[fl->tree] : NULL;
+	emit(s, k, ev);
+	if (!file_notable(fl))
+		file_release(s, f);
+}
+
 static int file_by_fid(struct smb_state *s, uint8_t version, const uint8_t *fid, size_t n)
 {
 	for (int i = 0; i < SMB_FILES_MAX; i++)
@@ -610,14 +623,7 @@ static void smb2_message(struct smb_state *s, const struct sink *k, const uint8_
 		int f = resp ? -1 : smb2_file_at(s, m, have, 72, ch);
 		if (f < 0)
 			break;
-		struct smb_file *fl = &s->files[f];
-		fl->closed = true;
-		ev.kind = SMB_EV_CLOSE;
-		ev.file = fl;
-		ev.tree = fl->tree >= 0 ? &s->trees[fl->tree] : NULL;
-		emit(s, k, &ev);
-		if (!file_notable(fl))
-			file_release(s, f);
+		file_closed(s, k, &ev, f);
 		break;
 	}
 	case S2_WRITE: {
@@ -968,14 +974,7 @@ static void smb1_block(struct smb_state *s, const struct sink *k, const struct s
 		int f = file_by_fid(s, 1, fid, 2);
 		if (f < 0)
 			break;
-		struct smb_file *fl = &s->files[f];
-		fl->closed = true;
-		ev.kind = SMB_EV_CLOSE;
-		ev.file = fl;
-		ev.tree = fl->tree >= 0 ? &s->trees[fl->tree] : NULL;
-		emit(s, k, &ev);
-		if (!file_notable(fl))
-			file_release(s, f);
+		file_closed(s, k, &ev, f);
 		break;
 	}
 	case S1_WRITE_ANDX: {

@@ -43,13 +43,28 @@ void eve_reader_free(struct eve_reader *rd)
 	free(rd);
 }
 
-/* True when an event of this kind with this community_id and start was taken before; else remembers it. */
-static bool joined(struct eve_reader *rd, const char *cid, const char *kind, uint64_t start_us)
+/* The tunnel identity that keys a tunnelled flow beside its inner addresses (cmflow.tunnel's vni, session_id or
+ * key: two segments may reuse one 5-tuple, and so its community_id, at the same time), "" outside tunnels. */
+static const char *tunnel_space(const struct jv *e, char *buf, size_t len)
 {
-	char key[160];
+	static const char *const ids[] = { "vni", "session_id", "key" };
+	const struct jv *t = jv_get(jv_get(e, "cmflow"), "tunnel");
+	buf[0] = '\0';
+	for (size_t i = 0; t && i < sizeof ids / sizeof ids[0]; i++)
+		if (jv_get(t, ids[i]))
+			snprintf(buf, len, "|%s=%llu", ids[i], (unsigned long long)jv_u64(t, ids[i], 0));
+	return buf;
+}
+
+/* True when an event of this kind with this community_id, tunnel identity and start was taken before; else
+ * remembers it. */
+static bool joined(struct eve_reader *rd, const struct jv *e, const char *kind, uint64_t start_us)
+{
+	char key[192], space[48];
+	const char *cid = jv_str(e, "community_id");
 	if (!cid)
 		return false;
-	snprintf(key, sizeof key, "%s|%s", cid, kind);
+	snprintf(key, sizeof key, "%s|%s%s", cid, kind, tunnel_space(e, space, sizeof space));
 	struct join_rec *j = strtable_get(&rd->seen, key);
 	if (!j)
 		return false;
@@ -96,7 +111,7 @@ static void rpc_interfaces(const struct jv *list, struct agg_flow *f)
 static void on_flow(struct eve_reader *rd, const struct jv *e, uint64_t *dup)
 {
 	struct agg *a = rd->a;
-	if (joined(rd, jv_str(e, "community_id"), "flow", ts_of(e, "flow.start"))) {
+	if (joined(rd, e, "flow", ts_of(e, "flow.start"))) {
 		(*dup)++;
 		return;
 	}
@@ -150,7 +165,7 @@ static void on_alert(struct eve_reader *rd, const struct jv *e, uint64_t *dup)
 	const char *id = jv_str(cm, "finding");
 	char kind[80];
 	snprintf(kind, sizeof kind, "alert %s", id ? id : "");
-	if (id && joined(rd, jv_str(e, "community_id"), kind, ts_of(e, "flow.start"))) {
+	if (id && joined(rd, e, kind, ts_of(e, "flow.start"))) {
 		(*dup)++;
 		return;
 	}

@@ -23,7 +23,8 @@ struct eve_read_result {
 
 /* A reader of EVE files into one set of aggregates. It remembers the flows and alerts it took, so that the same
  * flow seen twice (two sensors on one link, one file given twice) counts once: events are joined by their
- * community_id and a start within EVE_JOIN_US (an alert also by its finding); stats events by their timestamp,
+ * community_id, their tunnel identity (cmflow.tunnel's vni, session_id or key: two segments may carry one inner
+ * 5-tuple) and a start within EVE_JOIN_US (an alert also by its finding); stats events by their timestamp,
  * counters and inputs. Events without a community_id (older files) are all taken. */
 struct eve_reader;
 

@@ -1,7 +1,8 @@
-/* fuzz_packet: the whole packet path. The first byte picks the link type; the rest is the frame. One engine
- * (small flow table, the real signatures and the example site, EVE output to /dev/null and the aggregates of the
- * summary and the report, a table of detections' sequences) lives across inputs, so
- * that flows, fragments, expectations, parsers' states and sequences carry over as they do on a wire; every 4096 inputs it
+/* fuzz_packet: the whole packet path, tunnels included (decode.c, tunnel.c; VXLAN also on UDP 4800). The first
+ * byte picks the link type; the rest is the frame. One engine (small flow table, the real signatures and the
+ * example site, EVE output to /dev/null and the aggregates of the summary and the report, a table of detections'
+ * sequences) lives across inputs, so that flows, fragments, expectations, parsers' states and sequences carry over
+ * as they do on a wire; every 4096 inputs it
  * ends all flows (labels, verdicts, alerts). */
 #include <pcap/dlt.h>
 #include <stdint.h>
@@ -37,6 +38,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg.knowledge = k;
 		cfg.mcast = mcast_members_new();
 		cfg.expect = expect_new(32, 300);
+		/* the tunnels with one configured VXLAN port more, as --vxlan-port gives */
+		static struct decode_tunnels tun;
+		decode_tunnels_defaults(&tun);
+		decode_tunnels_add_vxlan(&tun, 4800);
+		cfg.tunnels = &tun;
 		cfg.detect = detect_table_new(16, 300); /* small: sequences are evicted and expire too */
 		struct eve *ev = eve_open("/dev/null", 1, true, err, sizeof err);
 		struct agg *agg = agg_new();

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """make-corpus.py PCAPS_DIR SIGNATURES_DIR OUT_DIR: seed corpora for the fuzz targets, made from the captures
-(classic pcap files: one seed per frame, with the link-type selector byte fuzz_packet expects; their payloads for
-the payload parsers), the small capture files whole (pcapng and pcap) for the file readers, and the signatures
+(classic pcap files, the tunnel captures of pcaps/tunnels/ and pcaps/cm-tunnels*.pcap included: one seed per
+frame, with the link-type selector byte fuzz_packet expects; their payloads for the payload parsers), the small capture files whole (pcapng and pcap) for the file readers, and the signatures
 files."""
 import glob
 import os
@@ -101,8 +101,9 @@ def main():
         os.makedirs(os.path.join(out, t), exist_ok=True)
     os.makedirs(os.path.join(out, "fuzz_auth"), exist_ok=True)
     n = 0
-    for path in sorted(glob.glob(os.path.join(pcaps, "*.pcap*")) + glob.glob(os.path.join(pcaps, "public", "*"))):
-        if path.endswith(".md"):
+    for path in sorted(glob.glob(os.path.join(pcaps, "*.pcap*")) + glob.glob(os.path.join(pcaps, "public", "*")) +
+                       glob.glob(os.path.join(pcaps, "tunnels", "*.pcap"))):
+        if path.endswith((".md", ".tsv")):
             continue
         with open(path, "rb") as f:
             # whole files for the file readers: pcapng, and small classic pcap files

@@ -5,7 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pcap/pcap.h>
 
+#include "decode/decode.h"
+#include "flow/flow_ext.h"
+#include "flow/flow_table.h"
 #include "output/display_filter.h"
 #include "flow/flow.h"
 #include "lib/json.h"
@@ -211,6 +215,79 @@ Test(filter, cut_to_the_buffer)
 	flow_display_filter(&f, small, sizeof small);
 	cr_assert_eq(strlen(small), sizeof small - 1);
 	cr_assert(strncmp(small, "((ip.src==10.2.0.21 && udp.srcport==", 36) == 0);
+}
+
+/* A tunnelled flow's filter names its inner layers and its tunnel's identity: on pcaps/cm-tunnels.pcap (one
+ * conversation per encapsulation), the filter of the flow of frame N selects exactly the frames cmflow counts to
+ * that flow; VNI 1 and VNI 2 carry the same inner tuple. */
+struct tunnel_frames {
+	struct flow_key key[64];
+	uint64_t ts[64];
+	struct packet_tunnel tun[64];
+	bool from_lo[64];
+	unsigned n;
+};
+
+static void keep_frame(int dlt, const uint8_t *f, uint32_t len, uint64_t ts, struct tunnel_frames *tf)
+{
+	struct packet p;
+	struct decode_stats st;
+	memset(&st, 0, sizeof st);
+	cr_assert_eq(decode_packet(dlt, f, len, len, ts, &p, &st), DECODE_OK);
+	unsigned i = tf->n++;
+	flow_key_make(&tf->key[i], (uint8_t)p.l3, p.src, p.dst, p.sport, p.dport, p.ip_proto, p.vlan, &tf->from_lo[i]);
+	flow_key_set_tunnel(&tf->key[i], &p.tunnel);
+	tf->tun[i] = p.tunnel;
+	tf->ts[i] = ts;
+}
+
+Test(filter, tunnelled_flows_select_exactly_their_frames)
+{
+	if (system("command -v tshark >/dev/null 2>&1") != 0)
+		return;
+	static struct tunnel_frames tf;
+	char ebuf[PCAP_ERRBUF_SIZE];
+	pcap_t *pc = pcap_open_offline(PCAP_DIR "/cm-tunnels.pcap", ebuf);
+	cr_assert_not_null(pc, "%s", ebuf);
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	while (tf.n < 64 && pcap_next_ex(pc, &h, &data) == 1)
+		keep_frame(pcap_datalink(pc), data, h->caplen, (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec,
+			   &tf);
+	pcap_close(pc);
+	/* frames 1 (VXLAN VNI 1), 7 (ERSPAN I, inner VLAN 10), 9 (ERSPAN II), 15 (GRE key 9), 31 (VXLAN in GRE), 33
+	 * (6in4) */
+	static const unsigned firsts[] = { 1, 7, 9, 15, 31, 33 };
+	for (size_t k = 0; k < sizeof firsts / sizeof firsts[0]; k++) {
+		unsigned i = firsts[k] - 1, want = 0;
+		struct flow f;
+		memset(&f, 0, sizeof f);
+		f.key = tf.key[i];
+		f.init_is_lo = tf.from_lo[i];
+		f.ts_first = UINT64_MAX;
+		for (unsigned j = 0; j < tf.n; j++) {
+			if (memcmp(&tf.key[j], &f.key, sizeof f.key) != 0)
+				continue;
+			want++;
+			f.ts_first = tf.ts[j] < f.ts_first ? tf.ts[j] : f.ts_first;
+			f.ts_last = tf.ts[j] > f.ts_last ? tf.ts[j] : f.ts_last;
+		}
+		cr_assert(flow_ext_set_tunnel(&f, &tf.tun[i]));
+		char buf[1024], cmd[1400];
+		flow_display_filter(&f, buf, sizeof buf);
+		flow_ext_free(&f);
+		snprintf(cmd, sizeof cmd, "tshark -n -r %s/cm-tunnels.pcap -o teredo.heuristic_teredo:TRUE -Y '%s' 2>/dev/null | wc -l",
+			 PCAP_DIR, buf);
+		FILE *count = popen(cmd, "r");
+		unsigned got = 0;
+		cr_assert_eq(fscanf(count, "%u", &got), 1);
+		pclose(count);
+		cr_assert_eq(got, want, "frame %u: tshark selects %u frames, the flow has %u: %s", firsts[k], got, want, buf);
+		if (firsts[k] == 31)
+			cr_assert(strstr(buf, "ip.src#3==") && strstr(buf, "vxlan.vni==15"), "%s", buf);
+		if (firsts[k] == 7)
+			cr_assert(strstr(buf, "vlan.id==10"), "%s", buf);
+	}
 }
 
 Test(filter, host_pair_on_a_port)
