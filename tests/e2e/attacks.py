@@ -139,16 +139,23 @@ def cmd_detections(cap, mode, eve):
 
 
 def cmd_ntlm(cap, eve):
-    rows = tshark(cap, "-Y", "ntlmssp", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|",
+    rows = tshark(cap, "-Y", "ntlmssp || ldap.serverSaslCreds", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|",
                   "-e", "ip.src", "-e", "tcp.srcport", "-e", "ip.dst", "-e", "tcp.dstport",
-                  "-e", "ntlmssp.ntlmserverchallenge", "-e", "ntlmssp.auth.domain", "-e", "ntlmssp.auth.username")
+                  "-e", "ntlmssp.ntlmserverchallenge", "-e", "ntlmssp.auth.domain", "-e", "ntlmssp.auth.username",
+                  "-e", "ldap.serverSaslCreds")
     want = {}
     for r in rows:
-        c = (r.split("\t") + [""] * 7)[:7]
+        c = (r.split("\t") + [""] * 8)[:8]
         k = ends_key(c[0], c[1], c[2], c[3])
         w = want.setdefault(k, {"challenges": set(), "logins": set()})
         for ch in filter(None, c[4].split("|")):
             w["challenges"].add(ch.lower())
+        # tshark leaves a SASL bind's serverSaslCreds undissected: a CHALLENGE there ([MS-NLMP] 2.2.1.2: the
+        # signature, type 2, then the challenge at offset 24) is read from its bytes
+        for creds in filter(None, c[7].split("|")):
+            b = bytes.fromhex(creds.replace(":", ""))
+            if b[:12] == b"NTLMSSP\0\x02\0\0\0" and len(b) >= 32:
+                w["challenges"].add(b[24:32].hex())
         if c[6]:
             for d, u in zip(c[5].split("|"), c[6].split("|")):
                 w["logins"].add(("" if d == "NULL" else d, "" if u == "NULL" else u))
@@ -157,10 +164,10 @@ def cmd_ntlm(cap, eve):
         if e.get("event_type") != "flow" or "auth" not in e.get("configmgr", {}):
             continue
         k = ends_key(e["src_ip"], e.get("src_port"), e["dest_ip"], e.get("dest_port"))
-        g = got.setdefault(k, {"challenges": set(), "logins": set()})
         for a in e["configmgr"]["auth"]:
             if a["mech"] != "ntlm":
-                continue
+                continue  # Kerberos is named only
+            g = got.setdefault(k, {"challenges": set(), "logins": set()})
             if "challenge" in a:
                 g["challenges"].add(a["challenge"])
             if a.get("type") == "AUTHENTICATE":
@@ -188,8 +195,9 @@ def cmd_dhcp(cap, eve):
         c = (r.split("\t") + [""] * 11)[:11]
         k = ends_key(c[0], c[1], c[2], c[3])
         w = want.setdefault(k, {"types": set(), "mac": None, "id": None, "vendor": None, "243": None})
-        w["types"] |= {DHCP_TYPES[int(t)] for t in c[4].split("|") if t}
-        w["mac"] = w["mac"] or c[5]
+        # cmflow names the types of RFC 2132 (1-8), as Suricata does; the later ones (RFC 4388 ...) are not named
+        w["types"] |= {DHCP_TYPES[int(t)] for t in c[4].split("|") if t and int(t) in DHCP_TYPES}
+        w["mac"] = w["mac"] or c[5].split("|")[0]  # chaddr (a client identifier's address follows it)
         w["id"] = w["id"] if w["id"] is not None else int(c[6], 16)
         w["vendor"] = w["vendor"] or (c[7].split("|")[0] or None)
         types, lens, vals = c[8].split("|"), c[9].split("|"), c[10].split("|")

@@ -9,7 +9,8 @@
 #     transaction id, vendor class and option 243's first byte and length (configmgr.dhcp) equal tshark's.
 #  3. No secret reaches an output: no NTLM response, AUTHENTICATE token or byte run of the PXE media key in EVE,
 #     the summary, the HTML report or the findings CSV (the evidence pcap keeps the packets as they were).
-#  4. --list-detections names every technique.
+#  4. The same NTLM and DHCP comparisons on public captures (LDAP SASL and Sicily binds, SMB, DCE/RPC, DHCP of
+#     many clients); --list-detections names every technique.
 set -u
 . "$(dirname "$0")/lib.sh"
 command -v tshark >/dev/null || { echo "tshark is missing"; exit 99; }
@@ -33,6 +34,23 @@ for c in $caps; do
 	cat "$tmp/out"
 	python3 "$py" secrets "$cap" "$tmp/$c-site.json" "$tmp/$c-none.json" "$tmp/$c-summary.txt" "$tmp/$c.html" \
 		"$tmp/$c.csv" >"$tmp/out" || bad "$c: a secret in an output"
+	cat "$tmp/out"
+done
+# public captures: NTLM over LDAP (SASL and Sicily), SMB and DCE/RPC; DHCP of many clients and servers
+for c in zeek__sasl-ntlm.pcap zeek__ctu-sme-11-win7ad-1-ldap-tcp-50041.pcap pcapplusplus__ldap.pcapng \
+	arkime__ldap-and-search.pcap arkime__smbtorture-ntlmssp.pcap zeek__raw_ntlm_in_smb.pcap zeek__dce_rpc_ntlm.pcapng \
+	scapy__dcerpc_privacy_ntlm.pcapng suricata-verify__smb2-ntlmssp-negotiateflags__input.pcap ndpi__mssql_tds.pcap \
+	arkime__wireshark-dhcp.pcap pcapplusplus__Dhcp1.pcap suricata-verify__dhcp-eve-extended-option-60__input.pcap \
+	suricata-verify__dhcp-eve-extended__input.pcap suricata-verify__dhcp-option-52-overload__input.pcap \
+	tcpdump__dhcp-rfc3004.pcap tcpdump__dhcp-rfc4388.pcap zeek__dhcp.pcap zeek__dhcp_inform.pcap \
+	zeek__dhcp_discover_param_req_and_client_id.pcap ndpi__dhcp-fuzz.pcapng; do
+	cap=$PCAPS/public/$c
+	[ -f "$cap" ] || { bad "public/$c missing"; continue; }
+	rm -f "$tmp/pub.json"
+	"$CMFLOW" -q -r "$cap" "${sig[@]}" --eve "$tmp/pub.json" 2>"$tmp/err" || bad "$c: cmflow exit $?"
+	python3 "$py" ntlm "$cap" "$tmp/pub.json" >"$tmp/out" || bad "$c: NTLM fields"
+	cat "$tmp/out"
+	python3 "$py" dhcp "$cap" "$tmp/pub.json" >"$tmp/out" || bad "$c: DHCP fields"
 	cat "$tmp/out"
 done
 # the evidence pcap keeps the packets as they were: the media key is in it
