@@ -30,8 +30,8 @@ bool tds_parse_auth(const uint8_t *data, size_t len, struct tds_auth *out)
 	memset(out, 0, sizeof *out);
 	uint8_t type;
 	uint16_t plen;
-	if (!bytes_u8(data, len, 0, &type) || !bytes_be16(data, len, 2, &plen) || plen < TDS_HEADER)
-		return false;
+	if (len < TDS_HEADER || !bytes_u8(data, len, 0, &type) || !bytes_be16(data, len, 2, &plen) || plen < TDS_HEADER)
+		return false; /* not a whole packet header */
 	out->type = type;
 	size_t n = plen < len ? plen : len;
 	if (plen > len)
