@@ -299,6 +299,7 @@ static void detection_event_of(struct engine *e, const struct detect_hit *h, con
 	ev->hit = h;
 	ev->kind = &h->d->kind;
 	ev->worker = e->cfg.worker;
+	ev->pcap_cnt = e->cfg.count_packets ? e->dstats.pkts : 0;
 	addr_to_str(h->family, h->src, ev->src, sizeof ev->src);
 	if (h->d->scope == DETECT_SCOPE_PAIR)
 		addr_to_str(h->family, h->dst, ev->dst, sizeof ev->dst);
