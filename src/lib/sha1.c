@@ -1,5 +1,11 @@
 /* sha1.c: SHA-1 (FIPS 180-4, section 6.1): 80 rounds over 512-bit blocks, big-endian words. */
+#include <stdbool.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define SHA1_HAVE_SHANI_PATH 1
+#endif
 
 #include "lib/sha1.h"
 
@@ -51,7 +57,7 @@ static inline void store_be32(uint8_t *p, uint32_t v)
 /* One block into the hash value (section 6.1.2): the message schedule W kept as a 16-word ring; the 80 rounds
  * unrolled (a community ID hashes one block per flow: the plain loop's branches and ring indices showed in
  * profiles). */
-static void compress(uint32_t h[5], const uint8_t block[SHA1_BLOCK_LEN])
+static void compress_portable(uint32_t h[5], const uint8_t block[SHA1_BLOCK_LEN])
 {
 	uint32_t w[16];
 	for (int t = 0; t < 16; t++)
@@ -86,6 +92,103 @@ static void compress(uint32_t h[5], const uint8_t block[SHA1_BLOCK_LEN])
 	h[2] += c;
 	h[3] += d;
 	h[4] += e;
+}
+
+#ifdef SHA1_HAVE_SHANI_PATH
+/* The same block with the processor's SHA extensions (Intel's SHA-NI, also in AMD's Zen): SHA1RNDS4 does four
+ * rounds, SHA1NEXTE derives the next four rounds' E, SHA1MSG1/SHA1MSG2 the schedule. A vector holds four words,
+ * the first in its highest lane. The message of group g (words 4g .. 4g+3) is, for g >= 4,
+ * msg2(msg1(M[g-4], M[g-3]) ^ M[g-2], M[g-1]), kept in a ring of four. */
+#define SHA1_NI_ATTR __attribute__((target("sha,sse4.1,ssse3")))
+
+#define NI_SCHEDULE(g) \
+	(m[(g) & 3] = _mm_sha1msg2_epu32(_mm_xor_si128(_mm_sha1msg1_epu32(m[(g) & 3], m[((g) + 1) & 3]), \
+						      m[((g) + 2) & 3]), \
+					 m[((g) + 3) & 3]))
+/* four rounds of group g (g >= 1) with the function of rounds 20 * fn .. */
+#define NI_GROUP(g, fn) \
+	do { \
+		e = _mm_sha1nexte_epu32(prev, m[(g) & 3]); \
+		prev = abcd; \
+		abcd = _mm_sha1rnds4_epu32(abcd, e, (fn)); \
+	} while (0)
+#define NI_GROUP_NEXT(g, fn) \
+	do { \
+		NI_SCHEDULE(g); \
+		NI_GROUP(g, fn); \
+	} while (0)
+
+static SHA1_NI_ATTR void compress_shani(uint32_t h[5], const uint8_t block[SHA1_BLOCK_LEN])
+{
+	const __m128i reverse = _mm_set_epi64x(0x0001020304050607LL, 0x08090a0b0c0d0e0fLL);
+	__m128i abcd = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)h), 0x1b);
+	__m128i e_saved = _mm_set_epi32((int)h[4], 0, 0, 0), abcd_saved = abcd;
+	__m128i m[4], e, prev;
+	for (int i = 0; i < 4; i++)
+		m[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(block + 16 * i)), reverse);
+	e = _mm_add_epi32(e_saved, m[0]);
+	prev = abcd;
+	abcd = _mm_sha1rnds4_epu32(abcd, e, 0);
+	NI_GROUP(1, 0);
+	NI_GROUP(2, 0);
+	NI_GROUP(3, 0);
+	NI_GROUP_NEXT(4, 0);
+	NI_GROUP_NEXT(5, 1);
+	NI_GROUP_NEXT(6, 1);
+	NI_GROUP_NEXT(7, 1);
+	NI_GROUP_NEXT(8, 1);
+	NI_GROUP_NEXT(9, 1);
+	NI_GROUP_NEXT(10, 2);
+	NI_GROUP_NEXT(11, 2);
+	NI_GROUP_NEXT(12, 2);
+	NI_GROUP_NEXT(13, 2);
+	NI_GROUP_NEXT(14, 2);
+	NI_GROUP_NEXT(15, 3);
+	NI_GROUP_NEXT(16, 3);
+	NI_GROUP_NEXT(17, 3);
+	NI_GROUP_NEXT(18, 3);
+	NI_GROUP_NEXT(19, 3);
+	e = _mm_sha1nexte_epu32(prev, e_saved);
+	abcd = _mm_add_epi32(abcd, abcd_saved);
+	_mm_storeu_si128((__m128i *)(void *)h, _mm_shuffle_epi32(abcd, 0x1b));
+	h[4] = (uint32_t)_mm_extract_epi32(e, 3);
+}
+#undef NI_SCHEDULE
+#undef NI_GROUP
+#undef NI_GROUP_NEXT
+
+static bool cpu_has_sha(void)
+{
+	unsigned a, b, c, d;
+	/* CPUID leaf 7, subleaf 0: EBX bit 29 is SHA; SSSE3 and SSE4.1 (leaf 1, ECX bits 9 and 19) come with it on
+	 * every such processor, asked all the same */
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & (1u << 29)))
+		return false;
+	return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 9)) && (c & (1u << 19));
+}
+#endif
+
+/* The block function in use: chosen once, before main runs (workers start later), never changed but by the tests. */
+static void (*compress)(uint32_t h[5], const uint8_t block[SHA1_BLOCK_LEN]) = compress_portable;
+
+__attribute__((constructor)) static void sha1_choose(void)
+{
+#ifdef SHA1_HAVE_SHANI_PATH
+	if (cpu_has_sha())
+		compress = compress_shani;
+#endif
+}
+
+bool sha1_use_hardware(bool on)
+{
+#ifdef SHA1_HAVE_SHANI_PATH
+	if (on && cpu_has_sha()) {
+		compress = compress_shani;
+		return true;
+	}
+#endif
+	compress = compress_portable;
+	return false;
 }
 
 void sha1_init(struct sha1_ctx *c)

@@ -4,6 +4,7 @@
 #ifndef CMFLOW_SHA1_H
 #define CMFLOW_SHA1_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,9 @@ void sha1_update(struct sha1_ctx *c, const void *data, size_t len);
 /* Pads the message, writes the 20-byte digest and wipes the context (start again with sha1_init). */
 void sha1_final(struct sha1_ctx *c, uint8_t digest[SHA1_DIGEST_LEN]);
 
+/* Tests: on = true uses the processor's SHA extensions if it has them (the default, chosen at start), false the
+ * portable code; returns whether the extensions are now in use. Not to be called while digests are made. */
+bool sha1_use_hardware(bool on);
 /* The digest of one buffer. */
 void sha1_digest(const void *data, size_t len, uint8_t digest[SHA1_DIGEST_LEN]);
 
