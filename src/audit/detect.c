@@ -1373,11 +1373,15 @@ static __attribute__((noinline)) unsigned flow_steps(struct detect_table *t, con
 	struct step_match m[DETECT_MAX][DETECT_STEPS_MAX];
 	bool matched[DETECT_MAX][DETECT_STEPS_MAX];
 	bool anything = false;
-	for (unsigned i = 0; i < ds->n; i++)
+	for (unsigned i = 0; i < ds->n; i++) {
+		/* the role and site conditions first: they read the label alone, and most flows (a configured
+		 * client's policy poll) meet no detection's */
+		bool applies = conditions_hold(k, &ds->v[i], lab);
 		for (unsigned st = 0; st < ds->v[i].nsteps; st++) {
-			matched[i][st] = match_step(k, ds, &ds->v[i], st, f, &m[i][st]);
+			matched[i][st] = applies && match_step(k, ds, &ds->v[i], st, f, &m[i][st]);
 			anything |= matched[i][st];
 		}
+	}
 	bool relay = ds->relay_window_s && f->ext->more && flow_auth(f);
 	if (!anything && !relay)
 		return 0;
@@ -1391,7 +1395,7 @@ static __attribute__((noinline)) unsigned flow_steps(struct detect_table *t, con
 		bool some = false;
 		for (unsigned st = 0; st < d->nsteps; st++)
 			some |= matched[i][st];
-		if (!some || !conditions_hold(k, d, lab))
+		if (!some)
 			continue;
 		const uint8_t *src = flow_src_addr(f), *dst = d->scope == DETECT_SCOPE_PAIR ? flow_dst_addr(f) : none;
 		struct entry *x = entry_get(t, d, f->key.family, src, dst);
