@@ -12,10 +12,14 @@
 #include "audit/policy.h"
 #include "audit/rules.h"
 #include "audit/site.h"
+#include "flow/auth.h"
+#include "flow/boot.h"
 #include "flow/flow_ext.h"
+#include "flow/http_requests.h"
 #include "flow/smbrpc.h"
 #include "lib/hash.h"
 #include "lib/lineparse.h"
+#include "lib/util.h"
 #include "proto/dcerpc.h"
 
 /* ---- loading ---- */
@@ -84,6 +88,69 @@ static bool add_url(struct line_parse *ps, struct detect_pred *p, const char *v,
 	ADD_STRING(urls, nurls, "URL prefixes");
 }
 
+static bool add_agent(struct line_parse *ps, struct detect_pred *p, const char *v, void *ctx)
+{
+	(void)ctx;
+	ADD_STRING(agents, nagents, "user agents");
+}
+
+static bool add_status(struct line_parse *ps, struct detect_pred *p, const char *v, void *ctx)
+{
+	(void)ctx;
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+	if (*end || n < 100 || n > 999)
+		return line_fail(ps, v, "an HTTP status is 100..999, not");
+	if (p->nstatuses == DETECT_VALUES_MAX)
+		return line_fail(ps, v, "more than %d statuses at", DETECT_VALUES_MAX);
+	p->statuses[p->nstatuses++] = (uint16_t)n;
+	return true;
+}
+
+/* header=NAME or header=NAME:TEXT: a test of the detections' table (shared by the steps that ask the same). */
+static bool add_header(struct line_parse *ps, struct detect_pred *p, const char *v, void *ctx)
+{
+	struct http_header_tests *t = ctx;
+	const char *colon = strchr(v, ':');
+	size_t nl = colon ? (size_t)(colon - v) : strlen(v);
+	const char *text = colon ? colon + 1 : "";
+	if (!nl || nl >= sizeof t->v[0].name || strlen(text) >= sizeof t->v[0].contains)
+		return line_fail(ps, v, "a header test is NAME or NAME:TEXT (name under 48 bytes, text under 80), not");
+	unsigned i = 0;
+	while (i < t->n && !(strlen(t->v[i].name) == nl && !strncasecmp(t->v[i].name, v, nl) &&
+			     !strcmp(t->v[i].contains, text)))
+		i++;
+	if (i == t->n) {
+		if (t->n == HTTP_HEADER_TESTS_MAX)
+			return line_fail(ps, v, "more than %d header tests at", HTTP_HEADER_TESTS_MAX);
+		snprintf(t->v[i].name, sizeof t->v[i].name, "%.*s", (int)nl, v);
+		snprintf(t->v[i].contains, sizeof t->v[i].contains, "%s", text);
+		t->n++;
+	}
+	p->header_bits |= 1u << i;
+	return true;
+}
+
+static bool add_over(struct line_parse *ps, struct detect_pred *p, const char *v, void *ctx)
+{
+	(void)ctx;
+	for (uint8_t o = AUTH_OVER_SMB; o <= AUTH_OVER_TDS; o++)
+		if (!strcmp(v, auth_over_name(o))) {
+			p->overs |= (uint8_t)(1u << o);
+			return true;
+		}
+	return line_fail(ps, v, "over= is smb, http, dcerpc, ldap or tds, not");
+}
+
+static bool add_pxe_type(struct line_parse *ps, struct detect_pred *p, const char *v, void *ctx)
+{
+	(void)ctx;
+	if (strlen(v) != 1 || v[0] < '0' || v[0] > '7')
+		return line_fail(ps, v, "an option 243 type is 0..7, not");
+	p->pxe_types |= (uint8_t)(1u << (v[0] - '0'));
+	return true;
+}
+
 static bool add_iface(struct line_parse *ps, struct detect_pred *p, const char *v, void *ctx)
 {
 	const struct knowledge *k = ctx;
@@ -122,6 +189,11 @@ static const struct { const char *name; uint8_t kind; } kinds[] = {
 	{ "smb-write", DETECT_SMB_WRITE },
 	{ "rpc", DETECT_RPC },
 	{ "http", DETECT_HTTP },
+	{ "auth", DETECT_AUTH },
+	{ "dhcp", DETECT_DHCP },
+	{ "tftp", DETECT_TFTP },
+	{ "smb-signing", DETECT_SMB_SIGNING },
+	{ "ntlm-relay", DETECT_NTLM_RELAY },
 };
 
 /* step NAME KIND ARG=LIST ... */
@@ -142,7 +214,10 @@ static bool step_line(void *ctx, struct line_parse *ps, char **w, int n)
 		if (!strcmp(kinds[i].name, w[2]))
 			p->kind = kinds[i].kind;
 	if (!p->kind)
-		return line_fail(ps, w[2], "a step is smb-tree, smb-write, rpc or http, not");
+		return line_fail(ps, w[2], "a step is smb-tree, smb-write, rpc, http, auth, dhcp, tftp, smb-signing or "
+					   "ntlm-relay, not");
+	p->anonymous = -1;
+	p->signing_required = -1;
 	const char *opnums = NULL;
 	for (int i = 3; i < n; i++) {
 		const char *v;
@@ -150,7 +225,7 @@ static bool step_line(void *ctx, struct line_parse *ps, char **w, int n)
 		if (smb && (v = word_value(w[i], "share"))) {
 			if (!each_value(ps, v, w[i], add_share, p, NULL))
 				return false;
-		} else if (p->kind == DETECT_SMB_WRITE && (v = word_value(w[i], "name-suffix"))) {
+		} else if ((p->kind == DETECT_SMB_WRITE || p->kind == DETECT_TFTP) && (v = word_value(w[i], "name-suffix"))) {
 			if (!each_value(ps, v, w[i], add_suffix, p, NULL))
 				return false;
 		} else if (p->kind == DETECT_RPC && (v = word_value(w[i], "iface"))) {
@@ -171,6 +246,47 @@ static bool step_line(void *ctx, struct line_parse *ps, char **w, int n)
 		} else if (p->kind == DETECT_HTTP && (v = word_value(w[i], "url"))) {
 			if (!each_value(ps, v, w[i], add_url, p, NULL))
 				return false;
+		} else if (p->kind == DETECT_HTTP && (v = word_value(w[i], "status"))) {
+			if (!each_value(ps, v, w[i], add_status, p, NULL))
+				return false;
+		} else if (p->kind == DETECT_HTTP && (v = word_value(w[i], "user-agent"))) {
+			if (!each_value(ps, v, w[i], add_agent, p, NULL))
+				return false;
+		} else if (p->kind == DETECT_HTTP && (v = word_value(w[i], "header"))) {
+			if (!each_value(ps, v, w[i], add_header, p, &d->header_tests))
+				return false;
+		} else if ((p->kind == DETECT_AUTH || p->kind == DETECT_NTLM_RELAY) && (v = word_value(w[i], "over"))) {
+			if (!each_value(ps, v, w[i], add_over, p, NULL))
+				return false;
+		} else if (p->kind == DETECT_AUTH && (v = word_value(w[i], "mech"))) {
+			if (!strcmp(v, "ntlm"))
+				p->mech = AUTH_MECH_NTLM;
+			else if (!strcmp(v, "kerberos"))
+				p->mech = AUTH_MECH_KERBEROS;
+			else
+				return line_fail(ps, w[i], "mech= is ntlm or kerberos, not");
+		} else if (p->kind == DETECT_AUTH && (v = word_value(w[i], "type"))) {
+			if (!strcmp(v, "NEGOTIATE"))
+				p->auth_type = 1;
+			else if (!strcmp(v, "CHALLENGE"))
+				p->auth_type = 2;
+			else if (!strcmp(v, "AUTHENTICATE"))
+				p->auth_type = 3;
+			else
+				return line_fail(ps, w[i], "type= is NEGOTIATE, CHALLENGE or AUTHENTICATE, not");
+			p->mech = AUTH_MECH_NTLM;
+		} else if (p->kind == DETECT_AUTH && (v = word_value(w[i], "anonymous"))) {
+			if (strcmp(v, "yes") && strcmp(v, "no"))
+				return line_fail(ps, w[i], "anonymous= is yes or no, not");
+			p->anonymous = !strcmp(v, "yes");
+		} else if (p->kind == DETECT_DHCP && (v = word_value(w[i], "pxe-243"))) {
+			p->has_pxe = true;
+			if (strcmp(v, "any") && !each_value(ps, v, w[i], add_pxe_type, p, NULL))
+				return false;
+		} else if (p->kind == DETECT_SMB_SIGNING && (v = word_value(w[i], "required"))) {
+			if (strcmp(v, "yes") && strcmp(v, "no"))
+				return line_fail(ps, w[i], "required= is yes or no, not");
+			p->signing_required = !strcmp(v, "yes");
 		} else {
 			return line_fail(ps, w[i], "an argument this kind of step does not take:");
 		}
@@ -179,8 +295,12 @@ static bool step_line(void *ctx, struct line_parse *ps, char **w, int n)
 		return line_fail(ps, w[1], "an SMB step needs share=, at");
 	if (p->kind == DETECT_RPC && !p->nifaces)
 		return line_fail(ps, w[1], "an rpc step needs iface=, at");
-	if (p->kind == DETECT_HTTP && !p->nmethods && !p->nurls)
-		return line_fail(ps, w[1], "an http step needs method= or url=, at");
+	if (p->kind == DETECT_HTTP && !p->nmethods && !p->nurls && !p->nagents && !p->header_bits)
+		return line_fail(ps, w[1], "an http step needs method=, url=, user-agent= or header=, at");
+	if (p->kind == DETECT_TFTP && !p->nsuffixes)
+		return line_fail(ps, w[1], "a tftp step needs name-suffix=, at");
+	if (p->kind == DETECT_SMB_SIGNING && p->signing_required < 0)
+		return line_fail(ps, w[1], "an smb-signing step needs required=, at");
 	if (opnums && !each_value(ps, opnums, opnums, add_opnum, p, (void *)l->k))
 		return false;
 	d->npreds++;
@@ -246,14 +366,32 @@ static bool parse_steps(struct line_parse *ps, const struct detections *d, struc
 	return true;
 }
 
-static bool parse_role(struct line_parse *ps, const struct knowledge *k, const char *v, const char *word, int *role,
-		       bool *not)
+/* ROLE,ROLE.. or !ROLE,ROLE..: one of them (none of them); an element @NAME is a `roles` line's set. */
+static bool parse_role(struct line_parse *ps, const struct knowledge *k, const struct detections *d, const char *v,
+		       const char *word, role_set *roles, bool *not)
 {
 	*not = *v == '!';
 	if (*not)
 		v++;
-	*role = roles_find(&k->rules->roles, v, strlen(v));
-	return *role >= 0 ? true : line_fail(ps, word, "a role of the rules file, not");
+	*roles = 0;
+	while (*v) {
+		size_t n = strcspn(v, ",");
+		if (*v == '@') {
+			unsigned i = 0;
+			while (i < d->nsets && !(strlen(d->sets[i].name) == n - 1 && !strncmp(d->sets[i].name, v + 1, n - 1)))
+				i++;
+			if (i == d->nsets)
+				return line_fail(ps, word, "a set of roles no earlier 'roles' line names in");
+			*roles |= d->sets[i].roles;
+		} else {
+			int r = roles_find(&k->rules->roles, v, n);
+			if (r < 0)
+				return line_fail(ps, word, "roles of the rules file in");
+			*roles |= ROLE_BIT(r);
+		}
+		v += n + (v[n] == ',');
+	}
+	return *roles ? true : line_fail(ps, word, "no role in");
 }
 
 /* detection ID SID SEVERITY VERDICT "CATEGORY" "SENTENCE" "ADVICE" steps=.. scope=.. window=.. [options] */
@@ -266,7 +404,6 @@ static bool detection_line(void *ctx, struct line_parse *ps, char **w, int n)
 		return line_fail(ps, w[1], "more than %d detections at", DETECT_MAX);
 	struct detection *x = &d->v[d->n];
 	memset(x, 0, sizeof *x);
-	x->src_role = x->dst_role = -1;
 	x->site = -1;
 	x->ordered = true;
 	struct finding_kind *fk = &x->kind;
@@ -332,11 +469,16 @@ static bool detection_line(void *ctx, struct line_parse *ps, char **w, int n)
 			if (!copy_word(ps, x->mitre, sizeof x->mitre, strcmp(v, "-") ? v : "", "ATT&CK ids"))
 				return false;
 		} else if ((v = word_value(w[i], "src"))) {
-			if (!parse_role(ps, k, v, w[i], &x->src_role, &x->src_not))
+			if (!parse_role(ps, k, d, v, w[i], &x->src_roles, &x->src_not))
 				return false;
 		} else if ((v = word_value(w[i], "dest"))) {
-			if (!parse_role(ps, k, v, w[i], &x->dst_role, &x->dst_not))
+			if (!parse_role(ps, k, d, v, w[i], &x->dst_roles, &x->dst_not))
 				return false;
+		} else if ((v = word_value(w[i], "hosts"))) {
+			unsigned long h = strtoul(v, &end, 10);
+			if (!*v || *end || h < 2 || h > DETECT_OCC_MAX)
+				return line_fail(ps, w[i], "hosts= is 2..%d, not", DETECT_OCC_MAX);
+			x->min_hosts = (uint8_t)h;
 		} else if ((v = word_value(w[i], "site"))) {
 			if (!strcmp(v, "configured"))
 				x->site = 1;
@@ -352,6 +494,16 @@ static bool detection_line(void *ctx, struct line_parse *ps, char **w, int n)
 		return line_fail(ps, w[1], "a detection needs steps=, scope= and window=, at");
 	if (!parse_steps(ps, d, x, steps, steps_word))
 		return false;
+	bool relay = false;
+	for (unsigned st = 0; st < x->nsteps; st++)
+		for (unsigned a = 0; a < x->nalts[st]; a++)
+			relay |= d->preds[x->alts[st][a]].kind == DETECT_NTLM_RELAY;
+	if (relay && (x->nsteps != 1 || x->nalts[0] != 1))
+		return line_fail(ps, steps_word, "an ntlm-relay step is a detection's only step:");
+	if (x->min_hosts && x->scope != DETECT_SCOPE_SOURCE)
+		return line_fail(ps, w[1], "hosts= needs scope=source, at");
+	if (relay && x->window_s > d->relay_window_s)
+		d->relay_window_s = x->window_s;
 	for (unsigned st = 0; st < x->nsteps; st++)
 		for (unsigned a = 0; a < x->nalts[st]; a++)
 			d->kinds |= 1u << d->preds[x->alts[st][a]].kind;
@@ -359,7 +511,27 @@ static bool detection_line(void *ctx, struct line_parse *ps, char **w, int n)
 	return true;
 }
 
+/* roles NAME ROLE,ROLE..: a set the detections name as @NAME */
+static bool roles_line(void *ctx, struct line_parse *ps, char **w, int n)
+{
+	(void)n;
+	struct load *l = ctx;
+	struct detections *d = l->d;
+	if (d->nsets == sizeof d->sets / sizeof d->sets[0])
+		return line_fail(ps, w[1], "too many role sets at");
+	if (!copy_word(ps, d->sets[d->nsets].name, sizeof d->sets[0].name, w[1], "a set name"))
+		return false;
+	bool not;
+	if (!parse_role(ps, l->k, d, w[2], w[2], &d->sets[d->nsets].roles, &not))
+		return false;
+	if (not)
+		return line_fail(ps, w[2], "a set of roles is a list, without '!':");
+	d->nsets++;
+	return true;
+}
+
 static const struct line_keyword detect_keywords[] = {
+	{ "roles", 3, 3, roles_line },
 	{ "step", 3, LINE_MAX_WORDS, step_line },
 	{ "detection", 8, LINE_MAX_WORDS, detection_line },
 };
@@ -396,13 +568,17 @@ void detections_list(const struct detections *d, const struct roles *roles, FILE
 {
 	for (unsigned i = 0; d && i < d->n; i++) {
 		const struct detection *x = &d->v[i];
-		char cond[160] = "";
+		char cond[1200] = "";
 		size_t o = 0;
-		if (x->src_role >= 0)
-			o += (size_t)snprintf(cond + o, sizeof cond - o, "src=%s%s", x->src_not ? "!" : "", roles->name[x->src_role]);
-		if (x->dst_role >= 0 && o < sizeof cond)
+		char rs[512];
+		if (x->src_roles)
+			o += (size_t)snprintf(cond + o, sizeof cond - o, "src=%s%s", x->src_not ? "!" : "",
+					      roles_format(roles, x->src_roles, rs, sizeof rs));
+		if (x->dst_roles && o < sizeof cond)
 			o += (size_t)snprintf(cond + o, sizeof cond - o, "%sdest=%s%s", o ? " " : "", x->dst_not ? "!" : "",
-					      roles->name[x->dst_role]);
+					      roles_format(roles, x->dst_roles, rs, sizeof rs));
+		if (x->min_hosts && o < sizeof cond)
+			o += (size_t)snprintf(cond + o, sizeof cond - o, "%shosts=%u", o ? " " : "", x->min_hosts);
 		if (x->site >= 0 && o < sizeof cond)
 			snprintf(cond + o, sizeof cond - o, "%ssite=%s", o ? " " : "", x->site ? "configured" : "none");
 		fprintf(out, "%s\t%u\t%u\t%s\t%s\t%s\t%s\t%u\t%s\t%s\n", x->kind.id, x->kind.sid, x->kind.severity,
@@ -542,20 +718,145 @@ static bool match_rpc(const struct knowledge *k, const struct detect_pred *p, co
 	return any;
 }
 
-static bool match_http(const struct detect_pred *p, const struct flow *f, struct step_match *m)
+/* A URL pattern: a prefix, or with a final '$' the whole URL (case-insensitive). */
+static bool url_matches(const char *pattern, const char *url)
 {
-	const struct flow_ext *x = f->ext;
-	if (!x || !x->http_method)
+	size_t n = strlen(pattern);
+	if (n && pattern[n - 1] == '$')
+		return strlen(url) == n - 1 && !strncasecmp(url, pattern, n - 1);
+	return !strncasecmp(url, pattern, n);
+}
+
+static bool contains_nocase(const char *s, const char *sub)
+{
+	size_t n = strlen(s), k = strlen(sub);
+	for (size_t i = 0; k <= n && i + k <= n; i++)
+		if (!strncasecmp(s + i, sub, k))
+			return true;
+	return false;
+}
+
+static bool request_matches(const struct detect_pred *p, const struct http_req_seen *q)
+{
+	if (!q->method)
 		return false;
 	bool ok = !p->nmethods;
 	for (unsigned i = 0; i < p->nmethods && !ok; i++)
-		ok = !strcmp(p->methods[i], x->http_method);
+		ok = !strcmp(p->methods[i], q->method);
 	bool url = !p->nurls;
-	for (unsigned i = 0; i < p->nurls && !url && x->http_url; i++)
-		url = !strncasecmp(x->http_url, p->urls[i], strlen(p->urls[i]));
-	if (!ok || !url)
+	for (unsigned i = 0; i < p->nurls && !url && q->url; i++)
+		url = url_matches(p->urls[i], q->url);
+	bool status = !p->nstatuses;
+	for (unsigned i = 0; i < p->nstatuses && !status; i++)
+		status = q->status == p->statuses[i];
+	bool agent = !p->nagents;
+	for (unsigned i = 0; i < p->nagents && !agent && q->user_agent; i++)
+		agent = contains_nocase(q->user_agent, p->agents[i]);
+	return ok && url && status && agent && (q->tests & p->header_bits) == p->header_bits;
+}
+
+/* Any request of the connection (http_requests.h: the first and the later ones kept). */
+static bool match_http(const struct detect_pred *p, const struct flow *f, struct step_match *m)
+{
+	bool any = false;
+	unsigned more = 0;
+	struct http_req_seen q;
+	for (unsigned i = 0; flow_http_get(f, i, &q); i++) {
+		if (!request_matches(p, &q))
+			continue;
+		if (any) {
+			more++;
+		} else {
+			char st[16] = "";
+			if (q.status)
+				snprintf(st, sizeof st, " (%u)", q.status);
+			snprintf(m->what, sizeof m->what, "HTTP %.24s %.96s%s%s%.40s", q.method, q.url ? q.url : "", st,
+				 q.user_agent ? ", User-Agent " : "", q.user_agent ? q.user_agent : "");
+		}
+		span_add(m, &any, q.ts_us, q.ts_us);
+	}
+	if (more) {
+		size_t n = strlen(m->what);
+		snprintf(m->what + n, sizeof m->what - n, " and %u more request%s", more, more > 1 ? "s" : "");
+	}
+	return any;
+}
+
+static uint64_t exchange_time(const struct auth_exchange *x)
+{
+	return x->auth_us ? x->auth_us : x->challenge_us ? x->challenge_us : x->first_us;
+}
+
+static bool match_auth(const struct detect_pred *p, const struct flow *f, struct step_match *m)
+{
+	const struct flow_auth *a = flow_auth(f);
+	bool any = false;
+	for (unsigned i = 0; a && i < a->n; i++) {
+		const struct auth_exchange *x = &a->x[i];
+		if ((p->overs && !(p->overs & 1u << x->over)) || (p->mech && p->mech != x->mech) ||
+		    (p->auth_type && !(x->types & 1u << p->auth_type)) ||
+		    (p->anonymous >= 0 && (!(x->types & 1u << NTLMSSP_AUTHENTICATE) || x->anonymous != (p->anonymous == 1))))
+			continue;
+		if (!any) {
+			const char *over = auth_over_name(x->over);
+			if (x->mech == AUTH_MECH_KERBEROS)
+				snprintf(m->what, sizeof m->what, "Kerberos over %s", over);
+			else if (x->types & 1u << NTLMSSP_AUTHENTICATE)
+				snprintf(m->what, sizeof m->what, "NTLM AUTHENTICATE %s%.40s%s%.40s over %s%s%.60s%s",
+					 x->anonymous ? "(anonymous) " : "", x->domain ? x->domain : "", x->domain ? "\\" : "",
+					 x->user ? x->user : "", over, x->spn ? " (for " : "", x->spn ? x->spn : "",
+					 x->spn ? ")" : "");
+			else
+				snprintf(m->what, sizeof m->what, "NTLM %s over %s", auth_last_type_name(x), over);
+		}
+		uint64_t t = exchange_time(x);
+		span_add(m, &any, t, t);
+	}
+	return any;
+}
+
+static bool match_dhcp(const struct detect_pred *p, const struct flow *f, struct step_match *m)
+{
+	const struct flow_boot *b = flow_boot(f);
+	if (!b || !b->dhcp.messages)
 		return false;
-	snprintf(m->what, sizeof m->what, "HTTP %s %.120s", x->http_method, x->http_url ? x->http_url : "");
+	const struct boot_dhcp *d = &b->dhcp;
+	if (p->has_pxe && (!d->has_243 || (p->pxe_types && !(p->pxe_types & 1u << (d->opt243_type & 7)))))
+		return false;
+	if (d->has_243)
+		snprintf(m->what, sizeof m->what, "PXE answer with option 243 type %u (%s), %u bytes%s%.60s",
+			 d->opt243_type, d->opt243_type == 2 ? "the media key itself: no media password" :
+				         d->opt243_type == 1 ? "a path: password-protected media" : "unknown",
+			 d->opt243_len, d->bcd ? ", BCD " : "", d->bcd ? d->bcd : "");
+	else
+		snprintf(m->what, sizeof m->what, "DHCP %s%s%.60s", boot_dhcp_type_name(d->first_type) ? boot_dhcp_type_name(d->first_type) : "BOOTP",
+			 d->vendor_class ? ", vendor class " : "", d->vendor_class ? d->vendor_class : "");
+	m->begin_us = f->ts_first;
+	m->end_us = f->ts_last;
+	return true;
+}
+
+static bool match_tftp(const struct detect_pred *p, const struct flow *f, struct step_match *m)
+{
+	const struct flow_boot *b = flow_boot(f);
+	for (unsigned i = 0; b && i < b->tftp.n; i++)
+		if (has_suffix(p, b->tftp.files[i])) {
+			snprintf(m->what, sizeof m->what, "TFTP %s %.130s", b->tftp.write[i] ? "write" : "read", b->tftp.files[i]);
+			m->begin_us = m->end_us = f->ts_first;
+			return true;
+		}
+	return false;
+}
+
+static bool match_signing(const struct detect_pred *p, const struct flow *f, const struct flow_smbrpc *r,
+			  struct step_match *m)
+{
+	if (!r || !r->negotiated || r->signing_required != (p->signing_required == 1))
+		return false;
+	char d[24];
+	snprintf(m->what, sizeof m->what, "SMB NEGOTIATE answer: signing %s, %s (dialect %s)",
+		 r->signing_enabled ? "enabled" : "disabled", r->signing_required ? "required" : "not required",
+		 smbrpc_dialect_str(r, d, sizeof d));
 	m->begin_us = m->end_us = f->ts_first;
 	return true;
 }
@@ -569,6 +870,11 @@ static bool match_pred(const struct knowledge *k, const struct detect_pred *p, c
 	case DETECT_SMB_WRITE: return match_smb_write(p, r, m);
 	case DETECT_RPC: return match_rpc(k, p, f, r, m);
 	case DETECT_HTTP: return match_http(p, f, m);
+	case DETECT_AUTH: return match_auth(p, f, m);
+	case DETECT_DHCP: return match_dhcp(p, f, m);
+	case DETECT_TFTP: return match_tftp(p, f, m);
+	case DETECT_SMB_SIGNING: return match_signing(p, f, r, m);
+	case DETECT_NTLM_RELAY: return false; /* relay_flow */
 	default: return false;
 	}
 }
@@ -591,9 +897,9 @@ static bool conditions_hold(const struct knowledge *k, const struct detection *d
 		return false;
 	role_set src = lab ? lab->src_roles & ~lab->src_inferred : 0;
 	role_set dst = lab ? lab->dst_roles & ~lab->dst_inferred : 0;
-	if (d->src_role >= 0 && ((src & ROLE_BIT(d->src_role)) != 0) == d->src_not)
+	if (d->src_roles && ((src & d->src_roles) != 0) == d->src_not)
 		return false;
-	if (d->dst_role >= 0 && ((dst & ROLE_BIT(d->dst_role)) != 0) == d->dst_not)
+	if (d->dst_roles && ((dst & d->dst_roles) != 0) == d->dst_not)
 		return false;
 	return true;
 }
@@ -631,8 +937,22 @@ struct entry {
 	uint32_t bucket;
 };
 
+/* An NTLM server challenge seen on an ended flow, kept for the relay matcher. Invariant: used slots hold a
+ * challenge of a flow that ended within the relay window and grace of the table's clock. */
+struct challenge_slot {
+	bool used;
+	uint8_t over;
+	uint8_t challenge[8];
+	uint64_t challenge_us;
+	struct detect_step_hit flow;   /* the flow (step 0), its span, rule and description as the relay's target */
+	char what_relayed[DETECT_WHAT_MAX]; /* its description as the relay's victim */
+};
+
+#define CHALLENGE_PROBE 8 /* slots a challenge may sit in from its hash */
+
 struct detect_table {
 	pthread_mutex_t lock;
+	struct challenge_slot *chal;   /* [DETECT_CHALLENGES], allocated with the first challenge */
 	struct hash_key key;
 	uint32_t capacity, nbuckets, grace_s;
 	struct entry **e;          /* [capacity], allocated as used */
@@ -680,6 +1000,7 @@ void detect_table_free(struct detect_table *t)
 		return;
 	for (uint32_t i = 0; i < t->capacity; i++)
 		free(t->e[i]);
+	free(t->chal);
 	free(t->e);
 	free(t->buckets);
 	free(t->free_ix);
@@ -814,9 +1135,27 @@ static struct entry *entry_get(struct detect_table *t, const struct detection *d
 	return x;
 }
 
-static void occ_add(struct detect_table *t, struct entry *x, unsigned st, const struct flow *f,
-		    const struct flow_label *lab, const struct step_match *m)
+/* The hosts of a step's flow. */
+static void step_hosts(const struct detect_step_hit *h, const uint8_t **src, const uint8_t **dst)
 {
+	const uint8_t *lo = h->key.addr_lo, *hi = h->key.addr_hi;
+	*src = h->init_is_lo ? lo : hi;
+	*dst = h->init_is_lo ? hi : lo;
+}
+
+static void occ_add(struct detect_table *t, struct entry *x, unsigned st, const struct flow *f,
+		    const struct flow_label *lab, const struct step_match *m, bool one_per_host)
+{
+	if (one_per_host) /* hosts=N: a responder's later occurrence replaces its earlier one */
+		for (unsigned o = 0; o < x->nocc[st]; o++) {
+			const uint8_t *src, *dst;
+			step_hosts(&x->occ[st][o], &src, &dst);
+			if (!memcmp(dst, flow_dst_addr(f), 16)) {
+				memmove(&x->occ[st][o], &x->occ[st][o + 1], (x->nocc[st] - o - 1) * sizeof x->occ[st][0]);
+				x->nocc[st]--;
+				break;
+			}
+		}
 	if (x->nocc[st] == DETECT_OCC_MAX) { /* the oldest goes */
 		memmove(&x->occ[st][0], &x->occ[st][1], (DETECT_OCC_MAX - 1) * sizeof x->occ[st][0]);
 		x->nocc[st]--;
@@ -893,6 +1232,137 @@ static void hit_of(const struct entry *x, const struct detection *d, const int *
 	qsort(h->steps, h->nsteps, sizeof h->steps[0], by_begin);
 }
 
+static bool same_pair(const struct detect_step_hit *a, const struct detect_step_hit *b)
+{
+	return a->key.family == b->key.family && !memcmp(a->key.addr_lo, b->key.addr_lo, 16) &&
+	       !memcmp(a->key.addr_hi, b->key.addr_hi, 16);
+}
+
+static void describe_challenge(char *what, size_t cap, const struct auth_exchange *x, bool origin)
+{
+	char hex[17];
+	for (int i = 0; i < 8; i++)
+		snprintf(hex + 2 * i, 3, "%02x", x->challenge[i]);
+	int n = snprintf(what, cap, "%s NTLM CHALLENGE %s over %s %s", origin ? "target's" : "the same", hex,
+			 auth_over_name(x->over), origin ? "to the relaying host" : "relayed to its victim");
+	if (n > 0 && (size_t)n < cap && x->types & 1u << NTLMSSP_AUTHENTICATE)
+		snprintf(what + n, cap - (size_t)n, "; AUTHENTICATE %.40s%s%.40s%s", x->domain ? x->domain : "",
+			 x->domain ? "\\" : "", x->user ? x->user : "", x->anonymous ? " (anonymous)" : "");
+}
+
+/* The relay matcher (lock held): the flow's server challenges against those of the flows that ended before.
+ * A challenge seen again between other hosts within the window is a relay (the relaying host forwards the
+ * target's challenge to its victim unchanged); the two flows make the hit, the earlier challenge's flow (the
+ * relay's connection to its target) naming the hosts. A challenge not seen before is kept. */
+static unsigned relay_flow(struct detect_table *t, const struct knowledge *k, const struct detections *ds,
+			   const struct flow *f, const struct flow_label *lab, struct detect_hit *hits, unsigned max,
+			   unsigned nhits)
+{
+	const struct flow_auth *a = flow_auth(f);
+	if (!a || !ds->relay_window_s)
+		return nhits;
+	if (!t->chal && !(t->chal = calloc(DETECT_CHALLENGES, sizeof *t->chal)))
+		return nhits;
+	uint64_t keep = ((uint64_t)ds->relay_window_s + t->grace_s) * 1000000u;
+	for (unsigned i = 0; i < a->n; i++) {
+		const struct auth_exchange *x = &a->x[i];
+		if (!x->has_challenge)
+			continue;
+		uint32_t b = (uint32_t)hash_siphash13(&t->key, x->challenge, 8) & (DETECT_CHALLENGES - 1);
+		struct challenge_slot *found = NULL, *free_slot = NULL, *oldest = NULL;
+		for (unsigned j = 0; j < CHALLENGE_PROBE; j++) {
+			struct challenge_slot *c = &t->chal[(b + j) & (DETECT_CHALLENGES - 1)];
+			if (c->used && c->challenge_us + keep < t->now_us)
+				c->used = false; /* aged out */
+			if (!c->used) {
+				if (!free_slot)
+					free_slot = c;
+				continue;
+			}
+			if (!memcmp(c->challenge, x->challenge, 8) && c->flow.flow_id != f->id && !found)
+				found = c;
+			if (!oldest || c->challenge_us < oldest->challenge_us)
+				oldest = c;
+		}
+		struct detect_step_hit me = { 0 };
+		me.flow_id = f->id;
+		me.key = f->key;
+		me.init_is_lo = f->init_is_lo;
+		me.flow_first_us = f->ts_first;
+		me.flow_last_us = f->ts_last;
+		me.begin_us = me.end_us = x->challenge_us;
+		snprintf(me.rule, sizeof me.rule, "%s", lab && lab->matched ? lab->match.best->id : "");
+		if (found && !same_pair(&found->flow, &me)) {
+			uint64_t gap = found->challenge_us > x->challenge_us ? found->challenge_us - x->challenge_us
+									 : x->challenge_us - found->challenge_us;
+			for (unsigned di = 0; di < ds->n; di++) {
+				const struct detection *d = &ds->v[di];
+				const struct detect_pred *p = &ds->preds[d->alts[0][0]];
+				if (p->kind != DETECT_NTLM_RELAY || gap > (uint64_t)d->window_s * 1000000u ||
+				    (p->overs && !(p->overs & 1u << x->over)) || !conditions_hold(k, d, lab))
+					continue;
+				t->st.hits++;
+				if (nhits >= max)
+					continue;
+				struct detect_hit *h = &hits[nhits++];
+				bool mine_first = x->challenge_us < found->challenge_us;
+				struct detect_step_hit origin = mine_first ? me : found->flow, relayed = mine_first ? found->flow : me;
+				if (mine_first) {
+					describe_challenge(origin.what, sizeof origin.what, x, true);
+					snprintf(relayed.what, sizeof relayed.what, "%s", found->what_relayed);
+				} else {
+					describe_challenge(relayed.what, sizeof relayed.what, x, false);
+				}
+				memset(h, 0, sizeof *h);
+				h->d = d;
+				h->family = f->key.family;
+				const uint8_t *src, *dst;
+				step_hosts(&origin, &src, &dst);
+				memcpy(h->src, src, 16);
+				memcpy(h->dst, dst, 16);
+				h->steps[0] = origin;
+				h->steps[1] = relayed;
+				h->nsteps = 2;
+				qsort(h->steps, h->nsteps, sizeof h->steps[0], by_begin);
+			}
+			found->used = false; /* spent */
+			continue;
+		}
+		if (found)
+			continue; /* the same challenge between the same hosts: not a relay */
+		struct challenge_slot *c = free_slot ? free_slot : oldest;
+		if (!free_slot)
+			t->st.challenges_evicted++;
+		c->used = true;
+		c->over = x->over;
+		memcpy(c->challenge, x->challenge, 8);
+		c->challenge_us = x->challenge_us;
+		c->flow = me;
+		describe_challenge(c->flow.what, sizeof c->flow.what, x, true);
+		describe_challenge(c->what_relayed, sizeof c->what_relayed, x, false);
+		t->st.challenges++;
+	}
+	return nhits;
+}
+
+/* hosts=N: the responders the entry's occurrences reach. */
+static unsigned entry_hosts(const struct entry *x)
+{
+	const uint8_t *seen[DETECT_HIT_MAX];
+	unsigned n = 0;
+	for (unsigned st = 0; st < x->nsteps; st++)
+		for (unsigned o = 0; o < x->nocc[st]; o++) {
+			const uint8_t *src, *dst;
+			step_hosts(&x->occ[st][o], &src, &dst);
+			bool known = false;
+			for (unsigned i = 0; i < n && !known; i++)
+				known = !memcmp(seen[i], dst, 16);
+			if (!known)
+				seen[n++] = dst;
+		}
+	return n;
+}
+
 /* detect_flow for a flow that may match a step (its descriptions take a large frame: apart from the quick test). */
 static __attribute__((noinline)) unsigned flow_steps(struct detect_table *t, const struct knowledge *k,
 						     const struct detections *ds, const struct flow *f,
@@ -903,12 +1373,17 @@ static __attribute__((noinline)) unsigned flow_steps(struct detect_table *t, con
 	struct step_match m[DETECT_MAX][DETECT_STEPS_MAX];
 	bool matched[DETECT_MAX][DETECT_STEPS_MAX];
 	bool anything = false;
-	for (unsigned i = 0; i < ds->n; i++)
+	for (unsigned i = 0; i < ds->n; i++) {
+		/* the role and site conditions first: they read the label alone, and most flows (a configured
+		 * client's policy poll) meet no detection's */
+		bool applies = conditions_hold(k, &ds->v[i], lab);
 		for (unsigned st = 0; st < ds->v[i].nsteps; st++) {
-			matched[i][st] = match_step(k, ds, &ds->v[i], st, f, &m[i][st]);
+			matched[i][st] = applies && match_step(k, ds, &ds->v[i], st, f, &m[i][st]);
 			anything |= matched[i][st];
 		}
-	if (!anything)
+	}
+	bool relay = ds->relay_window_s && f->ext->more && flow_auth(f);
+	if (!anything && !relay)
 		return 0;
 	uint8_t none[16] = { 0 };
 	unsigned nhits = 0;
@@ -920,7 +1395,7 @@ static __attribute__((noinline)) unsigned flow_steps(struct detect_table *t, con
 		bool some = false;
 		for (unsigned st = 0; st < d->nsteps; st++)
 			some |= matched[i][st];
-		if (!some || !conditions_hold(k, d, lab))
+		if (!some)
 			continue;
 		const uint8_t *src = flow_src_addr(f), *dst = d->scope == DETECT_SCOPE_PAIR ? flow_dst_addr(f) : none;
 		struct entry *x = entry_get(t, d, f->key.family, src, dst);
@@ -928,15 +1403,17 @@ static __attribute__((noinline)) unsigned flow_steps(struct detect_table *t, con
 			continue;
 		for (unsigned st = 0; st < d->nsteps; st++)
 			if (matched[i][st])
-				occ_add(t, x, st, f, lab, &m[i][st]);
+				occ_add(t, x, st, f, lab, &m[i][st], d->min_hosts > 1);
 		int pick[DETECT_STEPS_MAX];
-		if (!choose(x, d, 0, pick, 0, 0))
+		if (!choose(x, d, 0, pick, 0, 0) || (d->min_hosts > 1 && entry_hosts(x) < d->min_hosts))
 			continue;
 		t->st.hits++;
 		if (nhits < max)
 			hit_of(x, d, pick, &hits[nhits++]);
 		memset(x->nocc, 0, sizeof x->nocc); /* spent: the next sequence starts afresh */
 	}
+	if (relay)
+		nhits = relay_flow(t, k, ds, f, lab, hits, max, nhits);
 	pthread_mutex_unlock(&t->lock);
 	return nhits;
 }
@@ -951,7 +1428,10 @@ unsigned detect_flow(struct detect_table *t, const struct knowledge *k, const st
 	bool smbrpc = f->ext->smbrpc &&
 		      (ds->kinds & (1u << DETECT_SMB_TREE | 1u << DETECT_SMB_WRITE | 1u << DETECT_RPC));
 	bool http = f->ext->http_method && (ds->kinds & 1u << DETECT_HTTP);
-	if (!smbrpc && !http)
+	bool more = f->ext->more && (ds->kinds & (1u << DETECT_AUTH | 1u << DETECT_DHCP | 1u << DETECT_TFTP |
+						  1u << DETECT_NTLM_RELAY));
+	bool signing = f->ext->smbrpc && (ds->kinds & 1u << DETECT_SMB_SIGNING);
+	if (!smbrpc && !http && !more && !signing)
 		return 0;
 	return flow_steps(t, k, ds, f, lab, now_us, hits, max);
 }

@@ -26,7 +26,9 @@
 #include <stdio.h>
 
 #include "audit/finding.h"
+#include "audit/roles.h"
 #include "flow/flow.h"
+#include "proto/http.h"
 
 struct knowledge;
 struct flow_label;
@@ -38,9 +40,17 @@ struct flow_label;
 #define DETECT_VALUES_MAX 8      /* values of one argument of a predicate */
 #define DETECT_OCC_MAX 3         /* occurrences kept of one step of one sequence */
 #define DETECT_TABLE_ENTRIES 4096
+#define DETECT_CHALLENGES 4096  /* NTLM server challenges kept for the relay matcher (a power of two) */
 #define DETECT_WHAT_MAX 160      /* a step's description: "SMB write ADMIN$\ccmsetup.exe (60000 bytes)" */
 
-enum detect_kind { DETECT_SMB_TREE = 1, DETECT_SMB_WRITE, DETECT_RPC, DETECT_HTTP };
+enum detect_kind {
+	DETECT_SMB_TREE = 1, DETECT_SMB_WRITE, DETECT_RPC, DETECT_HTTP,
+	DETECT_AUTH,        /* an authentication exchange of the flow (auth.h) */
+	DETECT_DHCP,        /* a DHCP/PXE message (boot.h) */
+	DETECT_TFTP,        /* a TFTP request's file name (boot.h) */
+	DETECT_SMB_SIGNING, /* the SMB NEGOTIATE answer's signing requirement */
+	DETECT_NTLM_RELAY,  /* the flow's NTLM server challenge seen in another exchange between other peers */
+};
 enum detect_scope { DETECT_SCOPE_PAIR = 1, DETECT_SCOPE_SOURCE };
 enum detect_over { DETECT_OVER_ANY = 0, DETECT_OVER_TCP, DETECT_OVER_PIPE };
 
@@ -59,12 +69,27 @@ struct detect_pred {
 	uint8_t over;                               /* rpc: enum detect_over */
 	char methods[DETECT_VALUES_MAX][24];        /* http: request methods */
 	unsigned nmethods;
-	char urls[DETECT_VALUES_MAX][64];           /* http: URL prefixes (case-insensitive) */
+	char urls[DETECT_VALUES_MAX][64];           /* http: URL prefixes (case-insensitive; ending in '$': the whole
+						     * URL) */
 	unsigned nurls;
+	uint16_t statuses[DETECT_VALUES_MAX];       /* http: the request's answer had one of these statuses; none: any */
+	unsigned nstatuses;
+	char agents[DETECT_VALUES_MAX][64];         /* http: the User-Agent contains one of these (case-insensitive) */
+	unsigned nagents;
+	uint32_t header_bits;                       /* http: the tests of detections' header_tests all met */
+	uint8_t overs;                              /* auth: bit (1 << enum auth_over) of the carriers; 0: any */
+	uint8_t mech;                               /* auth: enum auth_mech, 0 any */
+	uint8_t auth_type;                          /* auth: the NTLMSSP message the exchange reached (3: AUTHENTICATE),
+						     * 0 any */
+	int8_t anonymous;                           /* auth: 1 anonymous, 0 not, -1 either */
+	uint8_t pxe_types;                          /* dhcp: bit (1 << t) of option 243's first byte t; 0: any message
+						     * with option 243 when pxe-243= is given, see has_pxe */
+	bool has_pxe;
+	int8_t signing_required;                    /* smb-signing: 1 required, 0 not required */
 };
 
 /* A detection line. Invariant: 1 <= nsteps <= DETECT_STEPS_MAX; each step has 1..DETECT_ALTS_MAX predicates
- * (indexes into struct detections' preds); src_role / dst_role are role indexes or -1 (no condition). */
+ * (indexes into struct detections' preds). */
 struct detection {
 	struct finding_kind kind;                   /* id, signature id, severity, verdict, category, sentence, advice
 						     * and its source */
@@ -76,8 +101,10 @@ struct detection {
 	uint8_t nsteps;
 	uint8_t nalts[DETECT_STEPS_MAX];
 	uint8_t alts[DETECT_STEPS_MAX][DETECT_ALTS_MAX];
-	int src_role, dst_role;                     /* the configured role the end must (or, when *_not, must not) have */
+	role_set src_roles, dst_roles;              /* the end has one of these configured roles (or, when *_not, none of
+						     * them); 0: no condition */
 	bool src_not, dst_not;
+	uint8_t min_hosts;                          /* hosts=N: the occurrences reach N responders (scope source) */
 	int8_t site;                                /* 1: only with a site configuration's host lines; 0: only without;
 						     * -1 either */
 	char steps_text[128];                       /* "admin-share-write then service-create|wmi-call" */
@@ -89,6 +116,10 @@ struct detections {
 	struct detection v[DETECT_MAX];
 	unsigned n;
 	unsigned kinds;                             /* bit 1 << kind of every predicate a detection uses */
+	struct http_header_tests header_tests;      /* the http steps' header= tests (the HTTP inspector reads them) */
+	uint32_t relay_window_s;                    /* the longest window of the ntlm-relay detections, 0: none */
+	struct { char name[32]; role_set roles; } sets[8]; /* `roles NAME LIST`: @NAME in src=/dest= */
+	unsigned nsets;
 };
 
 /* Loads path (a detections file) with the interface and opnum names and the roles of k (rpc-interfaces.txt and
@@ -141,6 +172,8 @@ struct detect_stats {
 	uint64_t expired;       /* sequences that aged out unfinished */
 	uint64_t occ_dropped;   /* occurrences pushed out by later ones of the same step */
 	uint64_t active, capacity;
+	uint64_t challenges;        /* NTLM server challenges kept for the relay matcher */
+	uint64_t challenges_evicted; /* pushed out by a full table while still within their window */
 };
 
 struct detect_table;

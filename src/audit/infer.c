@@ -226,7 +226,7 @@ static bool fp_matches(const struct fingerprint *fp, const struct knowledge *k, 
 	case FP_MULTICAST:
 		return f->key.ip_proto == 17 && mcast_is_group(f->key.family, flow_dst_addr(f)) &&
 		       rule_ports_contain(fp->ports, fp->nports, 17, dport, NULL);
-	case FP_WOL: return x && x->has_wol;
+	case FP_WOL: return flow_wol(f) && flow_wol(f)->has;
 	case FP_SMB_SHARE: return fp_share(fp, f) != NULL;
 	case FP_FOLLOWUP: return fu && value_in(fp, fu->via, false, false);
 	case FP_RPC: return fp_rpc(fp, k, f) != NULL;
@@ -253,7 +253,7 @@ static void fp_describe(const struct fingerprint *fp, const struct knowledge *k,
 	case FP_PORT: snprintf(ev, evlen, "%s/%u answered", f->key.ip_proto == 6 ? "tcp" : "udp", dport); break;
 	case FP_APP: snprintf(ev, evlen, "%s answered on port %u", flow_app_proto(f), dport); break;
 	case FP_MULTICAST: snprintf(ev, evlen, "multicast to %s udp/%u", a, dport); break;
-	case FP_WOL: snprintf(ev, evlen, "Wake On LAN for %s", wol_mac_str(x->wol_mac, mac, sizeof mac)); break;
+	case FP_WOL: snprintf(ev, evlen, "Wake On LAN for %s", wol_mac_str(flow_wol(f)->mac, mac, sizeof mac)); break;
 	case FP_SMB_SHARE: snprintf(ev, evlen, "SMB share %.40s on %s", fp_share(fp, f), a); break;
 	case FP_FOLLOWUP: snprintf(ev, evlen, "%s answer to %s port %u", x->followup->via, a, dport); break;
 	case FP_RPC: snprintf(ev, evlen, "RPC %s on %s", fp_rpc(fp, k, f), a); break;
@@ -284,7 +284,7 @@ void infer_observe(struct infer_table *t, const struct knowledge *k, const struc
 		maybe |= fps->by_kind[FP_METHOD];
 	if (x && x->http_user_agent)
 		maybe |= fps->by_kind[FP_USER_AGENT];
-	if (x && x->has_wol)
+	if (flow_wol(f) && flow_wol(f)->has)
 		maybe |= fps->by_kind[FP_WOL];
 	if (x && x->smbrpc && x->smbrpc->nshares)
 		maybe |= fps->by_kind[FP_SMB_SHARE];

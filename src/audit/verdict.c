@@ -131,16 +131,16 @@ void verdict_flow(const struct knowledge *k, const struct flow *f, const struct 
 	const struct site_ports *sp = site_ports_of(k->site, lab->site);
 	uint16_t dport = flow_dst_port(f);
 	bool tcp = f->key.ip_proto == 6;
-	const struct flow_ext *x = f->ext;
 
 	/* checks that need no rule */
 	if (tcp && app && strcmp(app, "http") == 0 && is_https_port(sp, dport))
 		add(out, p, "cleartext-on-https-port");
 	if (tcp && app && strcmp(app, "tls") == 0 && is_http_port(sp, dport) && lab->dst_roles)
 		add(out, p, "tls-on-http-port");
-	if (x && x->has_wol && !(lab->src_roles & p->wol_senders))
+	const struct flow_wol *wol = flow_wol(f);
+	if (wol && wol->has && !(lab->src_roles & p->wol_senders))
 		add(out, p, "wol-not-from-site-server");
-	if (x && x->wol_not_magic && !x->has_wol && (lab->dst_roles || lab->dst_broadcast))
+	if (wol && wol->not_magic && !wol->has && (lab->dst_roles || lab->dst_broadcast))
 		add(out, p, "wol-not-magic");
 	if (f->payload == PAYLOAD_CLEARTEXT && rule_ports_contain(p->tls_only, p->ntls_only, f->key.ip_proto, dport, sp))
 		add(out, p, "cleartext-on-tls-port");

@@ -180,6 +180,8 @@ static void gather_stats(struct run *r, struct run_stats *rs, bool lock)
 	rs->detect_evicted = ds.evicted;
 	rs->detect_expired = ds.expired;
 	rs->detect_occ_dropped = ds.occ_dropped;
+	rs->detect_challenges = ds.challenges;
+	rs->detect_challenges_evicted = ds.challenges_evicted;
 }
 
 static void write_stats(struct run *r, uint64_t ts_us, bool lock)

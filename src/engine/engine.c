@@ -299,6 +299,7 @@ static void detection_event_of(struct engine *e, const struct detect_hit *h, con
 	ev->hit = h;
 	ev->kind = &h->d->kind;
 	ev->worker = e->cfg.worker;
+	ev->pcap_cnt = e->cfg.count_packets ? e->dstats.pkts : 0;
 	addr_to_str(h->family, h->src, ev->src, sizeof ev->src);
 	if (h->d->scope == DETECT_SCOPE_PAIR)
 		addr_to_str(h->family, h->dst, ev->dst, sizeof ev->dst);
@@ -456,6 +457,7 @@ static void derive(struct engine *e)
 		return;
 	}
 	env->methods = k->http_methods;
+	env->header_tests = k->detections ? &k->detections->header_tests : NULL; /* the detections' header= */
 	for (unsigned i = 0; i < site_count(k->site) && env->nwol_ports < INSPECT_MAX_WOL_PORTS; i++) {
 		uint16_t port = site_at(k->site, i)->ports.v[VAR_WOL];
 		bool known = false;

@@ -33,7 +33,7 @@ enum flow_end_reason { FLOW_END_TIMEOUT = 0, FLOW_END_FORCED, FLOW_END_SHUTDOWN,
 enum flow_dir { DIR_TO_SERVER = 0, DIR_TO_CLIENT = 1 };
 
 /* Application protocols that cmflow itself proves from payload (independent of nDPI). */
-enum app_proof { APP_NONE = 0, APP_HTTP, APP_TLS, APP_SMB, APP_DCERPC, APP_WOL, APP_DNS };
+enum app_proof { APP_NONE = 0, APP_HTTP, APP_TLS, APP_SMB, APP_DCERPC, APP_WOL, APP_DNS, APP_DHCP };
 
 /* Flag bits of struct flow.flags */
 #define FLOW_F_MIDSTREAM     0x0001  /* first packet seen was not a SYN: the initiator is a guess */

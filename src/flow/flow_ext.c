@@ -3,7 +3,10 @@
 #include <string.h>
 
 #include "decode/decode.h"
+#include "flow/auth.h"
+#include "flow/boot.h"
 #include "flow/flow_ext.h"
+#include "flow/http_requests.h"
 #include "flow/smbrpc.h"
 #include "lib/intern.h"
 
@@ -54,6 +57,12 @@ void flow_ext_free(struct flow *f)
 	free_parsers(x, false);
 	free(x->followup);
 	smbrpc_free(x->smbrpc);
+	if (x->more) {
+		flow_auth_free(x->more->auth);
+		flow_http_free(x->more->http);
+		flow_boot_free(x->more->boot);
+		free(x->more);
+	}
 	if (x->tls) {
 		const char *names[] = { x->tls->subject, x->tls->issuer, x->tls->client_subject, x->tls->client_issuer };
 		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -86,6 +95,20 @@ struct flow_tls *flow_ext_tls(struct flow *f)
 	if (x && !x->tls)
 		x->tls = calloc(1, sizeof *x->tls);
 	return x ? x->tls : NULL;
+}
+
+struct flow_more *flow_ext_more(struct flow *f)
+{
+	struct flow_ext *x = flow_ext_get(f);
+	if (x && !x->more)
+		x->more = calloc(1, sizeof *x->more);
+	return x ? x->more : NULL;
+}
+
+const struct flow_wol *flow_wol(const struct flow *f)
+{
+	const struct flow_more *m = f->ext ? f->ext->more : NULL;
+	return m && (m->wol.has || m->wol.not_magic) ? &m->wol : NULL;
 }
 
 void *flow_ext_parser(const struct flow *f, int slot)

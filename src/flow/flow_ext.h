@@ -49,12 +49,36 @@ struct flow_tls {
 	bool certificate_request, resumed;
 };
 
+/* Wake On LAN (wol.h): the flow's magic packet, or a packet to a Wake On LAN port that was not one. */
+struct flow_wol {
+	bool has;                       /* a magic packet was seen: mac, cast and password are its */
+	uint8_t mac[6];
+	uint8_t cast;                   /* 0 unicast, 1 subnet-directed broadcast, 2 limited broadcast, 3 L2 broadcast */
+	bool password;
+	bool not_magic;                 /* a packet to a Wake On LAN port that is not a magic packet */
+};
+
+struct flow_auth;
+struct flow_http;
+struct flow_boot;
+
+/* What fewer flows carry, kept apart so that the side record stays small: Wake On LAN, the authentication
+ * exchanges (auth.h), the HTTP requests after the first (http_requests.h), DHCP/PXE and TFTP (boot.h). Allocated
+ * with the first of them (flow_ext_more), freed with the flow; each pointer NULL until its record is needed. */
+struct flow_more {
+	struct flow_wol wol;
+	struct flow_auth *auth;
+	struct flow_http *http;
+	struct flow_boot *boot;
+};
+
 /* A record of 88 bytes (96 with the allocator's header): with the 160 of struct flow, a flow that keeps HTTP or
  * TLS fields costs at most 256 bytes once its detection has ended; a TLS flow's handshake adds its flow_tls, an SMB
- * or DCE/RPC flow's lists are its flow_smbrpc (smbrpc.h: its one share too, smbrpc_notable_share), a tunnelled
- * flow's encapsulation its struct packet_tunnel (f->tunnel). */
+ * or DCE/RPC flow's lists are its flow_smbrpc (smbrpc.h: its one share too, smbrpc_notable_share), the rarer
+ * protocols' facts and authentication its flow_more, a tunnelled flow's encapsulation its struct packet_tunnel
+ * (f->tunnel). */
 struct flow_ext {
-	/* HTTP request (cmflow's request-line parser, else nDPI's fields) */
+	/* HTTP request (cmflow's request-line parser, else nDPI's fields): the first of the connection */
 	const char *http_method, *http_url, *http_host, *http_user_agent;
 	/* TLS (cmflow's hello parsers, else nDPI's fields) */
 	const char *tls_sni;
@@ -62,16 +86,10 @@ struct flow_ext {
 	struct flow_tls *tls;           /* or NULL: no TLS handshake was read (flow_ext_tls) */
 	struct flow_smbrpc *smbrpc;     /* shares, files, pipes, RPC interfaces (smbrpc.h), or NULL */
 	struct parser_slot *parsers;    /* [PARSER_SLOTS], or NULL */
-	uint16_t http_status;
+	struct flow_more *more;         /* or NULL (flow_ext_more) */
+	uint16_t http_status;           /* the first request's answer */
 	uint16_t tls_version;           /* wire value (0x0303 = TLS 1.2); 0 unknown */
 	uint8_t http_requests;          /* request lines seen (saturates) */
-
-	/* Wake-on-LAN */
-	bool has_wol;
-	uint8_t wol_mac[6];
-	uint8_t wol_cast;               /* 0 unicast, 1 subnet-directed broadcast, 2 limited broadcast, 3 L2 broadcast */
-	bool wol_password;
-	bool wol_not_magic;             /* a packet to a Wake On LAN port that is not a magic packet */
 };
 
 /* Returns the flow's side record, allocating it (zeroed) on first use; NULL when memory is short (the caller
@@ -83,6 +101,12 @@ struct flow_followup *flow_ext_followup(struct flow *f);
 
 /* The flow's TLS handshake record, allocating it (zeroed) on first use; NULL when memory is short. */
 struct flow_tls *flow_ext_tls(struct flow *f);
+
+/* The flow's record of rarer facts, allocating it (zeroed) on first use; NULL when memory is short. */
+struct flow_more *flow_ext_more(struct flow *f);
+
+/* The flow's Wake On LAN facts, or NULL when it kept none. */
+const struct flow_wol *flow_wol(const struct flow *f);
 
 /* Keeps the tunnel the flow's first packet came in, in a record of its own (f->tunnel, allocated only for
  * tunnelled flows; the side record's budget stays untouched). False when memory is short: the flow then says

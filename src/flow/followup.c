@@ -74,7 +74,7 @@ void followup_tftp(struct expect_table *expect, struct flow *f, const struct pac
 	struct announce_ctx a = { expect, f, p->ts_us };
 	bool write;
 	char name[128];
-	if (tftp_parse_request(p->payload, p->payload_len, &write, name, sizeof name))
+	if (tftp_parse_request(p->payload, p->payload_len, &write, name, sizeof name, NULL))
 		/* the server answers from a new port to the client's port */
 		expect_from(&a, EXPECT_TFTP, IP_PROTO_UDP, flow_src_addr(f), flow_src_port(f), flow_dst_addr(f), NULL);
 }
@@ -151,7 +151,7 @@ void followup_fuzz_one(const uint8_t *data, size_t len)
 	bool write;
 	char name[64];
 	uint16_t type, ports[4];
-	tftp_parse_request(data, len, &write, name, sizeof name);
+	tftp_parse_request(data, len, &write, name, sizeof name, NULL);
 	pptp_parse_control(data, len, &type);
 	ssrp_parse_ports(data, len, ports, 4);
 }

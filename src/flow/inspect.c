@@ -3,17 +3,23 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "flow/auth.h"
+#include "flow/boot.h"
 #include "flow/dpi.h"
 #include "flow/flow_ext.h"
 #include "flow/followup.h"
+#include "flow/http_requests.h"
 #include "flow/inspect.h"
 #include "flow/smbrpc.h"
 #include "lib/defaults.h"
 #include "lib/ipproto.h"
 #include "proto/dns.h"
 #include "proto/http.h"
+#include "proto/ldap.h"
+#include "proto/ntlmssp.h"
 #include "proto/payload.h"
 #include "proto/smb.h"
+#include "proto/tds.h"
 #include "proto/tls.h"
 #include "proto/tls_handshake.h"
 #include "proto/wol.h"
@@ -159,45 +165,96 @@ static enum inspect_want dns_row(const struct inspect_env *env, struct flow *f, 
 	return tcp && f->payload == PAYLOAD_UNSEEN ? INSPECT_IDLE : INSPECT_DONE;
 }
 
+/* The header lines of a request or an answer from at: NTLM and Negotiate tokens of the authentication headers
+ * (RFC 9110 11.6, RFC 4559) go to the flow's exchanges (auth.h); the header tests' bits are returned. */
+static uint32_t http_headers(const struct inspect_env *env, struct flow *f, const struct packet *p, size_t at,
+			     enum flow_dir dir)
+{
+	struct http_header h;
+	uint32_t tests = 0;
+	while (http_header_next(p->payload, p->payload_len, &at, &h)) {
+		if (env->header_tests)
+			tests |= http_header_tests_match(env->header_tests, &h);
+		bool auth = dir == DIR_TO_SERVER
+				    ? http_header_is(&h, "Authorization") || http_header_is(&h, "Proxy-Authorization")
+				    : http_header_is(&h, "WWW-Authenticate") || http_header_is(&h, "Proxy-Authenticate");
+		enum http_auth_scheme scheme;
+		struct ntlmssp_token t;
+		if (auth && ntlmssp_parse_http((const char *)h.value, h.value_len, &scheme, &t) && t.wrap != GSS_WRAP_NONE)
+			flow_auth_token(f, AUTH_OVER_HTTP, dir, &t, p->ts_us);
+	}
+	return tests;
+}
+
+/* Whether an HTTP connection's login is under way: an NTLM exchange that lacks its AUTHENTICATE, or a last
+ * answer of 401/407 that the client's next request (with its credentials) may follow. */
+static bool http_login_pending(const struct flow *f)
+{
+	if (flow_auth_pending(f, AUTH_OVER_HTTP))
+		return true;
+	const struct flow_http *h = flow_http(f);
+	uint16_t last = h ? (h->answered && h->answered <= h->n ? h->req[h->answered - 1].status : 0)
+			  : (f->ext && f->ext->http_requests == 1 ? f->ext->http_status : 0);
+	return last == 401 || last == 407;
+}
+
 /* HTTP/1.x (RFC 9112 3 and 4): a request line from the initiator proves it (the first request's method, target,
- * Host and User-Agent are kept, requests counted); a status line back gives the status. */
+ * Host and User-Agent are the side record's; later ones, their statuses and the header tests they meet are
+ * http_requests.h's), a status line back gives the status; the authentication headers of every request and of
+ * 401/407 answers feed the flow's exchanges. NTLM over HTTP is three requests on one connection: while its login
+ * is under way the row reads on past the common first packets (MORE, to its budget). */
 static enum inspect_want http_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
 				  enum flow_dir dir, bool first)
 {
 	(void)first;
 	if (!env->methods || (f->app_proof != APP_NONE && f->app_proof != APP_HTTP))
 		return INSPECT_DONE;
+	bool past = f->inspected > INSPECT_MAX_PACKETS;
 	if (!p->payload_len)
-		return INSPECT_IDLE;
+		return past && !http_login_pending(f) ? INSPECT_DONE : past ? INSPECT_MORE : INSPECT_IDLE;
 	if (dir == DIR_TO_SERVER) {
 		struct http_request req;
-		if (!http_parse_request(env->methods, p->payload, p->payload_len, &req))
+		if (!http_parse_request(env->methods, p->payload, p->payload_len, &req)) {
 			/* HTTP begins with a request: a first payload that is none is another protocol (seen from the
 			 * middle, a later request may still tell) */
-			return f->app_proof == APP_HTTP || (f->flags & FLOW_F_MIDSTREAM) ? INSPECT_IDLE : INSPECT_DONE;
+			if (f->app_proof != APP_HTTP && !(f->flags & FLOW_F_MIDSTREAM))
+				return INSPECT_DONE;
+			goto after;
+		}
 		f->app_proof = APP_HTTP;
 		struct flow_ext *x = flow_ext_get(f);
 		if (!x)
 			return INSPECT_DONE;
+		unsigned index = x->http_requests;
 		if (x->http_requests < 255)
 			x->http_requests++;
-		if (x->http_method)
-			return INSPECT_IDLE; /* the first request speaks for the flow (the later ones are counted) */
-		flow_ext_set_str(&x->http_method, req.method, req.method_len);
-		flow_ext_set_str(&x->http_url, req.target, req.target_len);
-		if (req.host)
-			flow_ext_set_str(&x->http_host, req.host, req.host_len);
-		if (req.user_agent)
-			flow_ext_set_str(&x->http_user_agent, req.user_agent, req.user_agent_len);
+		if (!x->http_method) { /* the first request speaks for the flow */
+			flow_ext_set_str(&x->http_method, req.method, req.method_len);
+			flow_ext_set_str(&x->http_url, req.target, req.target_len);
+			if (req.host)
+				flow_ext_set_str(&x->http_host, req.host, req.host_len);
+			if (req.user_agent)
+				flow_ext_set_str(&x->http_user_agent, req.user_agent, req.user_agent_len);
+		}
+		uint32_t tests = http_headers(env, f, p, req.headers, dir);
+		flow_http_request(f, index, &req, tests, p->ts_us);
 	} else if (f->app_proof == APP_HTTP) {
 		uint16_t status;
 		struct flow_ext *x = f->ext;
-		if (x && !x->http_status && http_parse_status(p->payload, p->payload_len, &status))
-			x->http_status = status;
+		if (x && http_parse_status(p->payload, p->payload_len, &status)) {
+			if (!x->http_status)
+				x->http_status = status;
+			flow_http_status(f, status);
+			if (status == 401 || status == 407)
+				http_headers(env, f, p, http_headers_start(p->payload, p->payload_len), dir);
+		}
 	} else if (!(f->flags & FLOW_F_MIDSTREAM)) {
 		return INSPECT_DONE; /* the server spoke first: not HTTP */
 	}
-	return INSPECT_IDLE;
+after:
+	if (http_login_pending(f))
+		return INSPECT_MORE;
+	return past ? INSPECT_DONE : INSPECT_IDLE;
 }
 
 static bool is_wol_port(const struct inspect_env *env, uint16_t port)
@@ -218,18 +275,18 @@ static enum inspect_want wol_row(const struct inspect_env *env, struct flow *f, 
 	if (dir != DIR_TO_SERVER || !p->payload_len)
 		return INSPECT_IDLE;
 	if (wol_parse(p->payload, p->payload_len, &m)) {
-		struct flow_ext *x = flow_ext_get(f);
+		struct flow_more *x = flow_ext_more(f);
 		f->app_proof = APP_WOL;
-		if (x && !x->has_wol) {
-			x->has_wol = true;
-			memcpy(x->wol_mac, m.target_mac, 6);
-			x->wol_cast = (uint8_t)wol_cast_of(p);
-			x->wol_password = m.password_len != 0;
+		if (x && !x->wol.has) {
+			x->wol.has = true;
+			memcpy(x->wol.mac, m.target_mac, 6);
+			x->wol.cast = (uint8_t)wol_cast_of(p);
+			x->wol.password = m.password_len != 0;
 		}
 	} else if (f->app_proof != APP_WOL && is_wol_port(env, p->dport)) {
-		struct flow_ext *x = flow_ext_get(f);
+		struct flow_more *x = flow_ext_more(f);
 		if (x)
-			x->wol_not_magic = true;
+			x->wol.not_magic = true;
 		return INSPECT_IDLE; /* a Wake On LAN port: a magic packet may still follow */
 	}
 	return INSPECT_DONE; /* the first datagram of a sender tells */
@@ -262,14 +319,71 @@ static enum inspect_want dcerpc_udp_row(const struct inspect_env *env, struct fl
 	return INSPECT_IDLE;
 }
 
+/* TFTP (RFC 1350): a request's file name is kept (boot.h) and its answer from a new port expected. */
 static enum inspect_want tftp_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
 				  enum flow_dir dir, bool first)
 {
 	(void)first;
-	if (!env->expect)
+	if (dir == DIR_TO_SERVER && p->payload_len) {
+		boot_tftp_packet(f, p);
+		if (env->expect)
+			followup_tftp(env->expect, f, p);
+	}
+	return INSPECT_IDLE;
+}
+
+/* BOOTP/DHCP with PXE (RFC 2131, RFC 4578) on 67/68 and the PXE boot server's 4011 (boot.h): every message of the
+ * first packets. */
+static enum inspect_want dhcp_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+				  enum flow_dir dir, bool first)
+{
+	(void)env;
+	(void)dir;
+	(void)first;
+	if (boot_dhcp_packet(f, p) && f->app_proof == APP_NONE)
+		f->app_proof = APP_DHCP;
+	return INSPECT_IDLE;
+}
+
+/* A security token into the flow's exchanges (auth.h). */
+static void auth_token(struct flow *f, uint8_t over, enum flow_dir dir, const uint8_t *token, size_t len,
+		       uint64_t ts_us)
+{
+	struct ntlmssp_token t;
+	struct ntlmssp_msg m;
+	if (!token || !len)
+		return;
+	if (ntlmssp_parse_token(token, len, &t))
+		flow_auth_token(f, over, dir, &t, ts_us);
+	else if (ntlmssp_find(token, len, &m))
+		flow_auth_ntlmssp(f, over, dir, &m, ts_us);
+}
+
+/* LDAP binds (proto/ldap.h): SASL and Sicily NTLM logins into the flow's exchanges. A segment that starts a bind
+ * message is read; the first packets hold the bind. */
+static enum inspect_want ldap_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+				  enum flow_dir dir, bool first)
+{
+	(void)env;
+	(void)first;
+	if (f->app_proof == APP_TLS)
 		return INSPECT_DONE;
-	if (dir == DIR_TO_SERVER && p->payload_len)
-		followup_tftp(env->expect, f, p);
+	struct ldap_bind b;
+	if (p->payload_len && ldap_parse_bind(p->payload, p->payload_len, &b) && b.auth != LDAP_AUTH_SIMPLE)
+		auth_token(f, AUTH_OVER_LDAP, dir, b.token, b.token_len, p->ts_us);
+	return INSPECT_IDLE;
+}
+
+/* TDS logins with Windows authentication (proto/tds.h): the LOGIN7's and SSPI messages' tokens, the server's SSPI
+ * token. */
+static enum inspect_want tds_row(const struct inspect_env *env, struct flow *f, const struct packet *p,
+				 enum flow_dir dir, bool first)
+{
+	(void)env;
+	(void)first;
+	struct tds_auth a;
+	if (p->payload_len && tds_parse_auth(p->payload, p->payload_len, &a))
+		auth_token(f, AUTH_OVER_TDS, dir, a.token, a.token_len, p->ts_us);
 	return INSPECT_IDLE;
 }
 
@@ -295,6 +409,7 @@ static enum inspect_want sqlbrowser_row(const struct inspect_env *env, struct fl
 }
 
 
+#define HTTP_AUTH_BUDGET 64 /* an HTTP connection whose NTLM login is under way (a large first answer before it) */
 #define LONG_BUDGET 250 /* a TLS handshake's certificates can take many packets (f->inspected saturates at 255) */
 
 static const struct inspector table[] = {
@@ -303,12 +418,15 @@ static const struct inspector table[] = {
 	{ "smb", IP_PROTO_TCP, { 0 }, INSPECT_MAX_PACKETS, APP_SMB, "SMB (cmflow)", smb_proof_row },
 	{ "dns", IP_PROTO_TCP, { 53 }, INSPECT_MAX_PACKETS, APP_DNS, "DNS (cmflow)", dns_row },
 	{ "dns", IP_PROTO_UDP, { 53 }, INSPECT_MAX_PACKETS, APP_DNS, "DNS (cmflow)", dns_row },
-	{ "http", IP_PROTO_TCP, { 0 }, INSPECT_MAX_PACKETS, APP_HTTP, "HTTP (cmflow)", http_row },
+	{ "http", IP_PROTO_TCP, { 0 }, HTTP_AUTH_BUDGET, APP_HTTP, "HTTP (cmflow)", http_row },
 	{ "wol", IP_PROTO_UDP, { 0 }, INSPECT_MAX_PACKETS, APP_WOL, "Wake On LAN (cmflow)", wol_row },
 	{ "smb-walk", IP_PROTO_TCP, { 445, 139 }, INSPECT_BUDGET_OWN, APP_NONE, NULL, smb_row },
 	{ "dcerpc", IP_PROTO_TCP, { 0 }, INSPECT_BUDGET_OWN, APP_DCERPC, "DCE/RPC (cmflow)", dcerpc_row },
 	{ "dcerpc-udp", IP_PROTO_UDP, { 0 }, INSPECT_MAX_PACKETS, APP_NONE, NULL, dcerpc_udp_row },
 	{ "tftp", IP_PROTO_UDP, { 69 }, INSPECT_MAX_PACKETS, APP_NONE, NULL, tftp_row },
+	{ "dhcp", IP_PROTO_UDP, { 67, 68, 4011 }, INSPECT_MAX_PACKETS, APP_DHCP, "DHCP (cmflow)", dhcp_row },
+	{ "ldap-auth", IP_PROTO_TCP, { 389, 3268 }, INSPECT_MAX_PACKETS, APP_NONE, NULL, ldap_row },
+	{ "tds-auth", IP_PROTO_TCP, { 1433 }, INSPECT_MAX_PACKETS, APP_NONE, NULL, tds_row },
 	{ "pptp", IP_PROTO_TCP, { 1723 }, INSPECT_MAX_PACKETS, APP_NONE, NULL, pptp_row },
 	{ "sql-browser", IP_PROTO_UDP, { 1434 }, INSPECT_MAX_PACKETS, APP_NONE, NULL, sqlbrowser_row },
 };

@@ -16,6 +16,7 @@
 #include "flow/flow.h"
 
 struct http_methods;
+struct http_header_tests;
 struct expect_table;
 struct session_channels;
 
@@ -45,6 +46,7 @@ void inspect_stats_free(struct inspect_stats *st);
  * site configuration, and keeps it up to date across a reload). */
 struct inspect_env {
 	const struct http_methods *methods;        /* HTTP methods of the request-line proof; NULL: no HTTP proof */
+	const struct http_header_tests *header_tests; /* the HTTP header tests the detections ask for, or NULL */
 	struct expect_table *expect;               /* announcements (follow-ups); NULL: none are made */
 	uint16_t wol_ports[INSPECT_MAX_WOL_PORTS]; /* UDP ports where a packet that is not a magic packet is reported:
 						    * 7, 9 and every site's wol-port */

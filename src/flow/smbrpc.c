@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow/auth.h"
 #include "flow/flow_ext.h"
 #include "flow/followup.h"
 #include "flow/smbrpc.h"
@@ -10,6 +11,7 @@
 #include "lib/defaults.h"
 #include "lib/intern.h"
 #include "proto/dcerpc.h"
+#include "proto/ntlmssp.h"
 #include "proto/smb.h"
 
 #define ENCRYPTED_GIVE_UP 16 /* transform messages with nothing readable between them: the rest is encrypted too */
@@ -113,6 +115,21 @@ static void name_flow_interface(struct flow *f, const uint8_t uuid[16])
 	}
 }
 
+/* The PDUs whose auth verifier carries a login's token ([MS-RPCE] 2.2.2.11, 3.3.1.5.2: bind, bind_ack,
+ * alter_context and its answer, rpc_auth_3); a request's or response's verifier is a signature. */
+static bool login_pdu(uint8_t ptype)
+{
+	return ptype == 11 || ptype == 12 || ptype == 14 || ptype == 15 || ptype == 16;
+}
+
+/* A login's security token (SMB's SESSION_SETUP blob, a DCE/RPC verifier) into the flow's exchanges (auth.h). */
+static void login_token(struct walk *w, uint8_t over, uint8_t dir, const uint8_t *blob, size_t len, bool login)
+{
+	struct ntlmssp_token t;
+	if (login && blob && len && ntlmssp_parse_token(blob, len, &t))
+		flow_auth_token(w->f, over, dir ? DIR_TO_CLIENT : DIR_TO_SERVER, &t, w->now_us);
+}
+
 static void rpc_event(struct walk *w, int pipe, const struct dcerpc_event *ev)
 {
 	struct flow_smbrpc *r = record_of(w->f);
@@ -180,6 +197,7 @@ static void rpc_event(struct walk *w, int pipe, const struct dcerpc_event *ev)
 			r->auth_type = ev->auth_type;
 			r->auth_level = ev->auth_level;
 		}
+		login_token(w, AUTH_OVER_DCERPC, ev->dir, ev->auth_value, ev->auth_len, login_pdu(ev->ptype));
 		break;
 	default:
 		break;
@@ -315,6 +333,9 @@ static void smb_event(void *ctx, const struct smb_event *ev)
 		snprintf(r->dialect_name, sizeof r->dialect_name, "%s", ev->version == 1 && ev->dialect_name ? ev->dialect_name : "");
 		r->signing_enabled = ev->signing_enabled;
 		r->signing_required = ev->signing_required;
+		break;
+	case SMB_EV_SESSION_SETUP:
+		login_token(w, AUTH_OVER_SMB, ev->dir, ev->blob, ev->blob_len, true);
 		break;
 	case SMB_EV_TREE_CONNECT:
 		if (ev->tree)

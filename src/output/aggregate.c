@@ -684,9 +684,10 @@ static void out_flow(void *self, const struct flow_record *r)
 		af.rpc_names[af.nrpc] = r->ifaces[i].name ? r->ifaces[i].name : uuid_format(c->uuid, uuids[af.nrpc]);
 		af.rpc_vias[af.nrpc++] = c->pipe >= 0 ? "pipe" : "bind";
 	}
-	if (x && x->has_wol) {
-		af.wol_mac = wol_mac_str(x->wol_mac, mac, sizeof mac);
-		af.wol_addressing = wol_cast_name((enum wol_cast)x->wol_cast);
+	const struct flow_wol *wol = flow_wol(r->f);
+	if (wol && wol->has) {
+		af.wol_mac = wol_mac_str(wol->mac, mac, sizeof mac);
+		af.wol_addressing = wol_cast_name((enum wol_cast)wol->cast);
 	}
 	if (r->multicast) {
 		af.mcast_group = r->dst;

@@ -80,6 +80,8 @@ static const struct counter fixed[] = {
 	{ "cmflow.detections.evicted", AT(detect_evicted), 0, "detection sequences evicted" },
 	{ "cmflow.detections.expired", AT(detect_expired), 0, NULL },
 	{ "cmflow.detections.steps_dropped", AT(detect_occ_dropped), 0, NULL },
+	{ "cmflow.detections.challenges", AT(detect_challenges), 0, NULL },
+	{ "cmflow.detections.challenges_evicted", AT(detect_challenges_evicted), 0, "NTLM challenges evicted (relay)" },
 	{ "cmflow.tls.handshakes", AT(tls_handshakes), 0, "TLS handshakes read" },
 	{ "cmflow.tls.not_read", AT(tls_not_read), 0, "TLS handshakes not read (bound)" },
 	{ "cmflow.tls.bound_hits", AT(tls_bound_hits), 0, "TLS handshake bytes over the bound" },

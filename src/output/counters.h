@@ -32,6 +32,7 @@ struct run_stats {
 	/* detections over sequences of flows (detect.h): alerts written; the shared table's occurrences, sequences
 	 * evicted while under way, aged out unfinished, occurrences pushed out */
 	uint64_t detections, detect_occurrences, detect_evicted, detect_expired, detect_occ_dropped;
+	uint64_t detect_challenges, detect_challenges_evicted; /* the relay matcher's NTLM challenges kept, pushed out */
 	/* TLS handshakes read for their client-authentication posture, those not read (the readers' bound, memory
 	 * short), and the readers' own bound reached */
 	uint64_t tls_handshakes, tls_not_read, tls_bound_hits;

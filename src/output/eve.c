@@ -15,6 +15,7 @@
 #include "lib/json.h"
 #include "lib/util.h"
 #include "output/eve.h"
+#include "output/eve_attack.h"
 #include "output/eve_smbrpc.h"
 #include "output/sink.h"
 #include "proto/dcerpc.h"
@@ -244,16 +245,16 @@ static void write_flow_counts(struct json *j, const struct flow *f)
 	json_plain(j, "end", ts_to_eve(f->ts_last, ts, sizeof ts));
 }
 
-static void write_wol(struct json *j, const struct flow_ext *x)
+static void write_wol(struct json *j, const struct flow_wol *x)
 {
 	char mac[18];
 	json_open_object(j, "wol");
-	if (x->has_wol) {
-		json_str(j, "target_mac", wol_mac_str(x->wol_mac, mac, sizeof mac));
-		json_str(j, "addressing", wol_cast_name((enum wol_cast)x->wol_cast));
-		json_bool(j, "password", x->wol_password);
+	if (x->has) {
+		json_str(j, "target_mac", wol_mac_str(x->mac, mac, sizeof mac));
+		json_str(j, "addressing", wol_cast_name((enum wol_cast)x->cast));
+		json_bool(j, "password", x->password);
 	}
-	if (x->wol_not_magic)
+	if (x->not_magic)
 		json_bool(j, "not_magic_packet", true);
 	json_close_object(j);
 }
@@ -402,12 +403,13 @@ static void write_configmgr_fields(struct json *j, const struct flow_record *r)
 		eve_smbrpc_rpc_members(j, r);
 		json_close_object(j);
 	}
-	if (x && (x->has_wol || x->wol_not_magic))
-		write_wol(j, x);
+	if (flow_wol(f))
+		write_wol(j, flow_wol(f));
 	const char *share = smbrpc_notable_share(r->smbrpc);
 	if (share)
 		json_str(j, "smb_share", share);
 	eve_smbrpc_configmgr_smb(j, r);
+	eve_attack_configmgr(j, r); /* logins, network boot, later HTTP requests (eve_attack.c) */
 	if (r->http_by_design && x && (x->http_method || x->http_url))
 		json_bool(j, "http_by_design", true);
 }

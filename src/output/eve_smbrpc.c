@@ -241,14 +241,31 @@ void eve_detection_event(struct json *j, const struct detection_event *ev)
 	json_open_object(j, NULL);
 	json_plain(j, "timestamp", ts_to_eve(ev->ts_us, ts, sizeof ts));
 	json_uint(j, "flow_id", ev->flow_id);
+	if (ev->pcap_cnt)
+		json_uint(j, "pcap_cnt", ev->pcap_cnt);
 	json_plain(j, "event_type", "alert");
+	/* a detection of one flow (a posture, a single-step finding) is that flow's alert, as Suricata writes one:
+	 * its ports and Community ID too */
+	bool one_flow = h->nsteps > 0 && ev->dst[0];
+	for (unsigned i = 0; one_flow && i < h->nsteps; i++)
+		one_flow = ev->flow_ids[i] == ev->flow_id;
+	struct flow stub1;
+	if (one_flow) {
+		memset(&stub1, 0, sizeof stub1);
+		stub1.key = h->steps[0].key;
+		stub1.init_is_lo = h->steps[0].init_is_lo;
+	}
 	json_plain(j, "src_ip", ev->src);
+	if (one_flow && flow_src_port(&stub1))
+		json_uint(j, "src_port", flow_src_port(&stub1));
 	if (ev->dst[0])
 		json_plain(j, "dest_ip", ev->dst);
 	if (ev->dport)
 		json_uint(j, "dest_port", ev->dport);
 	if (ev->ip_proto)
 		json_plain(j, "proto", ip_proto_name(ev->ip_proto, pn, sizeof pn));
+	if (one_flow && ev->community_ids[0][0])
+		json_plain(j, "community_id", ev->community_ids[0]);
 	json_open_object(j, "alert");
 	json_plain(j, "action", "allowed");
 	json_uint(j, "gid", 1);

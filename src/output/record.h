@@ -84,6 +84,7 @@ struct detection_event {
 	char src[ADDR_STR_MAX], dst[ADDR_STR_MAX]; /* dst "" for a detection of one source */
 	const char *src_role, *dst_role; /* each end's configured role (most specific), or NULL */
 	uint64_t held_back;            /* live: the same detection for the same hosts held back before it */
+	uint64_t pcap_cnt;             /* reading files: the number of the packet that ended the completing flow */
 	char filter[DETECTION_FILTER_MAX]; /* the steps' flows as one display filter */
 };
 

@@ -4,9 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "proto/http.h"
 #include "lib/lineparse.h"
+#include "proto/http.h"
 
 #define HTTP_METHODS_MAX 64
 #define HTTP_METHOD_LEN 24
@@ -102,21 +103,6 @@ static size_t next_line(const uint8_t *data, size_t len, size_t n)
 	return at < len ? at + 1 : len;
 }
 
-static bool header_is(const uint8_t *line, size_t n, const char *name, const uint8_t **value, size_t *vlen)
-{
-	size_t k = strlen(name);
-	if (n <= k || line[k] != ':' || strncasecmp((const char *)line, name, k) != 0)
-		return false;
-	size_t a = k + 1, b = n;
-	while (a < b && (line[a] == ' ' || line[a] == '\t'))
-		a++;
-	while (b > a && (line[b - 1] == ' ' || line[b - 1] == '\t'))
-		b--;
-	*value = line + a;
-	*vlen = b - a;
-	return true;
-}
-
 bool http_parse_request(const struct http_methods *m, const uint8_t *data, size_t len, struct http_request *req)
 {
 	memset(req, 0, sizeof *req);
@@ -144,19 +130,74 @@ bool http_parse_request(const struct http_methods *m, const uint8_t *data, size_
 	req->version_minor = (uint8_t)(data[n - 1] - '0');
 
 	size_t at = next_line(data, len, n);
-	while (at < len) {
-		size_t hn = line_len(data + at, len - at);
-		if (hn == SIZE_MAX || hn == 0)
-			break; /* headers cut by the segment end, or their end */
-		const uint8_t *v;
-		size_t vlen;
-		if (!req->host && header_is(data + at, hn, "Host", &v, &vlen))
-			req->host = (const char *)v, req->host_len = vlen;
-		else if (!req->user_agent && header_is(data + at, hn, "User-Agent", &v, &vlen))
-			req->user_agent = (const char *)v, req->user_agent_len = vlen;
-		at += next_line(data + at, len - at, hn);
+	req->headers = at;
+	struct http_header h;
+	while (http_header_next(data, len, &at, &h)) {
+		if (!req->host && http_header_is(&h, "Host"))
+			req->host = (const char *)h.value, req->host_len = h.value_len;
+		else if (!req->user_agent && http_header_is(&h, "User-Agent"))
+			req->user_agent = (const char *)h.value, req->user_agent_len = h.value_len;
 	}
 	return true;
+}
+
+bool http_header_next(const uint8_t *data, size_t len, size_t *at, struct http_header *h)
+{
+	if (*at >= len)
+		return false;
+	size_t hn = line_len(data + *at, len - *at);
+	if (hn == SIZE_MAX || hn == 0)
+		return false; /* headers cut by the segment end, or their end */
+	const uint8_t *line = data + *at;
+	const uint8_t *colon = memchr(line, ':', hn);
+	*at += next_line(data + *at, len - *at, hn);
+	if (!colon || colon == line) { /* not a header line (an obsolete folded line): skipped, with a name of none */
+		h->name = h->value = line;
+		h->name_len = h->value_len = 0;
+		return true;
+	}
+	size_t a = (size_t)(colon - line) + 1, b = hn;
+	while (a < b && (line[a] == ' ' || line[a] == '\t'))
+		a++;
+	while (b > a && (line[b - 1] == ' ' || line[b - 1] == '\t'))
+		b--;
+	h->name = line;
+	h->name_len = (size_t)(colon - line);
+	h->value = line + a;
+	h->value_len = b - a;
+	return true;
+}
+
+bool http_header_is(const struct http_header *h, const char *name)
+{
+	size_t k = strlen(name);
+	return h->name_len == k && strncasecmp((const char *)h->name, name, k) == 0;
+}
+
+/* Case-insensitive: does value[0..n) contain s? */
+static bool contains_nocase(const uint8_t *value, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+	for (size_t i = 0; k <= n && i + k <= n; i++)
+		if (strncasecmp((const char *)value + i, s, k) == 0)
+			return true;
+	return false;
+}
+
+uint32_t http_header_tests_match(const struct http_header_tests *t, const struct http_header *h)
+{
+	uint32_t bits = 0;
+	for (unsigned i = 0; t && i < t->n && h->name_len; i++)
+		if (http_header_is(h, t->v[i].name) &&
+		    (!t->v[i].contains[0] || contains_nocase(h->value, h->value_len, t->v[i].contains)))
+			bits |= 1u << i;
+	return bits;
+}
+
+size_t http_headers_start(const uint8_t *data, size_t len)
+{
+	size_t n = line_len(data, len);
+	return n == SIZE_MAX ? len : next_line(data, len, n);
 }
 
 bool http_parse_status(const uint8_t *data, size_t len, uint16_t *status)

@@ -14,7 +14,7 @@ static bool take_string(struct cursor *c, struct cursor *s)
 	return cursor_take(c, (size_t)(nul - c->p), s) && cursor_skip(c, 1);
 }
 
-bool tftp_parse_request(const uint8_t *p, size_t len, bool *write, char *filename, size_t fnlen)
+bool tftp_parse_request(const uint8_t *p, size_t len, bool *write, char *filename, size_t fnlen, const char **mode_name)
 {
 	struct cursor c = cursor_make(p, len), name, mode;
 	uint16_t opcode;
@@ -26,9 +26,14 @@ bool tftp_parse_request(const uint8_t *p, size_t len, bool *write, char *filenam
 			return false;
 	size_t ml = cursor_left(&mode);
 	const char *m = (const char *)mode.p;
-	if (!((ml == 5 && !strncasecmp(m, "octet", 5)) || (ml == 8 && !strncasecmp(m, "netascii", 8)) ||
-	      (ml == 4 && !strncasecmp(m, "mail", 4))))
+	const char *known = ml == 5 && !strncasecmp(m, "octet", 5)      ? "octet"
+			    : ml == 8 && !strncasecmp(m, "netascii", 8) ? "netascii"
+			    : ml == 4 && !strncasecmp(m, "mail", 4)     ? "mail"
+									: NULL;
+	if (!known)
 		return false;
+	if (mode_name)
+		*mode_name = known;
 	*write = opcode == 2;
 	size_t n = cursor_left(&name) < fnlen - 1 ? cursor_left(&name) : fnlen - 1;
 	memcpy(filename, name.p, n);

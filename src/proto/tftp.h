@@ -7,8 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* True when p[0..len) is a request; *write tells which, and filename gets the name (printable ASCII only, cut to
- * fnlen - 1, NUL-terminated). */
-bool tftp_parse_request(const uint8_t *p, size_t len, bool *write, char *filename, size_t fnlen);
+/* True when p[0..len) is a request; *write tells which, filename gets the name (printable ASCII only, cut to
+ * fnlen - 1, NUL-terminated) and *mode_name (when not NULL) the mode in lower case ("octet", "netascii", "mail"). */
+bool tftp_parse_request(const uint8_t *p, size_t len, bool *write, char *filename, size_t fnlen,
+			const char **mode_name);
 
 #endif

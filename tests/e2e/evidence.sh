@@ -22,12 +22,23 @@ for conf in "$native" "$mixed"; do
 	# each alert: the filter selects exactly the flow's packets
 	python3 - "$tmp/$tag.json" >"$tmp/$tag.alerts" <<'PY'
 import json, sys
+ev = list(map(json.loads, open(sys.argv[1])))
+flows = {e["flow_id"]: e for e in ev if e["event_type"] == "flow"}
 seen = set()
-for e in map(json.loads, open(sys.argv[1])):
-    if e["event_type"] == "alert" and "flow_id" in e and e["flow_id"] not in seen:
-        seen.add(e["flow_id"])
-        f = e["flow"]
-        print(f"{f['pkts_toserver'] + f['pkts_toclient']}\t{e['configmgr']['wireshark_filter']}")
+def show(flow_id, filt):
+    if flow_id in seen:
+        return
+    seen.add(flow_id)
+    f = flows[flow_id]["flow"]
+    print(f"{f['pkts_toserver'] + f['pkts_toclient']}\t{filt}")
+for e in ev:
+    if e["event_type"] != "alert" or "flow_id" not in e:
+        continue
+    if "detection" in e["configmgr"]:  # a sequence of flows: each step's flow (its own filter)
+        for s in e["configmgr"]["steps"]:
+            show(s["flow_id"], s["wireshark_filter"])
+    else:
+        show(e["flow_id"], e["configmgr"]["wireshark_filter"])
 PY
 	n=0 all=""
 	while IFS=$'\t' read -r want filter; do

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "proto/dhcp.h"
+#include "proto/ldap.h"
 #include "proto/ntlmssp.h"
+#include "proto/tds.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -56,6 +58,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		check_token(&t);
 	}
+	struct ldap_bind b;
+	if (ldap_parse_bind(data, size, &b)) {
+		if ((b.token && (b.token < data || b.token + b.token_len > data + size)) || (!b.token && b.token_len) ||
+		    !memchr(b.mechanism, '\0', sizeof b.mechanism))
+			abort();
+		if (b.token && ntlmssp_parse_token(b.token, b.token_len, &t))
+			check_token(&t);
+	}
+	struct tds_auth a;
+	if (tds_parse_auth(data, size, &a)) {
+		if ((a.token && (a.token < data || a.token + a.token_len > data + size)) || (!a.token && a.token_len))
+			abort();
+		if (a.token && ntlmssp_find(a.token, a.token_len, &m))
+			check_msg(&m);
+	}
+	tds_looks_like(data, size);
 	struct dhcp_msg d;
 	if (dhcp_parse(data, size, &d)) {
 		if (!TERMINATED(d.sname) || !TERMINATED(d.file) || !TERMINATED(d.vendor_class) ||

@@ -16,10 +16,16 @@
 #include "audit/label.h"
 #include "audit/policy.h"
 #include "audit/rules.h"
+#include "flow/auth.h"
+#include "flow/boot.h"
 #include "flow/flow_ext.h"
+#include "flow/http_requests.h"
 #include "flow/flow_table.h"
 #include "flow/smbrpc.h"
 #include "lib/ipproto.h"
+#include "lib/util.h"
+#include "proto/http.h"
+#include "proto/ntlmssp.h"
 #include "proto/dcerpc.h"
 
 static struct knowledge *k_site, *k_none;
@@ -138,7 +144,7 @@ TestSuite(detect, .init = load, .fini = unload);
 Test(detect, the_signatures_load_with_client_push_first)
 {
 	const struct detections *d = k_site->detections;
-	cr_assert_eq(d->n, 3);
+	cr_assert_eq(d->n, 13, "client push's three and issue 23's ten");
 	const struct detection *cp = detections_find(d, "client-push");
 	cr_assert_not_null(cp);
 	cr_assert_eq(cp->nsteps, 2);
@@ -146,7 +152,7 @@ Test(detect, the_signatures_load_with_client_push_first)
 	cr_assert_eq(cp->kind.verdict, VERDICT_INFORMATIONAL);
 	cr_assert_eq(cp->scope, DETECT_SCOPE_PAIR);
 	cr_assert_eq(cp->site, 1);
-	cr_assert(cp->src_role >= 0 && !cp->src_not);
+	cr_assert(cp->src_roles && !cp->src_not);
 	cr_assert_str_eq(cp->steps_text, "admin-share-write then service-create|wmi-exec");
 	const struct detect_pred *svc = &d->preds[cp->alts[1][0]];
 	bool create = false, start = false;
@@ -180,7 +186,7 @@ static struct detections *load_text(const char *text)
 Test(detect, loader_errors_name_the_line_and_word)
 {
 	static const struct { const char *text, *want; } cases[] = {
-		{ "step a smb-read share=C$\n", ":1: a step is smb-tree, smb-write, rpc or http, not 'smb-read'" },
+		{ "step a smb-read share=C$\n", ":1: a step is smb-tree, smb-write, rpc, http, auth, dhcp, tftp, smb-signing or ntlm-relay, not 'smb-read'" },
 		{ "step a rpc iface=NOPE\n", ":1: an interface of rpc-interfaces.txt (a name or a UUID), not 'NOPE'" },
 		{ "step a rpc iface=SVCCTL opnum=ExecMethod\n", ":1: no interface of the step has the opnum 'ExecMethod'" },
 		{ "step a smb-write name-suffix=.exe\n", ":1: an SMB step needs share=, at 'a'" },
@@ -189,7 +195,7 @@ Test(detect, loader_errors_name_the_line_and_word)
 		{ HEAD DET("steps=w,s window=60"), ":3: a detection needs steps=, scope= and window=, at 'x'" },
 		{ HEAD DET("steps=w,s scope=host window=60"), ":3: scope= is pair or source, not 'scope=host'" },
 		{ HEAD DET("steps=w,s scope=pair window=0"), ":3: window= is 1..86400 seconds, not 'window=0'" },
-		{ HEAD DET("steps=w,s scope=pair window=60 src=!wizard"), ":3: a role of the rules file, not 'src=!wizard'" },
+		{ HEAD DET("steps=w,s scope=pair window=60 src=!wizard"), ":3: roles of the rules file in 'src=!wizard'" },
 		{ HEAD DET("steps=w,s,w,s,w scope=pair window=60"), ":3: more than 4 steps in 'steps=w,s,w,s,w'" },
 		{ HEAD "detection unknown-host 9100001 2 unexpected c s a steps=w scope=pair window=6\n",
 		  ":3: a finding id used twice: 'unknown-host'" },
@@ -197,7 +203,18 @@ Test(detect, loader_errors_name_the_line_and_word)
 		  ":3: a signature id used twice: '9000011'" },
 		{ HEAD "detection x 9100001 2 maybe c s a steps=w scope=pair window=6\n",
 		  ":3: a detection's verdict is informational, noncompliant or unexpected, not 'maybe'" },
-		{ HEAD "detect x\n", ":3: a line starts with 'step' or 'detection', not 'detect'" },
+		{ HEAD "detect x\n", ":3: a line starts with 'roles', 'step' or 'detection', not 'detect'" },
+		{ "step a tftp\n", ":1: a tftp step needs name-suffix=, at 'a'" },
+		{ "step a smb-signing\n", ":1: an smb-signing step needs required=, at 'a'" },
+		{ "step a auth type=LOGIN\n", ":1: type= is NEGOTIATE, CHALLENGE or AUTHENTICATE, not 'type=LOGIN'" },
+		{ "step a dhcp pxe-243=9\n", ":1: an option 243 type is 0..7, not '9'" },
+		{ "step a http status=42\n", ":1: an HTTP status is 100..999, not '42'" },
+		{ "step r ntlm-relay\n" HEAD DET("steps=r,w scope=pair window=6"),
+		  ":4: an ntlm-relay step is a detection's only step: 'steps=r,w'" },
+		{ HEAD DET("steps=w scope=pair window=6 hosts=2"), ":3: hosts= needs scope=source, at 'x'" },
+		{ HEAD DET("steps=w scope=source window=6 hosts=9"), ":3: hosts= is 2..3, not 'hosts=9'" },
+		{ HEAD DET("steps=w scope=pair window=6 dest=@nope"),
+		  ":3: a set of roles no earlier 'roles' line names in 'dest=@nope'" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct detections *d = load_text(cases[i].text);
@@ -478,5 +495,248 @@ Test(detect, workers_share_the_table)
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	cr_assert_eq(w[0].hits + w[1].hits, PAIRS, "every pair once, whichever worker ended its last flow");
+	detect_table_free(t);
+}
+
+/* ---- issue 23's step kinds and the relay matcher ---- */
+
+/* A flow with one NTLM exchange: the server's CHALLENGE (challenge bytes all c) at t, the client's AUTHENTICATE
+ * as domain\user (anonymous when user is "") just after. */
+static struct flow *ntlm_flow(const char *src, const char *dst, uint16_t dport, uint8_t over, uint8_t c,
+			      const char *user, uint64_t t)
+{
+	struct flow *f = mk(src, dst, dport, t - S, t + S);
+	struct ntlmssp_msg m;
+	memset(&m, 0, sizeof m);
+	m.type = NTLMSSP_CHALLENGE;
+	m.has_challenge = true;
+	memset(m.challenge, c, 8);
+	flow_auth_ntlmssp(f, over, DIR_TO_CLIENT, &m, t);
+	memset(&m, 0, sizeof m);
+	m.type = NTLMSSP_AUTHENTICATE;
+	m.anonymous = !user[0];
+	snprintf(m.domain, sizeof m.domain, "ABC");
+	snprintf(m.user, sizeof m.user, "%s", user);
+	m.response = NTLM_RESPONSE_V2;
+	flow_auth_ntlmssp(f, over, DIR_TO_SERVER, &m, t + 1000);
+	return f;
+}
+
+Test(detect, a_challenge_seen_between_other_hosts_is_a_relay_whichever_flow_ends_first)
+{
+	struct detect_table *t = detect_table_new(64, 60);
+	char ids[128];
+	/* the victim's login to the relaying host ends first; the target's challenge came a moment before it */
+	cr_assert_eq(end(t, k_none, ntlm_flow("10.1.0.5", "10.7.0.99", 445, AUTH_OVER_SMB, 0x11, "cmpush", 100 * S + 5000),
+			 NULL, 0), 0);
+	struct flow_label lab;
+	struct detect_hit hits[DETECT_HITS_MAX];
+	struct flow *target = ntlm_flow("10.7.0.99", "10.1.0.20", 445, AUTH_OVER_SMB, 0x11, "cmpush", 100 * S);
+	label_flow(k_none, NULL, target, &lab);
+	cr_assert_eq(detect_flow(t, k_none, target, &lab, target->ts_last, hits, DETECT_HITS_MAX), 1);
+	cr_assert_str_eq(hits[0].d->kind.id, "ntlm-relay");
+	cr_assert_eq(hits[0].nsteps, 2, "both flows");
+	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
+	cr_assert_str_eq(addr_to_str(4, hits[0].src, a, sizeof a), "10.7.0.99", "the relaying host");
+	cr_assert_str_eq(addr_to_str(4, hits[0].dst, b, sizeof b), "10.1.0.20", "its target");
+	cr_assert(strstr(hits[0].steps[0].what, "target's NTLM CHALLENGE 1111111111111111"), "%s", hits[0].steps[0].what);
+	cr_assert(strstr(hits[0].steps[1].what, "relayed to its victim"), "%s", hits[0].steps[1].what);
+	done(target);
+	/* spent: a third flow with it is a new challenge */
+	cr_assert_eq(end(t, k_none, ntlm_flow("10.1.0.6", "10.7.0.99", 80, AUTH_OVER_HTTP, 0x11, "x", 101 * S), NULL, 0), 0);
+	/* the same challenge again between the same two hosts (a second connection) is no relay */
+	cr_assert_eq(end(t, k_none, ntlm_flow("10.2.0.1", "10.1.0.10", 80, AUTH_OVER_HTTP, 0x22, "a", 110 * S), NULL, 0), 0);
+	cr_assert_eq(end(t, k_none, ntlm_flow("10.2.0.1", "10.1.0.10", 80, AUTH_OVER_HTTP, 0x22, "a", 111 * S), NULL, 0), 0);
+	/* different challenges are nothing; the same one past the window (30 s) is nothing */
+	cr_assert_eq(end(t, k_none, ntlm_flow("10.2.0.2", "10.1.0.10", 80, AUTH_OVER_HTTP, 0x33, "a", 120 * S), NULL, 0), 0);
+	cr_assert_eq(end(t, k_none, ntlm_flow("10.2.0.3", "10.1.0.11", 80, AUTH_OVER_HTTP, 0x44, "a", 120 * S), NULL, 0), 0);
+	cr_assert_eq(end(t, k_none, ntlm_flow("10.2.0.4", "10.1.0.11", 80, AUTH_OVER_HTTP, 0x33, "a", 200 * S), NULL, 0), 0);
+	/* across carriers: HTTP to the relaying host, SMB from it */
+	end(t, k_none, ntlm_flow("10.1.0.5", "10.7.0.99", 8080, AUTH_OVER_HTTP, 0x55, "cmpush", 300 * S + 2000), NULL, 0);
+	cr_assert_eq(end(t, k_none, ntlm_flow("10.7.0.99", "10.1.0.10", 80, AUTH_OVER_SMB, 0x55, "cmpush", 300 * S), ids,
+			 sizeof ids), 1);
+	cr_assert_str_eq(ids, "ntlm-relay");
+	struct detect_stats st;
+	detect_table_stats(t, &st);
+	cr_assert_eq(st.challenges_evicted, 0);
+	detect_table_free(t);
+}
+
+Test(detect, the_challenge_table_is_bounded_and_counts_what_it_pushes_out)
+{
+	struct detect_table *t = detect_table_new(64, 60);
+	unsigned n = DETECT_CHALLENGES + 1000;
+	for (unsigned i = 0; i < n; i++) {
+		struct flow *f = mk("10.2.0.1", "10.1.0.10", 80, 100 * S, 100 * S + 10);
+		struct ntlmssp_msg m;
+		memset(&m, 0, sizeof m);
+		m.type = NTLMSSP_CHALLENGE;
+		m.has_challenge = true;
+		memcpy(m.challenge, &i, sizeof i);
+		flow_auth_ntlmssp(f, AUTH_OVER_HTTP, DIR_TO_CLIENT, &m, 100 * S);
+		end(t, k_none, f, NULL, 0);
+	}
+	struct detect_stats st;
+	detect_table_stats(t, &st);
+	cr_assert_eq(st.challenges, n);
+	cr_assert_geq(st.challenges_evicted, 1000, "the table holds %u at most", DETECT_CHALLENGES);
+	cr_assert_leq(st.challenges_evicted, n);
+	/* past the window and grace, slots free themselves: 2000 more (under half the table) push out next to none */
+	uint64_t before = st.challenges_evicted;
+	for (unsigned i = 0; i < 2000; i++) {
+		struct flow *f = mk("10.2.0.1", "10.1.0.10", 80, 1000 * S, 1000 * S + 10);
+		struct ntlmssp_msg m;
+		memset(&m, 0, sizeof m);
+		m.type = NTLMSSP_CHALLENGE;
+		m.has_challenge = true;
+		unsigned v = i + 0x100000;
+		memcpy(m.challenge, &v, sizeof v);
+		flow_auth_ntlmssp(f, AUTH_OVER_HTTP, DIR_TO_CLIENT, &m, 1000 * S);
+		end(t, k_none, f, NULL, 0);
+	}
+	detect_table_stats(t, &st);
+	cr_assert_lt(st.challenges_evicted - before, 100,
+		     "aged-out slots are reused (only the new challenges' own crowding of a probe run pushes out: %llu, "
+		     "then %llu)", (unsigned long long)before, (unsigned long long)st.challenges_evicted);
+	detect_table_free(t);
+}
+
+#define RELAYS 300
+
+struct relay_worker {
+	struct detect_table *t;
+	int half;
+	unsigned hits;
+};
+
+static void *relay_work(void *arg)
+{
+	struct relay_worker *w = arg;
+	for (unsigned i = 0; i < RELAYS; i++) {
+		char victim[32];
+		snprintf(victim, sizeof victim, "10.2.%u.%u", 10 + i / 200, 1 + i % 200);
+		struct flow *f = w->half ? ntlm_flow(victim, "10.7.0.99", 445, AUTH_OVER_SMB, 0, "u", 100 * S + 1000)
+					 : ntlm_flow("10.7.0.99", "10.1.0.20", 445, AUTH_OVER_SMB, 0, "u", 100 * S);
+		struct flow_auth *a = (struct flow_auth *)flow_auth(f);
+		memcpy(a->x[0].challenge, &i, sizeof i); /* pair i's challenge */
+		struct flow_label lab;
+		struct detect_hit hits[DETECT_HITS_MAX];
+		label_flow(k_none, NULL, f, &lab);
+		w->hits += detect_flow(w->t, k_none, f, &lab, f->ts_last, hits, DETECT_HITS_MAX);
+		done(f);
+	}
+	return NULL;
+}
+
+Test(detect, two_workers_share_the_challenge_table)
+{
+	struct detect_table *t = detect_table_new(4096, 3600);
+	struct relay_worker w[2] = { { t, 0, 0 }, { t, 1, 0 } };
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(pthread_create(&th[i], NULL, relay_work, &w[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	cr_assert_eq(w[0].hits + w[1].hits, RELAYS, "every relay once, whichever worker ended its second flow");
+	detect_table_free(t);
+}
+
+/* The steps a flow matches, as "id:step" words. */
+static void add_match(void *ctx, const struct detection *d, unsigned step, const char *what)
+{
+	(void)what;
+	char *out = ctx;
+	size_t n = strlen(out);
+	snprintf(out + n, 512 - n, "%s%s:%u", n ? " " : "", d->kind.id, step + 1);
+}
+
+static void matches(const struct knowledge *k, struct flow *f, char *out)
+{
+	out[0] = '\0';
+	detect_match_flow(k, f, add_match, out);
+	done(f);
+}
+
+Test(detect, the_new_step_kinds_on_one_flow)
+{
+	char got[512];
+	/* http: any request of the connection, with its status, its User-Agent and its header tests */
+	struct flow *f = http_flow("10.7.0.99", "10.1.0.10", "GET", "/", 10 * S);
+	flow_ext_get(f)->http_status = 200;
+	const struct http_header_tests *ht = &k_site->detections->header_tests;
+	cr_assert_eq(ht->n, 1);
+	cr_assert_str_eq(ht->v[0].name, "ClientToken");
+	struct http_request req = { .method = "GET", .method_len = 3, .target = "/ccm_system_windowsauth/", .target_len = 24 };
+	flow_http_request(f, 1, &req, 0, 11 * S);
+	flow_http_status(f, 401);
+	req.target = "/ccm_system_altauth/";
+	req.target_len = 20;
+	flow_http_request(f, 2, &req, 0, 12 * S);
+	matches(k_site, f, got);
+	cr_assert_str_eq(got, "mp-auth-probe:1 mp-auth-probe:2", "the second and third requests");
+	/* url ending in $: the whole URL only */
+	f = http_flow("10.7.0.99", "10.1.0.10", "GET", "/ccm_system_windowsauth/request", 10 * S);
+	flow_ext_get(f)->http_status = 401;
+	matches(k_site, f, got);
+	cr_assert_str_eq(got, "");
+	/* header=: a policy body without ClientToken is not the step */
+	f = http_flow("10.7.0.99", "10.1.0.10", "GET", "/SMS_MP/.sms_pol?{x}.1_00", 10 * S);
+	matches(k_site, f, got);
+	cr_assert_str_eq(got, "");
+	f = http_flow("10.7.0.99", "10.1.0.10", "GET", "/SMS_MP/.sms_pol?{x}.1_00", 10 * S);
+	req.target = "/SMS_MP/.sms_pol?{x}.1_00";
+	req.target_len = strlen(req.target);
+	flow_http_request(f, 0, &req, 1u, 10 * S);
+	matches(k_site, f, got);
+	cr_assert_str_eq(got, "fake-client-policy:3 client-registration:3");
+	/* auth: a login, not an anonymous one */
+	matches(k_site, ntlm_flow("10.1.0.5", "10.7.0.99", 445, AUTH_OVER_SMB, 1, "cmpush", 10 * S), got);
+	cr_assert_str_eq(got, "site-server-auth-to-outsider:1");
+	matches(k_site, ntlm_flow("10.1.0.5", "10.7.0.99", 445, AUTH_OVER_SMB, 1, "", 10 * S), got);
+	cr_assert_str_eq(got, "");
+	/* dhcp: option 243 type 2 is the blank-password media, type 1 only the sequence's answer */
+	for (int type = 1; type <= 2; type++) {
+		f = mk("10.7.0.99", "10.1.0.15", 4011, 10 * S, 10 * S);
+		f->key.ip_proto = IP_PROTO_UDP;
+		struct flow_more *m = flow_ext_more(f);
+		m->boot = calloc(1, sizeof *m->boot);
+		m->boot->dhcp.messages = 2;
+		m->boot->dhcp.has_243 = true;
+		m->boot->dhcp.opt243_type = (uint8_t)type;
+		m->boot->dhcp.opt243_len = 134;
+		matches(k_site, f, got);
+		cr_assert_str_eq(got, type == 2 ? "pxe-media-no-password:1 pxe-media-variables-read:1" : "pxe-media-variables-read:1");
+	}
+	/* tftp: the name's suffix, case-insensitive */
+	f = mk("10.7.0.99", "10.1.0.15", 69, 10 * S, 10 * S);
+	struct flow_more *m = flow_ext_more(f);
+	m->boot = calloc(1, sizeof *m->boot);
+	flow_ext_set_str(&m->boot->tftp.files[0], "\\SMSTemp\\x.BOOT.VAR", 19);
+	m->boot->tftp.n = 1;
+	matches(k_site, f, got);
+	cr_assert_str_eq(got, "pxe-media-variables-read:2");
+	/* smb-signing: not required, and only once negotiated */
+	f = mk("10.2.0.21", "10.1.0.11", 445, 10 * S, 11 * S);
+	rec(f)->negotiated = true;
+	matches(k_site, f, got);
+	cr_assert_str_eq(got, "smb-signing-not-required:1");
+	f = mk("10.2.0.21", "10.1.0.11", 445, 10 * S, 11 * S);
+	rec(f)->negotiated = true;
+	rec(f)->signing_required = true;
+	matches(k_site, f, got);
+	cr_assert_str_eq(got, "");
+}
+
+Test(detect, hosts_needs_that_many_responders)
+{
+	struct detect_table *t = detect_table_new(64, 60);
+	char ids[64];
+	/* the same host listed three times is not a sweep; three hosts are */
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(end(t, k_none, call_flow("10.7.0.99", "10.1.0.11", "SRVSVC", 15, true, (10 + (uint64_t)i) * S),
+				 NULL, 0), 0);
+	cr_assert_eq(end(t, k_none, call_flow("10.7.0.99", "10.1.0.12", "SRVSVC", 15, true, 14 * S), NULL, 0), 0);
+	cr_assert_eq(end(t, k_none, call_flow("10.7.0.99", "10.1.0.5", "SRVSVC", 15, true, 15 * S), ids, sizeof ids), 1);
+	cr_assert_str_eq(ids, "share-listing-sweep");
 	detect_table_free(t);
 }

@@ -178,13 +178,13 @@ Test(followup, tftp_pptp_sqlbrowser)
 	bool write;
 	char name[64];
 	const uint8_t rrq[] = "\0\1boot/pxeboot.n12\0octet\0";
-	cr_assert(tftp_parse_request(rrq, sizeof rrq - 1, &write, name, sizeof name));
+	cr_assert(tftp_parse_request(rrq, sizeof rrq - 1, &write, name, sizeof name, NULL));
 	cr_assert_not(write);
 	cr_assert_str_eq(name, "boot/pxeboot.n12");
 	const uint8_t bad_mode[] = "\0\1file\0binary\0";
-	cr_assert_not(tftp_parse_request(bad_mode, sizeof bad_mode - 1, &write, name, sizeof name));
+	cr_assert_not(tftp_parse_request(bad_mode, sizeof bad_mode - 1, &write, name, sizeof name, NULL));
 	for (size_t cut = 0; cut < sizeof rrq - 1; cut++)
-		cr_assert_not(tftp_parse_request(rrq, cut, &write, name, sizeof name), "cut %zu", cut);
+		cr_assert_not(tftp_parse_request(rrq, cut, &write, name, sizeof name, NULL), "cut %zu", cut);
 
 	/* PPTP Outgoing-Call-Reply: length 32, message type 1, cookie, control type 8 */
 	uint8_t pptp[32] = { 0, 32, 0, 1, 0x1a, 0x2b, 0x3c, 0x4d, 0, 8 };

@@ -14,6 +14,7 @@
 #include "lib/bytes.h"
 #include "proto/ntlmssp.h"
 #include "proto/smb.h"
+#include "proto/tds.h"
 
 /* ---- finding the token in a frame, by its carrier ---- */
 
@@ -663,4 +664,45 @@ Test(ntlmssp, the_smb_walkers_blobs_parse_as_tshark_reads_them)
 		total += seen.found;
 	}
 	cr_log_info("ntlmssp: %d NTLMSSP messages from the SMB walker's SESSION_SETUP blobs", total);
+}
+
+/* TDS (proto/tds.h): a LOGIN7 with integrated security carries its SSPI token at ibSSPI/cbSSPI of the LOGIN7
+ * structure; every cut of the packet stays within the bytes (a header cut short is no packet: the fuzzer's
+ * input tests/fuzz/regress/fuzz_auth/tds-short-header), and an SSPI message is its whole body. */
+Test(ntlmssp, tds_logins_and_their_cuts)
+{
+	static const uint8_t negotiate[] = { 'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 1, 0, 0, 0, 0x07, 0x82, 0x08, 0xa2,
+					     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	uint8_t pkt[8 + 94 + sizeof negotiate];
+	memset(pkt, 0, sizeof pkt);
+	pkt[0] = TDS_TYPE_LOGIN7;
+	pkt[1] = 1; /* end of message */
+	pkt[2] = (uint8_t)(sizeof pkt >> 8);
+	pkt[3] = (uint8_t)sizeof pkt;
+	uint8_t *login = pkt + 8;
+	login[25] = 0x80;                 /* OptionFlags2: fIntSecurity */
+	login[78] = 94;                   /* ibSSPI */
+	login[80] = sizeof negotiate;     /* cbSSPI */
+	memcpy(login + 94, negotiate, sizeof negotiate);
+	struct tds_auth a;
+	cr_assert(tds_parse_auth(pkt, sizeof pkt, &a));
+	cr_assert(a.integrated && !a.cut && a.token == login + 94 && a.token_len == sizeof negotiate);
+	struct ntlmssp_msg m;
+	cr_assert(ntlmssp_find(a.token, a.token_len, &m) && m.type == NTLMSSP_NEGOTIATE);
+	for (size_t n = 0; n < sizeof pkt; n++) {
+		uint8_t *copy = malloc(n ? n : 1);
+		memcpy(copy, pkt, n);
+		bool ok = tds_parse_auth(copy, n, &a);
+		cr_assert(!ok || (a.token >= copy && a.token + a.token_len <= copy + n && a.cut), "cut %zu", n);
+		cr_assert_eq(ok, n > 8 + 94, "cut %zu", n);
+		free(copy);
+	}
+	static const uint8_t short_header[] = { 0x10, 0x00, 0x00, 0x20 };
+	cr_assert_not(tds_parse_auth(short_header, sizeof short_header, &a));
+	login[25] = 0; /* a SQL login: no token */
+	cr_assert_not(tds_parse_auth(pkt, sizeof pkt, &a));
+	/* an SSPI message (the AUTHENTICATE's carrier) */
+	uint8_t sspi[8 + sizeof negotiate] = { TDS_TYPE_SSPI, 1, 0, sizeof sspi };
+	memcpy(sspi + 8, negotiate, sizeof negotiate);
+	cr_assert(tds_parse_auth(sspi, sizeof sspi, &a) && a.token == sspi + 8 && a.token_len == sizeof negotiate);
 }

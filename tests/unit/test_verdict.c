@@ -216,7 +216,7 @@ Test(verdict, wake_on_lan_not_from_a_site_server)
 	char buf[256];
 	struct flow f = mk(IP_PROTO_UDP, "10.2.0.21", 50000, "255.255.255.255", 9);
 	f.app_proof = APP_WOL;
-	flow_ext_get(&f)->has_wol = true;
+	flow_ext_more(&f)->wol.has = true;
 	struct flow_label lab;
 	cr_assert(strstr(judge(&f, NULL, &lab, buf, sizeof buf), "wol-not-from-site-server"), "%s", buf);
 	flow_ext_free(&f);
@@ -413,13 +413,13 @@ Test(cb, reserved_ports_and_wake_on_lan)
 	/* a wake-up proxy manager is a client: its magic packet is expected; an outsider's is not */
 	struct flow wol = mk(IP_PROTO_UDP, "10.12.0.22", 40000, "10.12.0.21", 9);
 	wol.app_proof = APP_WOL;
-	flow_ext_get(&wol)->has_wol = true;
+	flow_ext_more(&wol)->wol.has = true;
 	cr_assert_str_eq(judge(&wol, NULL, &lab, buf, sizeof buf), "");
 	cr_assert_str_eq(lab.match.best->id, "CB3");
 	flow_ext_free(&wol);
 	struct flow out = mk(IP_PROTO_UDP, "10.7.0.99", 40000, "10.12.0.21", 9);
 	out.app_proof = APP_WOL;
-	flow_ext_get(&out)->has_wol = true;
+	flow_ext_more(&out)->wol.has = true;
 	cr_assert(strstr(judge(&out, NULL, &lab, buf, sizeof buf), "wol-not-from-site-server"), "%s", buf);
 	flow_ext_free(&out);
 }
