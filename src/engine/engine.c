@@ -19,6 +19,7 @@
 #include "engine/engine.h"
 #include "flow/dpi.h"
 #include "flow/flow_ext.h"
+#include "flow/flow_release.h"
 #include "flow/followup.h"
 #include "flow/inspect.h"
 #include "flow/mcast.h"
@@ -371,7 +372,7 @@ static void on_flow_end(void *ctx, struct flow *f)
 	followup_late(e->cfg.expect, f); /* another worker may have read the announcement after this flow began */
 	infer_observe(e->cfg.infer, e->cfg.knowledge, f, engine_flow_id(e, f->id));
 	if (e->cfg.infer_only) {
-		flow_ext_free(f);
+		flow_release(f);
 		return;
 	}
 	struct flow_label lab;
@@ -404,7 +405,7 @@ static void on_flow_end(void *ctx, struct flow *f)
 	count_smbrpc(e, f);
 	if (labelled)
 		detections_of(e, f, &lab);
-	flow_ext_free(f);
+	flow_release(f);
 }
 
 static void mark_port(struct engine *e, uint16_t port)

@@ -3,11 +3,7 @@
 #include <string.h>
 
 #include "decode/decode.h"
-#include "flow/auth.h"
-#include "flow/boot.h"
 #include "flow/flow_ext.h"
-#include "flow/http_requests.h"
-#include "flow/smbrpc.h"
 #include "lib/intern.h"
 
 /* A string of the side record: its own copy is freed, a shared one stays */
@@ -56,13 +52,7 @@ void flow_ext_free(struct flow *f)
 		str_free(strs[i]);
 	free_parsers(x, false);
 	free(x->followup);
-	smbrpc_free(x->smbrpc);
-	if (x->more) {
-		flow_auth_free(x->more->auth);
-		flow_http_free(x->more->http);
-		flow_boot_free(x->more->boot);
-		free(x->more);
-	}
+	free(x->more);
 	if (x->tls) {
 		const char *names[] = { x->tls->subject, x->tls->issuer, x->tls->client_subject, x->tls->client_issuer };
 		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)

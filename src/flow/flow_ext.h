@@ -123,7 +123,9 @@ bool flow_ext_set_parser(struct flow *f, int slot, void *state, void (*free_fn)(
 /* Frees the parsers' states but the live evidence buffer (inspection has ended; the record stays). */
 void flow_ext_free_parsers(struct flow *f);
 
-/* Frees the side record and everything it holds, and the tunnel record; f->ext and f->tunnel become NULL. */
+/* Frees the side record with what this module keeps in it (strings, parsers' states, follow-up, TLS, the flow_more
+ * record itself), and the tunnel record; f->ext and f->tunnel become NULL. The records other modules hang on it
+ * (smbrpc, auth, http, boot) are theirs to free first: flow_release (flow_release.h) frees a flow's all. */
 void flow_ext_free(struct flow *f);
 
 /* Replaces *dst with s[0..n) cut to FLOW_EXT_STR_MAX: the shared copy of a short string (intern.h), else a copy

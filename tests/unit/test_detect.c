@@ -19,6 +19,7 @@
 #include "flow/auth.h"
 #include "flow/boot.h"
 #include "flow/flow_ext.h"
+#include "flow/flow_release.h"
 #include "flow/http_requests.h"
 #include "flow/flow_table.h"
 #include "flow/smbrpc.h"
@@ -119,7 +120,7 @@ static struct flow *call_flow(const char *src, const char *dst, const char *ifac
 
 static void done(struct flow *f)
 {
-	flow_ext_free(f);
+	flow_release(f);
 	free(f);
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "flow/flow_ext.h"
+#include "flow/flow_release.h"
 #include "flow/smbrpc.h"
 #include "proto/x509.h"
 #include "flow/flow_table.h"
@@ -258,7 +259,7 @@ Test(flow_table, the_smb_record_is_freed_with_the_flow)
 	flow_ext_set_str(&r->shares[1].name, longname, strlen(longname)); /* a copy of its own */
 	r->ifaces = calloc(1, sizeof *r->ifaces);
 	r->nifaces = r->cap_ifaces = 1;
-	flow_ext_free(&f);
+	flow_release(&f);
 	cr_assert_null(f.ext);
 }
 
@@ -283,7 +284,7 @@ Test(flow_table, the_tls_record_is_bounded_and_kept_apart)
 	name[sizeof name - 1] = '\0';
 	cr_assert(flow_ext_set_str(&t->subject, name, strlen(name)));
 	cr_assert(flow_ext_set_str(&t->issuer, "CN=SMS Issuing", 14));
-	flow_ext_free(&f); /* frees the names too (ASan says so) */
+	flow_release(&f); /* frees the names too (ASan says so) */
 	cr_assert_null(f.ext);
 }
 

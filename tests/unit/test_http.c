@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "flow/flow_ext.h"
+#include "flow/flow_release.h"
 #include "flow/inspect.h"
 #include "proto/http.h"
 
@@ -135,7 +136,7 @@ Test(http, inspect_records_the_first_request)
 	cr_assert_str_eq(f.ext->http_user_agent, "SMS CCM 5.0");
 	cr_assert_eq(f.ext->http_status, 200);
 	cr_assert_eq(f.ext->http_requests, 2);
-	flow_ext_free(&f);
+	flow_release(&f);
 }
 
 Test(http_load, errors_name_file_and_line)

@@ -9,6 +9,7 @@
 
 #include "decode/decode.h"
 #include "flow/flow_ext.h"
+#include "flow/flow_release.h"
 #include "flow/flow_table.h"
 #include "output/display_filter.h"
 #include "flow/flow.h"
@@ -275,7 +276,7 @@ Test(filter, tunnelled_flows_select_exactly_their_frames)
 		cr_assert(flow_ext_set_tunnel(&f, &tf.tun[i]));
 		char buf[1024], cmd[1400];
 		flow_display_filter(&f, buf, sizeof buf);
-		flow_ext_free(&f);
+		flow_release(&f);
 		snprintf(cmd, sizeof cmd, "tshark -n -r %s/cm-tunnels.pcap -o teredo.heuristic_teredo:TRUE -Y '%s' 2>/dev/null | wc -l",
 			 PCAP_DIR, buf);
 		FILE *count = popen(cmd, "r");

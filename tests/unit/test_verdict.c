@@ -14,6 +14,7 @@
 #include "audit/site.h"
 #include "audit/verdict.h"
 #include "flow/flow_ext.h"
+#include "flow/flow_release.h"
 #include "proto/tls_handshake.h"
 #include "flow/flow_table.h"
 #include "lib/ipproto.h"
@@ -93,7 +94,7 @@ Test(label, client_to_management_point_over_http_is_row_45)
 	cr_assert(lab.src_roles & ROLE_BIT(client));
 	cr_assert(lab.dst_roles & ROLE_BIT(mp));
 	cr_assert_eq(lab.src_inferred, 0);
-	flow_ext_free(&f);
+	flow_release(&f);
 }
 
 Test(label, a_one_way_path_the_wrong_way_round_is_reversed)
@@ -132,8 +133,8 @@ Test(label, a_host_outside_the_configuration_takes_the_roles_inference_gave)
 	cr_assert(lab.dst_inferred & ROLE_BIT(role), "inferred %llx", (unsigned long long)lab.dst_inferred);
 	cr_assert(lab.matched);
 	cr_assert_str_eq(lab.match.best->id, "R45");
-	flow_ext_free(&mp);
-	flow_ext_free(&f);
+	flow_release(&mp);
+	flow_release(&f);
 	infer_free(t);
 }
 
@@ -144,7 +145,7 @@ Test(verdict, http_to_a_management_point_of_a_native_mode_site)
 	struct flow_label lab;
 	cr_assert_str_eq(judge(&f, NULL, &lab, buf, sizeof buf), "http-in-native-mode");
 	cr_assert_eq(lab.verdict.verdict, VERDICT_NONCOMPLIANT);
-	flow_ext_free(&f);
+	flow_release(&f);
 }
 
 Test(verdict, the_server_locator_point_is_http_by_design)
@@ -154,7 +155,7 @@ Test(verdict, the_server_locator_point_is_http_by_design)
 	struct flow_label lab;
 	cr_assert_str_eq(judge(&f, NULL, &lab, buf, sizeof buf), "");
 	cr_assert_eq(lab.verdict.verdict, VERDICT_EXPECTED);
-	flow_ext_free(&f);
+	flow_release(&f);
 }
 
 Test(verdict, cleartext_http_on_the_https_port)
@@ -163,7 +164,7 @@ Test(verdict, cleartext_http_on_the_https_port)
 	struct flow f = http("10.2.0.21", "10.1.0.11", 443, "/SMS_DP_SMSPKG$/ABC00001/x.cab");
 	struct flow_label lab;
 	cr_assert(strstr(judge(&f, NULL, &lab, buf, sizeof buf), "cleartext-on-https-port"), "%s", buf);
-	flow_ext_free(&f);
+	flow_release(&f);
 }
 
 Test(verdict, tls_on_the_http_port)
@@ -219,7 +220,7 @@ Test(verdict, wake_on_lan_not_from_a_site_server)
 	flow_ext_more(&f)->wol.has = true;
 	struct flow_label lab;
 	cr_assert(strstr(judge(&f, NULL, &lab, buf, sizeof buf), "wol-not-from-site-server"), "%s", buf);
-	flow_ext_free(&f);
+	flow_release(&f);
 }
 
 Test(verdict, the_wrong_protocol_on_a_path)
@@ -249,7 +250,7 @@ Test(verdict, inferred_roles_never_vouch_when_a_configuration_names_hosts)
 	cr_assert(lab.src_inferred & ROLE_BIT(client), "inference still labels the host");
 	cr_assert(lab.matched, "and its label keeps the rule it looks like");
 	cr_assert_eq(lab.verdict.verdict, VERDICT_UNEXPECTED);
-	flow_ext_free(&reg);
+	flow_release(&reg);
 	infer_free(t);
 }
 
@@ -271,8 +272,8 @@ Test(verdict, without_host_lines_inferred_roles_judge)
 	cr_assert(lab.matched);
 	cr_assert_str_eq(lab.match.best->id, "R46");
 	cr_assert_eq(lab.verdict.verdict, VERDICT_EXPECTED, "%s", buf);
-	flow_ext_free(&reg);
-	flow_ext_free(&srv);
+	flow_release(&reg);
+	flow_release(&srv);
 	infer_free(t);
 }
 
@@ -285,7 +286,7 @@ Test(verdict, a_mixed_mode_site_allows_http)
 	struct flow_label lab;
 	cr_assert_str_eq(judge(&f, NULL, &lab, buf, sizeof buf), "");
 	cr_assert_eq(lab.verdict.verdict, VERDICT_EXPECTED);
-	flow_ext_free(&f);
+	flow_release(&f);
 }
 
 /* ---- the current branch's set (signatures/example-site-cb.conf: PS1 enhanced HTTP, PS2 HTTPS only, PS3 HTTP
@@ -333,15 +334,15 @@ Test(cb, http_to_an_https_only_site)
 	cr_assert_str_eq(judge(&f, NULL, &lab, buf, sizeof buf), "http-on-https-only-site");
 	cr_assert_eq(lab.verdict.verdict, VERDICT_NONCOMPLIANT);
 	cr_assert_eq(posture_client_auth(&f, &lab), CLIENT_AUTH_PLAIN_HTTP);
-	flow_ext_free(&f);
+	flow_release(&f);
 	/* WSUS content stays on HTTP whatever the site says */
 	struct flow content = http("10.22.0.22", "10.21.0.12", 8530, "/Content/ab/0123456789.cab");
 	cr_assert_str_eq(judge(&content, NULL, &lab, buf, sizeof buf), "");
 	cr_assert_str_eq(lab.match.best->id, "CB25");
-	flow_ext_free(&content);
+	flow_release(&content);
 	struct flow ws = http("10.22.0.22", "10.21.0.12", 8530, "/ClientWebService/client.asmx");
 	cr_assert_str_eq(judge(&ws, NULL, &lab, buf, sizeof buf), "http-on-https-only-site");
-	flow_ext_free(&ws);
+	flow_release(&ws);
 }
 
 Test(cb, http_with_and_without_enhanced_http)
@@ -352,15 +353,15 @@ Test(cb, http_with_and_without_enhanced_http)
 	cr_assert_str_eq(judge(&ehttp, NULL, &lab, buf, sizeof buf), "");
 	cr_assert_eq(lab.verdict.verdict, VERDICT_EXPECTED);
 	cr_assert_str_eq(lab.match.best->id, "CB23");
-	flow_ext_free(&ehttp);
+	flow_release(&ehttp);
 	struct flow plain = http("10.32.0.21", "10.31.0.10", 80, "/ccm_system/request");
 	cr_assert_str_eq(judge(&plain, NULL, &lab, buf, sizeof buf), "http-without-enhanced-http");
-	flow_ext_free(&plain);
+	flow_release(&plain);
 	/* the token path is enhanced HTTP's, even where HTTP carries it */
 	struct flow token = http("10.12.0.22", "10.11.0.11", 80, "/CCMTOKENAUTH_SMS_DP_SMSPKG$/PS100001/a.cab");
 	judge(&token, NULL, &lab, buf, sizeof buf);
 	cr_assert_eq(posture_client_auth(&token, &lab), CLIENT_AUTH_ENHANCED_HTTP);
-	flow_ext_free(&token);
+	flow_release(&token);
 	/* no HTTP finding of the current branch on a 2007 set's flow, no native mode finding on a current branch one */
 	cr_assert_null(strstr(buf, "http-in-native-mode"));
 }
@@ -372,21 +373,21 @@ Test(cb, the_census_classes_tls_by_its_handshake)
 	struct flow mutual = tls_flow("10.22.0.21", "10.21.0.10", 443, TLS_POSTURE_MUTUAL, "DC=com, DC=contoso, CN=Contoso Enterprise CA");
 	judge(&mutual, NULL, &lab, buf, sizeof buf);
 	cr_assert_eq(posture_client_auth(&mutual, &lab), CLIENT_AUTH_PKI_MUTUAL);
-	flow_ext_free(&mutual);
+	flow_release(&mutual);
 	struct flow sms = tls_flow("10.12.0.21", "10.11.0.10", 443, TLS_POSTURE_SERVER_ONLY, "CN=SMS Issuing");
 	judge(&sms, NULL, &lab, buf, sizeof buf);
 	cr_assert_eq(posture_client_auth(&sms, &lab), CLIENT_AUTH_ENHANCED_HTTP);
-	flow_ext_free(&sms);
+	flow_release(&sms);
 	struct flow pki = tls_flow("10.22.0.24", "10.21.0.11", 443, TLS_POSTURE_REQUESTED_REFUSED, "CN=Contoso Enterprise CA");
 	judge(&pki, NULL, &lab, buf, sizeof buf);
 	cr_assert_eq(posture_client_auth(&pki, &lab), CLIENT_AUTH_UNKNOWN);
-	flow_ext_free(&pki);
+	flow_release(&pki);
 	/* not a client: not counted */
 	struct flow console = tls_flow("10.13.0.5", "10.11.0.19", 443, TLS_POSTURE_SERVER_ONLY, NULL);
 	judge(&console, NULL, &lab, buf, sizeof buf);
 	cr_assert_str_eq(lab.match.best->id, "CB49");
 	cr_assert_eq(posture_client_auth(&console, &lab), CLIENT_AUTH_NONE);
-	flow_ext_free(&console);
+	flow_release(&console);
 	/* an RDN of the issuer, never a part of one */
 	cr_assert(posture_issuer_has("CN=SMS Issuing", "CN=SMS Issuing"));
 	cr_assert(posture_issuer_has("DC=com, CN=SMS Issuing", "CN=SMS Issuing"));
@@ -416,12 +417,12 @@ Test(cb, reserved_ports_and_wake_on_lan)
 	flow_ext_more(&wol)->wol.has = true;
 	cr_assert_str_eq(judge(&wol, NULL, &lab, buf, sizeof buf), "");
 	cr_assert_str_eq(lab.match.best->id, "CB3");
-	flow_ext_free(&wol);
+	flow_release(&wol);
 	struct flow out = mk(IP_PROTO_UDP, "10.7.0.99", 40000, "10.12.0.21", 9);
 	out.app_proof = APP_WOL;
 	flow_ext_more(&out)->wol.has = true;
 	cr_assert(strstr(judge(&out, NULL, &lab, buf, sizeof buf), "wol-not-from-site-server"), "%s", buf);
-	flow_ext_free(&out);
+	flow_release(&out);
 }
 
 struct cfg_seen {
