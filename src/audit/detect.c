@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "audit/detect.h"
-#include "audit/knowledge.h"
+#include "audit/rpc_names.h"
 #include "audit/label.h"
 #include "audit/policy.h"
 #include "audit/rules.h"
@@ -26,7 +26,7 @@
 
 struct load {
 	struct detections *d;
-	const struct knowledge *k;
+	const struct detect_env *k;
 };
 
 static bool copy_word(struct line_parse *ps, char *dst, size_t cap, const char *word, const char *what)
@@ -153,10 +153,10 @@ static bool add_pxe_type(struct line_parse *ps, struct detect_pred *p, const cha
 
 static bool add_iface(struct line_parse *ps, struct detect_pred *p, const char *v, void *ctx)
 {
-	const struct knowledge *k = ctx;
+	const struct detect_env *k = ctx;
 	if (p->nifaces == DETECT_VALUES_MAX)
 		return line_fail(ps, v, "more than %d interfaces at", DETECT_VALUES_MAX);
-	if (!uuid_parse(v, p->ifaces[p->nifaces]) && !knowledge_rpc_uuid(k, v, p->ifaces[p->nifaces]))
+	if (!uuid_parse(v, p->ifaces[p->nifaces]) && !rpc_names_uuid(k->rpc, v, p->ifaces[p->nifaces]))
 		return line_fail(ps, v, "an interface of rpc-interfaces.txt (a name or a UUID), not");
 	p->nifaces++;
 	return true;
@@ -165,14 +165,14 @@ static bool add_iface(struct line_parse *ps, struct detect_pred *p, const char *
 /* An opnum by number (on every interface of the step) or by name (on each interface that names it). */
 static bool add_opnum(struct line_parse *ps, struct detect_pred *p, const char *v, void *ctx)
 {
-	const struct knowledge *k = ctx;
+	const struct detect_env *k = ctx;
 	char *end;
 	unsigned long num = strtoul(v, &end, 10);
 	bool numeric = *v && !*end && num <= 65535;
 	bool found = false;
 	for (unsigned i = 0; i < p->nifaces; i++) {
 		unsigned op = (unsigned)num;
-		if (!numeric && !knowledge_rpc_opnum(k, p->ifaces[i], v, &op))
+		if (!numeric && !rpc_names_opnum(k->rpc, p->ifaces[i], v, &op))
 			continue;
 		if (p->nops == sizeof p->ops / sizeof p->ops[0])
 			return line_fail(ps, v, "too many opnums at");
@@ -367,7 +367,7 @@ static bool parse_steps(struct line_parse *ps, const struct detections *d, struc
 }
 
 /* ROLE,ROLE.. or !ROLE,ROLE..: one of them (none of them); an element @NAME is a `roles` line's set. */
-static bool parse_role(struct line_parse *ps, const struct knowledge *k, const struct detections *d, const char *v,
+static bool parse_role(struct line_parse *ps, const struct detect_env *k, const struct detections *d, const char *v,
 		       const char *word, role_set *roles, bool *not)
 {
 	*not = *v == '!';
@@ -399,7 +399,7 @@ static bool detection_line(void *ctx, struct line_parse *ps, char **w, int n)
 {
 	struct load *l = ctx;
 	struct detections *d = l->d;
-	const struct knowledge *k = l->k;
+	const struct detect_env *k = l->k;
 	if (d->n == DETECT_MAX)
 		return line_fail(ps, w[1], "more than %d detections at", DETECT_MAX);
 	struct detection *x = &d->v[d->n];
@@ -536,7 +536,7 @@ static const struct line_keyword detect_keywords[] = {
 	{ "detection", 8, LINE_MAX_WORDS, detection_line },
 };
 
-struct detections *detections_load(const char *path, const struct knowledge *k, char *err, size_t errlen)
+struct detections *detections_load(const char *path, const struct detect_env *k, char *err, size_t errlen)
 {
 	struct detections *d = calloc(1, sizeof *d);
 	if (!d) {
@@ -668,7 +668,7 @@ static bool match_smb_write(const struct detect_pred *p, const struct flow_smbrp
 	return any;
 }
 
-static bool match_rpc(const struct knowledge *k, const struct detect_pred *p, const struct flow *f,
+static bool match_rpc(const struct detect_env *k, const struct detect_pred *p, const struct flow *f,
 		      const struct flow_smbrpc *r, struct step_match *m)
 {
 	bool any = false;
@@ -690,7 +690,7 @@ static bool match_rpc(const struct knowledge *k, const struct detect_pred *p, co
 		for (unsigned j = 0; j < p->nops; j++) {
 			if (p->ops[j].iface != which || !smbrpc_iface_called(x, p->ops[j].opnum))
 				continue;
-			const char *name = knowledge_rpc_opnum_name(k, x->uuid, p->ops[j].opnum);
+			const char *name = rpc_names_opnum_name(k->rpc, x->uuid, p->ops[j].opnum);
 			char num[8];
 			snprintf(num, sizeof num, "%u", p->ops[j].opnum);
 			on += (size_t)snprintf(ops + (on < sizeof ops ? on : sizeof ops - 1), on < sizeof ops ? sizeof ops - on : 1,
@@ -699,7 +699,7 @@ static bool match_rpc(const struct knowledge *k, const struct detect_pred *p, co
 		}
 		if (!called)
 			continue;
-		const char *iname = knowledge_rpc_name(k, x->uuid);
+		const char *iname = rpc_names_name(k->rpc, x->uuid);
 		char u[UUID_STR_LEN];
 		const char *via = x->pipe >= 0 ? r->pipes[x->pipe].name : NULL;
 		char refused[32] = "";
@@ -861,7 +861,7 @@ static bool match_signing(const struct detect_pred *p, const struct flow *f, con
 	return true;
 }
 
-static bool match_pred(const struct knowledge *k, const struct detect_pred *p, const struct flow *f,
+static bool match_pred(const struct detect_env *k, const struct detect_pred *p, const struct flow *f,
 		       struct step_match *m)
 {
 	const struct flow_smbrpc *r = flow_smbrpc(f);
@@ -880,7 +880,7 @@ static bool match_pred(const struct knowledge *k, const struct detect_pred *p, c
 }
 
 /* The step of d that f matches, written into m (the first alternative that matches). */
-static bool match_step(const struct knowledge *k, const struct detections *ds, const struct detection *d,
+static bool match_step(const struct detect_env *k, const struct detections *ds, const struct detection *d,
 		       unsigned st, const struct flow *f, struct step_match *m)
 {
 	for (unsigned a = 0; a < d->nalts[st]; a++)
@@ -890,7 +890,7 @@ static bool match_step(const struct knowledge *k, const struct detections *ds, c
 }
 
 /* The role conditions, on the roles the site configuration gives (inferred roles never vouch nor accuse). */
-static bool conditions_hold(const struct knowledge *k, const struct detection *d, const struct flow_label *lab)
+static bool conditions_hold(const struct detect_env *k, const struct detection *d, const struct flow_label *lab)
 {
 	bool configured = site_host_count(k->site) > 0;
 	if (d->site >= 0 && (d->site == 1) != configured)
@@ -904,7 +904,7 @@ static bool conditions_hold(const struct knowledge *k, const struct detection *d
 	return true;
 }
 
-void detect_match_flow(const struct knowledge *k, const struct flow *f,
+void detect_match_flow(const struct detect_env *k, const struct flow *f,
 		       void (*fn)(void *ctx, const struct detection *d, unsigned step, const char *what), void *ctx)
 {
 	const struct detections *ds = k ? k->detections : NULL;
@@ -1254,7 +1254,7 @@ static void describe_challenge(char *what, size_t cap, const struct auth_exchang
  * A challenge seen again between other hosts within the window is a relay (the relaying host forwards the
  * target's challenge to its victim unchanged); the two flows make the hit, the earlier challenge's flow (the
  * relay's connection to its target) naming the hosts. A challenge not seen before is kept. */
-static unsigned relay_flow(struct detect_table *t, const struct knowledge *k, const struct detections *ds,
+static unsigned relay_flow(struct detect_table *t, const struct detect_env *k, const struct detections *ds,
 			   const struct flow *f, const struct flow_label *lab, struct detect_hit *hits, unsigned max,
 			   unsigned nhits)
 {
@@ -1364,7 +1364,7 @@ static unsigned entry_hosts(const struct entry *x)
 }
 
 /* detect_flow for a flow that may match a step (its descriptions take a large frame: apart from the quick test). */
-static __attribute__((noinline)) unsigned flow_steps(struct detect_table *t, const struct knowledge *k,
+static __attribute__((noinline)) unsigned flow_steps(struct detect_table *t, const struct detect_env *k,
 						     const struct detections *ds, const struct flow *f,
 						     const struct flow_label *lab, uint64_t now_us, struct detect_hit *hits,
 						     unsigned max)
@@ -1418,7 +1418,7 @@ static __attribute__((noinline)) unsigned flow_steps(struct detect_table *t, con
 	return nhits;
 }
 
-unsigned detect_flow(struct detect_table *t, const struct knowledge *k, const struct flow *f,
+unsigned detect_flow(struct detect_table *t, const struct detect_env *k, const struct flow *f,
 		     const struct flow_label *lab, uint64_t now_us, struct detect_hit *hits, unsigned max)
 {
 	const struct detections *ds = k ? k->detections : NULL;

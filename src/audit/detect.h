@@ -30,7 +30,22 @@
 #include "flow/flow.h"
 #include "proto/http.h"
 
-struct knowledge;
+struct ruleset;
+struct policy;
+struct site_config;
+struct rpc_names;
+struct detections;
+
+/* What the detections read of the signatures (knowledge.h fills one per loaded set: knowledge_detect_env): the
+ * role vocabulary, the findings already taken (ids and signature ids), the site configuration, the detections
+ * themselves (NULL while they are being loaded) and the RPC names. */
+struct detect_env {
+	const struct ruleset *rules;
+	const struct policy *policy;
+	const struct site_config *site;
+	const struct detections *detections;
+	const struct rpc_names *rpc;
+};
 struct flow_label;
 
 #define DETECT_MAX 64            /* detections */
@@ -125,7 +140,7 @@ struct detections {
 /* Loads path (a detections file) with the interface and opnum names and the roles of k (rpc-interfaces.txt and
  * the rules' roles must be loaded). NULL and "FILE:LINE: ..." in err on any error (an unknown predicate, role,
  * interface or opnum name, a step that no statement defines, a bound exceeded, a finding id used twice). */
-struct detections *detections_load(const char *path, const struct knowledge *k, char *err, size_t errlen);
+struct detections *detections_load(const char *path, const struct detect_env *k, char *err, size_t errlen);
 void detections_free(struct detections *d);
 
 struct roles;
@@ -189,12 +204,12 @@ void detect_table_free(struct detect_table *t);
  * conditions: inferred roles never do): its occurrences are added, and the sequences it completes are written
  * to hits (at most max; the rest are counted as hits but not returned). Returns the number written. k's
  * detections are the definitions; t may be NULL (nothing is kept). Thread-safe. */
-unsigned detect_flow(struct detect_table *t, const struct knowledge *k, const struct flow *f,
+unsigned detect_flow(struct detect_table *t, const struct detect_env *k, const struct flow *f,
 		     const struct flow_label *lab, uint64_t now_us, struct detect_hit *hits, unsigned max);
 
 /* The steps a flow matches, without keeping anything (for tests and --list-detections): calls fn for each
  * (detection, step index, the step's description). */
-void detect_match_flow(const struct knowledge *k, const struct flow *f,
+void detect_match_flow(const struct detect_env *k, const struct flow *f,
 		       void (*fn)(void *ctx, const struct detection *d, unsigned step, const char *what), void *ctx);
 
 void detect_table_stats(struct detect_table *t, struct detect_stats *out);

@@ -15,6 +15,7 @@
 #include "audit/rules.h"
 #include "audit/site.h"
 #include "audit/policy.h"
+#include "audit/rpc_names.h"
 
 #ifndef CMFLOW_SIGDIR
 #define CMFLOW_SIGDIR "/usr/local/share/cmflow/signatures"
@@ -62,111 +63,29 @@ static char *path_in(const char *dir, const char *file)
 	return p;
 }
 
-static bool rpc_name_line(void *ctx, struct line_parse *ps, char **w, int n)
+const char *knowledge_rpc_name(const struct knowledge *k, const uint8_t uuid[16])
 {
-	struct knowledge *k = ctx;
-	(void)n;
-	if (k->nrpc_names == RPC_NAMES_MAX)
-		return line_fail(ps, w[0], "more than %d interfaces at", RPC_NAMES_MAX);
-	struct rpc_name *r = &k->rpc_names[k->nrpc_names];
-	if (!uuid_parse(w[0], r->uuid))
-		return line_fail(ps, w[0], "not a UUID:");
-	if (strlen(w[1]) >= sizeof r->name)
-		return line_fail(ps, w[1], "an interface name longer than %zu bytes:", sizeof r->name - 1);
-	snprintf(r->name, sizeof r->name, "%s", w[1]);
-	k->nrpc_names++;
-	return true;
-}
-
-/* opnum INTERFACE N NAME: INTERFACE a UUID or the name of an interface listed before */
-static bool rpc_opnum_line(void *ctx, struct line_parse *ps, char **w, int n)
-{
-	struct knowledge *k = ctx;
-	(void)n;
-	if (k->nrpc_opnums == RPC_OPNUMS_MAX)
-		return line_fail(ps, w[0], "more than %d opnums at", RPC_OPNUMS_MAX);
-	struct rpc_opnum *o = &k->rpc_opnums[k->nrpc_opnums];
-	if (!uuid_parse(w[1], o->uuid) && !knowledge_rpc_uuid(k, w[1], o->uuid))
-		return line_fail(ps, w[1], "not a UUID nor an interface listed before:");
-	char *end;
-	unsigned long v = strtoul(w[2], &end, 10);
-	if (!*w[2] || *end || v > 65535)
-		return line_fail(ps, w[2], "an opnum is 0..65535, not");
-	o->opnum = (uint16_t)v;
-	if (strlen(w[3]) >= sizeof o->name)
-		return line_fail(ps, w[3], "an opnum name longer than %zu bytes:", sizeof o->name - 1);
-	for (unsigned i = 0; i < k->nrpc_opnums; i++)
-		if (!memcmp(k->rpc_opnums[i].uuid, o->uuid, 16) && k->rpc_opnums[i].opnum == o->opnum)
-			return line_fail(ps, w[2], "opnum named twice:");
-	snprintf(o->name, sizeof o->name, "%s", w[3]);
-	k->nrpc_opnums++;
-	return true;
-}
-
-/* signatures/rpc-interfaces.txt: UUID NAME, and opnum INTERFACE N NAME */
-static const struct line_keyword rpc_name_keywords[] = {
-	{ "opnum", 4, 4, rpc_opnum_line },
-	{ NULL, 2, 2, rpc_name_line },
-};
-
-static int opnum_order(const void *a, const void *b)
-{
-	const struct rpc_opnum *x = a, *y = b;
-	int c = memcmp(x->uuid, y->uuid, 16);
-	return c ? c : (int)x->opnum - (int)y->opnum;
-}
-
-static bool load_rpc_names(struct knowledge *k, const char *path, char *err, size_t errlen)
-{
-	k->rpc_names = calloc(RPC_NAMES_MAX, sizeof *k->rpc_names);
-	k->rpc_opnums = calloc(RPC_OPNUMS_MAX, sizeof *k->rpc_opnums);
-	if (!k->rpc_names || !k->rpc_opnums) {
-		snprintf(err, errlen, "out of memory");
-		return false;
-	}
-	if (!line_file_read(path, rpc_name_keywords, 2, k, err, errlen))
-		return false;
-	qsort(k->rpc_opnums, k->nrpc_opnums, sizeof *k->rpc_opnums, opnum_order);
-	return true;
+	return rpc_names_name(k ? k->rpc : NULL, uuid);
 }
 
 bool knowledge_rpc_uuid(const struct knowledge *k, const char *name, uint8_t out[16])
 {
-	for (unsigned i = 0; k && i < k->nrpc_names; i++)
-		if (!strcmp(k->rpc_names[i].name, name)) {
-			memcpy(out, k->rpc_names[i].uuid, 16);
-			return true;
-		}
-	return false;
+	return rpc_names_uuid(k ? k->rpc : NULL, name, out);
 }
 
 const char *knowledge_rpc_opnum_name(const struct knowledge *k, const uint8_t uuid[16], unsigned opnum)
 {
-	if (!k || opnum > 65535)
-		return NULL;
-	struct rpc_opnum key;
-	memcpy(key.uuid, uuid, 16);
-	key.opnum = (uint16_t)opnum;
-	const struct rpc_opnum *o = bsearch(&key, k->rpc_opnums, k->nrpc_opnums, sizeof key, opnum_order);
-	return o ? o->name : NULL;
+	return rpc_names_opnum_name(k ? k->rpc : NULL, uuid, opnum);
 }
 
 bool knowledge_rpc_opnum(const struct knowledge *k, const uint8_t uuid[16], const char *name, unsigned *opnum)
 {
-	for (unsigned i = 0; k && i < k->nrpc_opnums; i++)
-		if (!memcmp(k->rpc_opnums[i].uuid, uuid, 16) && !strcmp(k->rpc_opnums[i].name, name)) {
-			*opnum = k->rpc_opnums[i].opnum;
-			return true;
-		}
-	return false;
+	return rpc_names_opnum(k ? k->rpc : NULL, uuid, name, opnum);
 }
 
-const char *knowledge_rpc_name(const struct knowledge *k, const uint8_t uuid[16])
+const struct detect_env *knowledge_detect_env(const struct knowledge *k)
 {
-	for (unsigned i = 0; k && i < k->nrpc_names; i++)
-		if (!memcmp(k->rpc_names[i].uuid, uuid, 16))
-			return k->rpc_names[i].name;
-	return NULL;
+	return k ? &k->detect_env : NULL;
 }
 
 static void knowledge_free(struct knowledge *k);
@@ -206,7 +125,8 @@ struct knowledge *knowledge_load(const char *dir, const char *site_path, char *e
 	}
 	k->rules->roles = k->rules_cb->roles;
 	p = path_in(dir, "rpc-interfaces.txt");
-	bool names_ok = p && load_rpc_names(k, p, err, errlen);
+	k->rpc = p ? rpc_names_load(p, err, errlen) : NULL;
+	bool names_ok = k->rpc != NULL;
 	free(p);
 	if (!names_ok) {
 		knowledge_free(k);
@@ -239,12 +159,14 @@ struct knowledge *knowledge_load(const char *dir, const char *site_path, char *e
 		return NULL;
 	}
 	p = path_in(dir, "detections.txt");
-	k->detections = p ? detections_load(p, k, err, errlen) : NULL;
+	k->detect_env = (struct detect_env){ k->rules, k->policy, k->site, NULL, k->rpc };
+	k->detections = p ? detections_load(p, &k->detect_env, err, errlen) : NULL;
 	free(p);
 	if (!k->detections) {
 		knowledge_free(k);
 		return NULL;
 	}
+	k->detect_env.detections = k->detections;
 	return k;
 }
 
@@ -265,8 +187,7 @@ static void knowledge_free(struct knowledge *k)
 	policy_free(k->policy_cb);
 	fingerprints_free(k->fingerprints);
 	detections_free(k->detections);
-	free(k->rpc_names);
-	free(k->rpc_opnums);
+	rpc_names_free(k->rpc);
 	free(k->sigdir);
 	free(k);
 }

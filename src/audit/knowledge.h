@@ -14,35 +14,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "audit/detect.h"
+
 struct http_methods;
 struct ruleset;
 struct site_config;
 struct policy;
 struct fingerprints;
 
-#define RPC_NAMES_MAX 256
-#define RPC_OPNUMS_MAX 1024
-
-struct rpc_name {
-	uint8_t uuid[16];
-	char name[40];
-};
-
-/* A procedure of an interface: rpc-interfaces.txt's `opnum INTERFACE N NAME`. */
-struct rpc_opnum {
-	uint8_t uuid[16];
-	uint16_t opnum;
-	char name[48];
-};
-
 struct detections;
 
 struct knowledge {
 	unsigned refs;                  /* holders; atomic */
-	struct rpc_name *rpc_names;     /* signatures/rpc-interfaces.txt */
-	unsigned nrpc_names;
-	struct rpc_opnum *rpc_opnums;   /* the same file's opnum statements, sorted by uuid and opnum */
-	unsigned nrpc_opnums;
+	struct rpc_names *rpc;          /* signatures/rpc-interfaces.txt */
 	char *sigdir;
 	struct http_methods *http_methods;
 	struct ruleset *rules;          /* ConfigMgr 2007's port matrix, and the role vocabulary of both sets */
@@ -52,6 +36,7 @@ struct knowledge {
 	struct policy *policy_cb;       /* the current branch's (signatures/policy-cb.txt over policy.txt) */
 	struct fingerprints *fingerprints; /* role inference (signatures/fingerprints.txt) */
 	struct detections *detections;  /* detections over sequences of flows (signatures/detections.txt) */
+	struct detect_env detect_env;   /* what the detections read of this set (knowledge_detect_env) */
 };
 
 /* The signatures directory to use: dir when given, else the installed one when it exists, else the source
@@ -88,5 +73,8 @@ const char *knowledge_rpc_opnum_name(const struct knowledge *k, const uint8_t uu
 
 /* The opnum named name on an interface: false when the file names none so. */
 bool knowledge_rpc_opnum(const struct knowledge *k, const uint8_t uuid[16], const char *name, unsigned *opnum);
+
+/* What the detections read of the set (detect.h), or NULL for a NULL set. */
+const struct detect_env *knowledge_detect_env(const struct knowledge *k);
 
 #endif

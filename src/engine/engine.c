@@ -346,7 +346,7 @@ static void detection_event_of(struct engine *e, const struct detect_hit *h, con
 /* The sequences of flows this flow completes (detect.h), each an alert through the outputs. */
 static void detections_of(struct engine *e, const struct flow *f, const struct flow_label *lab)
 {
-	unsigned n = detect_flow(e->cfg.detect, e->cfg.knowledge, f, lab, e->now_us, e->hits, DETECT_HITS_MAX);
+	unsigned n = detect_flow(e->cfg.detect, knowledge_detect_env(e->cfg.knowledge), f, lab, e->now_us, e->hits, DETECT_HITS_MAX);
 	for (unsigned i = 0; i < n; i++) {
 		const struct detect_hit *h = &e->hits[i];
 		struct detection_event *ev = &e->detection;

@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	case 2: http_methods_free(http_methods_load(path, err, sizeof err)); break;
 	case 3: fingerprints_free(fingerprints_load(path, &rs->roles, err, sizeof err)); break;
-	case 7: detections_free(detections_load(path, k, err, sizeof err)); break;
+	case 7: detections_free(detections_load(path, knowledge_detect_env(k), err, sizeof err)); break;
 	default: policy_free(policy_load(path, &rs->roles, err, sizeof err)); break;
 	}
 	close(fd);

@@ -130,7 +130,7 @@ static unsigned end(struct detect_table *t, const struct knowledge *k, struct fl
 	struct flow_label lab;
 	struct detect_hit hits[DETECT_HITS_MAX];
 	label_flow(k, NULL, f, &lab);
-	unsigned n = detect_flow(t, k, f, &lab, f->ts_last, hits, DETECT_HITS_MAX);
+	unsigned n = detect_flow(t, knowledge_detect_env(k), f, &lab, f->ts_last, hits, DETECT_HITS_MAX);
 	size_t o = 0;
 	if (ids)
 		ids[0] = '\0';
@@ -176,7 +176,7 @@ static struct detections *load_text(const char *text)
 	cr_assert(fd >= 0);
 	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
-	struct detections *d = detections_load(path, k_site, err, sizeof err);
+	struct detections *d = detections_load(path, knowledge_detect_env(k_site), err, sizeof err);
 	unlink(path);
 	return d;
 }
@@ -276,11 +276,11 @@ Test(detect, inferred_roles_never_make_a_site_server)
 	label_flow(k_site, NULL, w, &lab);
 	lab.src_roles |= ROLE_BIT(ss); /* as role inference would label it */
 	lab.src_inferred |= ROLE_BIT(ss);
-	cr_assert_eq(detect_flow(t, k_site, w, &lab, w->ts_last, hits, DETECT_HITS_MAX), 0);
+	cr_assert_eq(detect_flow(t, knowledge_detect_env(k_site), w, &lab, w->ts_last, hits, DETECT_HITS_MAX), 0);
 	label_flow(k_site, NULL, c, &lab);
 	lab.src_roles |= ROLE_BIT(ss);
 	lab.src_inferred |= ROLE_BIT(ss);
-	cr_assert_eq(detect_flow(t, k_site, c, &lab, c->ts_last, hits, DETECT_HITS_MAX), 1);
+	cr_assert_eq(detect_flow(t, knowledge_detect_env(k_site), c, &lab, c->ts_last, hits, DETECT_HITS_MAX), 1);
 	cr_assert_str_eq(hits[0].d->kind.id, "remote-service-not-site-server");
 	done(w);
 	done(c);
@@ -348,11 +348,11 @@ Test(detect, a_hit_names_the_other_steps_within_its_window)
 	cr_assert_eq(end(t, k_site, refused, NULL, 0), 1);
 	struct flow *last = write_flow("10.1.0.5", "10.2.0.41", "ADMIN$", "d.exe", 300 * S);
 	label_flow(k_site, NULL, last, &lab);
-	cr_assert_eq(detect_flow(t, k_site, last, &lab, last->ts_last, hits, DETECT_HITS_MAX), 0);
+	cr_assert_eq(detect_flow(t, knowledge_detect_env(k_site), last, &lab, last->ts_last, hits, DETECT_HITS_MAX), 0);
 	done(last);
 	struct flow *start = call_flow("10.1.0.5", "10.2.0.41", "SVCCTL", 19, true, 301 * S);
 	label_flow(k_site, NULL, start, &lab);
-	cr_assert_eq(detect_flow(t, k_site, start, &lab, start->ts_last, hits, DETECT_HITS_MAX), 1);
+	cr_assert_eq(detect_flow(t, knowledge_detect_env(k_site), start, &lab, start->ts_last, hits, DETECT_HITS_MAX), 1);
 	cr_assert_eq(hits[0].nsteps, 2);
 	cr_assert_eq(hits[0].steps[0].step, 0);
 	cr_assert_eq(hits[0].steps[1].step, 1);
@@ -416,7 +416,7 @@ Test(detect, match_flow_says_which_steps_a_flow_is)
 {
 	struct flow *f = write_flow("10.1.0.5", "10.2.0.22", "ADMIN$", "ccmsetup.exe", 100 * S);
 	unsigned n = 0;
-	detect_match_flow(k_site, f, count_match, &n);
+	detect_match_flow(knowledge_detect_env(k_site), f, count_match, &n);
 	cr_assert_eq(n, 3, "step 1 of each of the three detections");
 	done(f);
 }
@@ -439,7 +439,7 @@ Test(detect, http_steps_from_one_source_to_any_server)
 					 DET("steps=reg,pol scope=source window=30 site=configured src=!client"));
 	cr_assert_not_null(d, "%s", err);
 	struct detections *real = k_site->detections;
-	k_site->detections = d;
+	k_site->detections = k_site->detect_env.detections = d;
 	struct detect_table *t = detect_table_new(64, 60);
 	char ids[64];
 	/* a configured client: the condition fails */
@@ -455,7 +455,7 @@ Test(detect, http_steps_from_one_source_to_any_server)
 	cr_assert_eq(end(t, k_site, http_flow("10.7.0.98", "10.1.0.10", "CCM_POST", "/ccm_system_windowsauth/request",
 					 12 * S), NULL, 0), 0);
 	detect_table_free(t);
-	k_site->detections = real;
+	k_site->detections = k_site->detect_env.detections = real;
 	detections_free(d);
 }
 
@@ -480,7 +480,7 @@ static void *work(void *arg)
 		struct flow_label lab;
 		struct detect_hit hits[DETECT_HITS_MAX];
 		label_flow(k_site, NULL, f, &lab);
-		w->hits += detect_flow(w->t, k_site, f, &lab, f->ts_last, hits, DETECT_HITS_MAX);
+		w->hits += detect_flow(w->t, knowledge_detect_env(k_site), f, &lab, f->ts_last, hits, DETECT_HITS_MAX);
 		done(f);
 	}
 	return NULL;
@@ -534,7 +534,7 @@ Test(detect, a_challenge_seen_between_other_hosts_is_a_relay_whichever_flow_ends
 	struct detect_hit hits[DETECT_HITS_MAX];
 	struct flow *target = ntlm_flow("10.7.0.99", "10.1.0.20", 445, AUTH_OVER_SMB, 0x11, "cmpush", 100 * S);
 	label_flow(k_none, NULL, target, &lab);
-	cr_assert_eq(detect_flow(t, k_none, target, &lab, target->ts_last, hits, DETECT_HITS_MAX), 1);
+	cr_assert_eq(detect_flow(t, knowledge_detect_env(k_none), target, &lab, target->ts_last, hits, DETECT_HITS_MAX), 1);
 	cr_assert_str_eq(hits[0].d->kind.id, "ntlm-relay");
 	cr_assert_eq(hits[0].nsteps, 2, "both flows");
 	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
@@ -623,7 +623,7 @@ static void *relay_work(void *arg)
 		struct flow_label lab;
 		struct detect_hit hits[DETECT_HITS_MAX];
 		label_flow(k_none, NULL, f, &lab);
-		w->hits += detect_flow(w->t, k_none, f, &lab, f->ts_last, hits, DETECT_HITS_MAX);
+		w->hits += detect_flow(w->t, knowledge_detect_env(k_none), f, &lab, f->ts_last, hits, DETECT_HITS_MAX);
 		done(f);
 	}
 	return NULL;
@@ -654,7 +654,7 @@ static void add_match(void *ctx, const struct detection *d, unsigned step, const
 static void matches(const struct knowledge *k, struct flow *f, char *out)
 {
 	out[0] = '\0';
-	detect_match_flow(k, f, add_match, out);
+	detect_match_flow(knowledge_detect_env(k), f, add_match, out);
 	done(f);
 }
 
