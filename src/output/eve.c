@@ -16,6 +16,7 @@
 #include "lib/util.h"
 #include "output/eve.h"
 #include "output/eve_attack.h"
+#include "output/eve_alert.h"
 #include "output/eve_smbrpc.h"
 #include "output/sink.h"
 #include "proto/dcerpc.h"
@@ -474,14 +475,7 @@ static void eve_alerts(void *self, const struct flow_record *r)
 		const struct finding_kind *k = v->findings[i];
 		json_reset(j);
 		write_head(j, r, f->ts_first, "alert");
-		json_open_object(j, "alert");
-		json_plain(j, "action", "allowed");
-		json_uint(j, "gid", 1);
-		json_uint(j, "signature_id", k->sid);
-		json_uint(j, "rev", 1);
-		json_str(j, "signature", k->message);
-		json_str(j, "category", k->category);
-		json_uint(j, "severity", k->severity);
+		eve_alert_open(j, k);
 		json_close_object(j);
 		json_open_object(j, "flow");
 		write_flow_counts(j, f);
@@ -602,14 +596,7 @@ static void eve_host_alert(void *self, const struct host_alert *a)
 	json_plain(j, "event_type", "alert");
 	if (a->has_addr)
 		json_plain(j, "src_ip", addr_to_str(a->family, a->addr, ip, sizeof ip));
-	json_open_object(j, "alert");
-	json_plain(j, "action", "allowed");
-	json_uint(j, "gid", 1);
-	json_uint(j, "signature_id", kind->sid);
-	json_uint(j, "rev", 1);
-	json_str(j, "signature", kind->message);
-	json_str(j, "category", kind->category);
-	json_uint(j, "severity", kind->severity);
+	eve_alert_open(j, kind);
 	json_close_object(j);
 	json_open_object(j, "configmgr");
 	json_plain(j, "verdict", verdict_name((enum verdict)kind->verdict));

@@ -4,6 +4,7 @@
 
 #include "output/display_filter.h"
 #include "lib/ipproto.h"
+#include "output/eve_alert.h"
 #include "output/eve_smbrpc.h"
 #include "proto/dcerpc.h"
 
@@ -266,14 +267,7 @@ void eve_detection_event(struct json *j, const struct detection_event *ev)
 		json_plain(j, "proto", ip_proto_name(ev->ip_proto, pn, sizeof pn));
 	if (one_flow && ev->community_ids[0][0])
 		json_plain(j, "community_id", ev->community_ids[0]);
-	json_open_object(j, "alert");
-	json_plain(j, "action", "allowed");
-	json_uint(j, "gid", 1);
-	json_uint(j, "signature_id", k->sid);
-	json_uint(j, "rev", 1);
-	json_str(j, "signature", k->message);
-	json_str(j, "category", k->category);
-	json_uint(j, "severity", k->severity);
+	eve_alert_open(j, k);
 	if (d->mitre[0])
 		write_mitre(j, d->mitre);
 	json_close_object(j);

@@ -278,6 +278,24 @@ static void file_release(struct smb_state *s, int i)
 	s->files[i].tree = -1;
 }
 
+/* Bytes read from or written to a file (a pipe's included): counted on the file and said to the sink as kind. */
+static void file_event(struct smb_state *s, const struct sink *k, struct smb_event *ev, struct smb_file *fl,
+		       enum smb_event_kind kind, uint32_t len, bool read)
+{
+	if (read) {
+		fl->reads++;
+		fl->bytes_read += len;
+	} else {
+		fl->writes++;
+		fl->bytes_written += len;
+	}
+	ev->kind = kind;
+	ev->file = fl;
+	ev->tree = fl->tree >= 0 ? &s->trees[fl->tree] : NULL;
+	ev->length = len;
+	emit(s, k, ev);
+}
+
 /* A CLOSE of either dialect: said to the sink, then the slot is given back unless the file is worth keeping. */
 static void file_closed(struct smb_state *s, const struct sink *k, struct smb_event *ev, int f)
 {
@@ -640,14 +658,8 @@ static void smb2_message(struct smb_state *s, const struct sink *k, const uint8_
 		if (f < 0)
 			break;
 		struct smb_file *fl = &s->files[f];
-		fl->writes++;
-		fl->bytes_written += len;
-		ev.kind = SMB_EV_WRITE;
-		ev.file = fl;
-		ev.tree = fl->tree >= 0 ? &s->trees[fl->tree] : NULL;
 		ev.offset = (uint64_t)hi << 32 | lo;
-		ev.length = len;
-		emit(s, k, &ev);
+		file_event(s, k, &ev, fl, SMB_EV_WRITE, len, false);
 		pipe_by_use(fl, at(m, have, off), part(have, off, len), false);
 		if (fl->pipe)
 			pipe_data(s, k, f, 0, at(m, have, off), part(have, off, len), len);
@@ -669,13 +681,7 @@ static void smb2_message(struct smb_state *s, const struct sink *k, const uint8_
 			break;
 		}
 		struct smb_file *fl = &s->files[pd->file];
-		fl->reads++;
-		fl->bytes_read += len;
-		ev.kind = SMB_EV_READ;
-		ev.file = fl;
-		ev.tree = fl->tree >= 0 ? &s->trees[fl->tree] : NULL;
-		ev.length = len;
-		emit(s, k, &ev);
+		file_event(s, k, &ev, fl, SMB_EV_READ, len, true);
 		if (fl->pipe)
 			pipe_data(s, k, pd->file, 1, at(m, have, off), part(have, off, len), len);
 		break;
@@ -699,18 +705,7 @@ static void smb2_message(struct smb_state *s, const struct sink *k, const uint8_
 			pend_add(s, 2, cmd, mid)->file = (int8_t)f;
 		struct smb_file *fl = &s->files[f];
 		pipe_by_use(fl, NULL, 0, true);
-		if (resp) {
-			fl->reads++;
-			fl->bytes_read += len;
-		} else {
-			fl->writes++;
-			fl->bytes_written += len;
-		}
-		ev.kind = SMB_EV_IOCTL;
-		ev.file = fl;
-		ev.tree = fl->tree >= 0 ? &s->trees[fl->tree] : NULL;
-		ev.length = len;
-		emit(s, k, &ev);
+		file_event(s, k, &ev, fl, SMB_EV_IOCTL, len, resp);
 		if (fl->pipe)
 			pipe_data(s, k, f, resp ? 1 : 0, at(m, have, off), part(have, off, len), len);
 		break;
@@ -995,14 +990,8 @@ static void smb1_block(struct smb_state *s, const struct sink *k, const struct s
 			break;
 		uint32_t len = (uint32_t)lhigh << 16 | llow;
 		struct smb_file *fl = &s->files[f];
-		fl->writes++;
-		fl->bytes_written += len;
-		ev.kind = SMB_EV_WRITE;
-		ev.file = fl;
-		ev.tree = fl->tree >= 0 ? &s->trees[fl->tree] : NULL;
 		ev.offset = (uint64_t)ohigh << 32 | olow;
-		ev.length = len;
-		emit(s, k, &ev);
+		file_event(s, k, &ev, fl, SMB_EV_WRITE, len, false);
 		pipe_by_use(fl, at(m, have, off), part(have, off, len), false);
 		if (fl->pipe) {
 			/* a raw-mode message start begins with the message's 2-byte length ([MS-CIFS] 2.2.4.43.1) */
@@ -1028,13 +1017,7 @@ static void smb1_block(struct smb_state *s, const struct sink *k, const struct s
 			}
 			uint32_t len = (uint32_t)lhigh << 16 | llow;
 			struct smb_file *fl = &s->files[pd->file];
-			fl->reads++;
-			fl->bytes_read += len;
-			ev.kind = SMB_EV_READ;
-			ev.file = fl;
-			ev.tree = fl->tree >= 0 ? &s->trees[fl->tree] : NULL;
-			ev.length = len;
-			emit(s, k, &ev);
+			file_event(s, k, &ev, fl, SMB_EV_READ, len, true);
 			if (fl->pipe)
 				pipe_data(s, k, pd->file, 1, at(m, have, off), part(have, off, len), len);
 		}
@@ -1069,13 +1052,7 @@ static void smb1_block(struct smb_state *s, const struct sink *k, const struct s
 			}
 			struct smb_file *fl = &s->files[f];
 			pipe_by_use(fl, NULL, 0, true);
-			fl->writes++;
-			fl->bytes_written += dcount;
-			ev.kind = SMB_EV_TRANSACTION;
-			ev.file = fl;
-			ev.tree = fl->tree >= 0 ? &s->trees[fl->tree] : NULL;
-			ev.length = dcount;
-			emit(s, k, &ev);
+			file_event(s, k, &ev, fl, SMB_EV_TRANSACTION, dcount, false);
 			if (fl->pipe)
 				pipe_data(s, k, f, 0, at(m, have, doff), part(have, doff, dcount), dcount);
 		} else if (cmd == S1_TRANSACTION && pd && pd->file >= 0) {
@@ -1097,13 +1074,7 @@ static void smb1_block(struct smb_state *s, const struct sink *k, const struct s
 			if (pd->trans_seen >= pd->trans_total || !dcount)
 				pd->used = false; /* the last part */
 			struct smb_file *fl = &s->files[pd->file];
-			fl->reads++;
-			fl->bytes_read += dcount;
-			ev.kind = SMB_EV_TRANSACTION;
-			ev.file = fl;
-			ev.tree = fl->tree >= 0 ? &s->trees[fl->tree] : NULL;
-			ev.length = dcount;
-			emit(s, k, &ev);
+			file_event(s, k, &ev, fl, SMB_EV_TRANSACTION, dcount, true);
 			if (fl->pipe)
 				pipe_data(s, k, pd->file, 1, at(m, have, doff), part(have, doff, dcount), dcount);
 		}
