@@ -39,7 +39,8 @@ EXPECTED = {
         ("ntlm-relay", "TAKEOVER", "10.7.0.99", "10.1.0.10"),
     ],
     # an ordinary login: only the SQL server's posture (Samba's default signing) is told
-    ("cm-ntlm-normal", "site"): [("smb-signing-not-required", None, "10.1.0.5", "10.1.0.20")],
+    ("cm-ntlm-normal", "site"): [("smb-signing-not-required", None, "10.1.0.5", "10.1.0.20"),
+                                 ("ntlm-between-site-systems", None, "10.1.0.5", "10.1.0.20")],
     ("cm-ntlm-normal", "none"): [],
     ("cm-smb-signing", "site"): [
         ("smb-signing-not-required", None, "10.2.0.21", "10.1.0.11"),
@@ -80,6 +81,7 @@ STEP_FLOWS = {
     "ntlm-relay": 2, "fake-client-policy": 3, "client-registration": 3, "mp-auth-probe": 2,
     "site-share-listing": 3, "share-listing-sweep": 3, "pxe-media-variables-read": 3,
     "pxe-media-no-password": 1, "site-server-auth-to-outsider": 1, "smb-signing-not-required": 1,
+    "ntlm-between-site-systems": 1,
 }
 
 

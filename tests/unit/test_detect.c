@@ -145,7 +145,7 @@ TestSuite(detect, .init = load, .fini = unload);
 Test(detect, the_signatures_load_with_client_push_first)
 {
 	const struct detections *d = k_site->detections;
-	cr_assert_eq(d->n, 13, "client push's three and issue 23's ten");
+	cr_assert_eq(d->n, 14, "client push's three and issue 23's eleven");
 	const struct detection *cp = detections_find(d, "client-push");
 	cr_assert_not_null(cp);
 	cr_assert_eq(cp->nsteps, 2);
@@ -692,7 +692,7 @@ Test(detect, the_new_step_kinds_on_one_flow)
 	cr_assert_str_eq(got, "fake-client-policy:3 client-registration:3");
 	/* auth: a login, not an anonymous one */
 	matches(k_site, ntlm_flow("10.1.0.5", "10.7.0.99", 445, AUTH_OVER_SMB, 1, "cmpush", 10 * S), got);
-	cr_assert_str_eq(got, "site-server-auth-to-outsider:1");
+	cr_assert_str_eq(got, "site-server-auth-to-outsider:1 ntlm-between-site-systems:1");
 	matches(k_site, ntlm_flow("10.1.0.5", "10.7.0.99", 445, AUTH_OVER_SMB, 1, "", 10 * S), got);
 	cr_assert_str_eq(got, "");
 	/* dhcp: option 243 type 2 is the blank-password media, type 1 only the sequence's answer */
