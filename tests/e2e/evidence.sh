@@ -20,26 +20,7 @@ for conf in "$native" "$mixed"; do
 	rc=$?
 	[ $rc -eq 0 ] || bad "$tag: exit $rc"
 	# each alert: the filter selects exactly the flow's packets
-	python3 - "$tmp/$tag.json" >"$tmp/$tag.alerts" <<'PY'
-import json, sys
-ev = list(map(json.loads, open(sys.argv[1])))
-flows = {e["flow_id"]: e for e in ev if e["event_type"] == "flow"}
-seen = set()
-def show(flow_id, filt):
-    if flow_id in seen:
-        return
-    seen.add(flow_id)
-    f = flows[flow_id]["flow"]
-    print(f"{f['pkts_toserver'] + f['pkts_toclient']}\t{filt}")
-for e in ev:
-    if e["event_type"] != "alert" or "flow_id" not in e:
-        continue
-    if "detection" in e["configmgr"]:  # a sequence of flows: each step's flow (its own filter)
-        for s in e["configmgr"]["steps"]:
-            show(s["flow_id"], s["wireshark_filter"])
-    else:
-        show(e["flow_id"], e["configmgr"]["wireshark_filter"])
-PY
+	python3 "$SRCDIR/tests/e2e/alertflows.py" "$tmp/$tag.json" >"$tmp/$tag.alerts" || bad "$tag: alertflows.py failed"
 	n=0 all=""
 	while IFS=$'\t' read -r want filter; do
 		got=$(tshark -n -r "$demo" -Y "$filter" 2>/dev/null | wc -l)

@@ -139,26 +139,7 @@ python3 "$here/labels.py" "$tmp/vx-opt.json" "$here/expected/tunnels/cm-vxlan.la
 alert_filters() {
 	local cap=$1 eve=$2 tag=$3
 	shift 3
-	python3 - "$eve" >"$tmp/$tag.alerts" <<'PY'
-import json, sys
-ev = list(map(json.loads, open(sys.argv[1])))
-flows = {e["flow_id"]: e for e in ev if e["event_type"] == "flow"}
-seen = set()
-def show(flow_id, filt):
-    if flow_id in seen:
-        return
-    seen.add(flow_id)
-    f = flows[flow_id]["flow"]
-    print(f"{f['pkts_toserver'] + f['pkts_toclient']}\t{filt}")
-for e in ev:
-    if e["event_type"] != "alert" or "flow_id" not in e:
-        continue
-    if "detection" in e["configmgr"]:  # a sequence of flows: each step's flow (its own filter)
-        for s in e["configmgr"]["steps"]:
-            show(s["flow_id"], s["wireshark_filter"])
-    else:
-        show(e["flow_id"], e["configmgr"]["wireshark_filter"])
-PY
+	python3 "$SRCDIR/tests/e2e/alertflows.py" "$eve" >"$tmp/$tag.alerts" || bad "$tag: alertflows.py failed"
 	local n=0 all="" want filter got
 	while IFS=$'\t' read -r want filter; do
 		got=$(tshark -n -r "$cap" "${tshark_opts[@]}" "$@" -Y "$filter" 2>/dev/null | wc -l)
