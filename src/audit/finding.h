@@ -5,7 +5,8 @@
 
 #include <stdint.h>
 
-/* VERDICT_INFORMATIONAL is for findings about the run as a whole (role drift), never a flow's verdict. */
+/* VERDICT_INFORMATIONAL: findings about the run as a whole (role drift) and detections that tell without
+ * blaming (client push by a site server); never the verdict of a flow's port-matrix check. */
 enum verdict { VERDICT_UNKNOWN = 0, VERDICT_EXPECTED, VERDICT_NONCOMPLIANT, VERDICT_UNEXPECTED, VERDICT_INFORMATIONAL };
 
 struct finding_kind {

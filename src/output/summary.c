@@ -79,7 +79,9 @@ static void print_notes(const struct agg *a, unsigned top, FILE *out)
 }
 
 /* Findings first: counts by verdict and severity, then grouped by kind (most severe first), role pair and
- * service, with the host pairs of most alerts under each group. */
+ * service, with the host pairs of most alerts under each group. The counts are those of the alerts listed (the
+ * configuration findings have their own section), informational detections included: the verdict counts and the
+ * severity counts each add up to the alerts. */
 static void print_findings(const struct agg *a, unsigned top, FILE *out)
 {
 	size_t n;
@@ -88,19 +90,20 @@ static void print_findings(const struct agg *a, unsigned top, FILE *out)
 		fprintf(out, "findings: none\n\n");
 		return;
 	}
-	uint64_t c[4][5], total = 0, hosts = 0;
-	agg_alert_counts(a, c);
+	uint64_t by_verdict[VERDICT_INFORMATIONAL + 1] = {0}, by_severity[4] = {0}, total = 0, hosts = 0;
 	for (size_t i = 0; i < n; i++) {
 		total += g[i].count;
 		hosts += g[i].npairs;
+		if ((unsigned)g[i].kind->verdict <= VERDICT_INFORMATIONAL)
+			by_verdict[g[i].kind->verdict] += g[i].count;
+		if (g[i].kind->severity >= 1 && g[i].kind->severity <= 3)
+			by_severity[g[i].kind->severity] += g[i].count;
 	}
-	fprintf(out, "findings: %llu alerts, %llu host pairs in %zu groups (noncompliant %llu, unexpected %llu; severity 1: "
-		     "%llu, 2: %llu, 3: %llu)\n", (unsigned long long)total, (unsigned long long)hosts, n,
-		(unsigned long long)(c[1][VERDICT_NONCOMPLIANT] + c[2][VERDICT_NONCOMPLIANT] + c[3][VERDICT_NONCOMPLIANT]),
-		(unsigned long long)(c[1][VERDICT_UNEXPECTED] + c[2][VERDICT_UNEXPECTED] + c[3][VERDICT_UNEXPECTED]),
-		(unsigned long long)(c[1][VERDICT_NONCOMPLIANT] + c[1][VERDICT_UNEXPECTED]),
-		(unsigned long long)(c[2][VERDICT_NONCOMPLIANT] + c[2][VERDICT_UNEXPECTED]),
-		(unsigned long long)(c[3][VERDICT_NONCOMPLIANT] + c[3][VERDICT_UNEXPECTED]));
+	fprintf(out, "findings: %llu alerts, %llu host pairs in %zu groups (noncompliant %llu, unexpected %llu, informational "
+		     "%llu; severity 1: %llu, 2: %llu, 3: %llu)\n", (unsigned long long)total, (unsigned long long)hosts, n,
+		(unsigned long long)by_verdict[VERDICT_NONCOMPLIANT], (unsigned long long)by_verdict[VERDICT_UNEXPECTED],
+		(unsigned long long)by_verdict[VERDICT_INFORMATIONAL], (unsigned long long)by_severity[1],
+		(unsigned long long)by_severity[2], (unsigned long long)by_severity[3]);
 	char t1[TS_STR_MAX], t2[TS_STR_MAX];
 	const struct agg_kind *prev = NULL;
 	size_t shown = 0, left = 0;

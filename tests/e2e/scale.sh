@@ -111,6 +111,15 @@ for r in (big, small):
 print(f"   {sum(want.values())} alerts ({dict(want)}), {len(rows)} CSV rows, {len(kinds)} groups", file=sys.stderr)
 PY
 	ok "counts, flow verdicts, timeline, CSV and summary equal the EVE file's" || bad "counts, CSV or summary differ from the EVE file"
+# the summary's findings line: its counts by verdict and by severity each add up to its alerts (detections, the
+# informational ones too), here and on the demo (whose detections include an informational one)
+python3 "$SRCDIR/tests/e2e/summary_counts.py" "$tmp/summary.txt" "$tmp/site.csv" >"$tmp/sc" &&
+	ok "$kind: the summary's counts equal the CSV's: $(cat "$tmp/sc")" || bad "$kind: $(cat "$tmp/sc")"
+"$CMFLOW" -r "$demo" -c "$site" "${sig[@]}" --findings-csv "$tmp/demo.csv" >"$tmp/demo.txt" || bad "demo run: exit $?"
+python3 "$SRCDIR/tests/e2e/summary_counts.py" "$tmp/demo.txt" "$tmp/demo.csv" >"$tmp/sc" &&
+	grep -q '^informational,\|,informational,' "$tmp/demo.csv" &&
+	ok "demo: the summary's counts equal the CSV's, its informational detection counted: $(cat "$tmp/sc")" ||
+	bad "demo: the summary's counts: $(cat "$tmp/sc")"
 if command -v tshark >/dev/null; then
 	while IFS=$'\t' read -r pkts filter; do
 		got=$(tshark -n -r "$tmp/site.pcap" -Y "$filter" 2>/dev/null | wc -l)
