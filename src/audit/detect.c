@@ -459,6 +459,11 @@ static bool detection_line(void *ctx, struct line_parse *ps, char **w, int n)
 				x->ordered = false;
 			else if (strcmp(v, "listed"))
 				return line_fail(ps, w[i], "order= is listed or any, not");
+		} else if ((v = word_value(w[i], "kind"))) {
+			if (!strcmp(v, "posture"))
+				x->posture = true;
+			else if (strcmp(v, "activity"))
+				return line_fail(ps, w[i], "kind= is activity or posture, not");
 		} else if ((v = word_value(w[i], "technique"))) {
 			if (!copy_word(ps, x->technique, sizeof x->technique, strcmp(v, "-") ? v : "", "a technique id"))
 				return false;
@@ -581,11 +586,16 @@ void detections_list(const struct detections *d, const struct roles *roles, FILE
 			o += (size_t)snprintf(cond + o, sizeof cond - o, "%shosts=%u", o ? " " : "", x->min_hosts);
 		if (x->site >= 0 && o < sizeof cond)
 			snprintf(cond + o, sizeof cond - o, "%ssite=%s", o ? " " : "", x->site ? "configured" : "none");
-		fprintf(out, "%s\t%u\t%u\t%s\t%s\t%s\t%s\t%u\t%s\t%s\n", x->kind.id, x->kind.sid, x->kind.severity,
+		fprintf(out, "%s\t%u\t%u\t%s\t%s\t%s\t%s\t%s\t%u\t%s\t%s\n", x->kind.id, x->kind.sid, x->kind.severity,
 			verdict_name((enum verdict)x->kind.verdict), x->technique[0] ? x->technique : "-",
-			x->mitre[0] ? x->mitre : "-", detect_scope_name(x->scope), x->window_s, cond[0] ? cond : "-",
+			x->mitre[0] ? x->mitre : "-", detect_kind_name(x), detect_scope_name(x->scope), x->window_s, cond[0] ? cond : "-",
 			x->steps_text);
 	}
+}
+
+const char *detect_kind_name(const struct detection *x)
+{
+	return x->posture ? "posture" : "activity";
 }
 
 const char *detect_scope_name(uint8_t scope)

@@ -113,6 +113,8 @@ struct detection {
 	uint8_t scope;                              /* enum detect_scope */
 	uint32_t window_s;
 	bool ordered;
+	bool posture;                               /* kind=posture: what a host's configuration allows, told
+						     * by one flow; else an activity, what hosts did */
 	uint8_t nsteps;
 	uint8_t nalts[DETECT_STEPS_MAX];
 	uint8_t alts[DETECT_STEPS_MAX][DETECT_ALTS_MAX];
@@ -146,8 +148,8 @@ void detections_free(struct detections *d);
 struct roles;
 
 /* --list-detections: one detection a line, tab-separated: id, signature id, severity, verdict, the catalogue's
- * technique and the ATT&CK ids ('-' for none), scope, window in seconds, the role conditions ('-' for none), the
- * steps. */
+ * technique and the ATT&CK ids ('-' for none), kind (activity or posture), scope, window in seconds, the role
+ * conditions ('-' for none), the steps. */
 void detections_list(const struct detections *d, const struct roles *roles, FILE *out);
 
 /* The detection with this finding id, or NULL. */
@@ -216,5 +218,8 @@ void detect_table_stats(struct detect_table *t, struct detect_stats *out);
 
 /* "pair" or "source". */
 const char *detect_scope_name(uint8_t scope);
+
+/* "posture" (kind=posture) or "activity". */
+const char *detect_kind_name(const struct detection *x);
 
 #endif

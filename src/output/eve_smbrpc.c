@@ -286,6 +286,7 @@ void eve_detection_event(struct json *j, const struct detection_event *ev)
 	json_close_array(j);
 	json_str(j, "finding", k->id);
 	json_str(j, "detection", k->id);
+	json_plain(j, "detection_kind", detect_kind_name(d));
 	if (d->technique[0])
 		json_str(j, "technique", d->technique);
 	json_str(j, "service", d->steps_text);

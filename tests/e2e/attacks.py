@@ -84,6 +84,9 @@ STEP_FLOWS = {
     "ntlm-between-site-systems": 1,
 }
 
+# the detections that tell a host's configuration (configmgr.detection_kind "posture"); every other is an activity
+POSTURES = {"pxe-media-no-password", "smb-signing-not-required", "ntlm-between-site-systems"}
+
 
 def events(path):
     with open(path) as f:
@@ -115,6 +118,10 @@ def cmd_detections(cap, mode, eve):
         want = STEP_FLOWS.get(cm["detection"])
         if want is not None and len(ids) != want:
             print(f"FAIL {name} {mode}: {cm['detection']} has {len(ids)} flows, wanted {want}")
+            bad += 1
+        kind = "posture" if cm["detection"] in POSTURES else "activity"
+        if cm.get("detection_kind") != kind:
+            print(f"FAIL {name} {mode}: {cm['detection']} has detection_kind {cm.get('detection_kind')!r}, not {kind}")
             bad += 1
         if not e["alert"].get("signature") or not cm.get("advice"):
             print(f"FAIL {name} {mode}: {cm['detection']} lacks its sentence or advice")

@@ -10,7 +10,8 @@
 #  3. No secret reaches an output: no NTLM response, AUTHENTICATE token or byte run of the PXE media key in EVE,
 #     the summary, the HTML report or the findings CSV (the evidence pcap keeps the packets as they were).
 #  4. The same NTLM and DHCP comparisons on public captures (LDAP SASL and Sicily binds, SMB, DCE/RPC, DHCP of
-#     many clients); --list-detections names every technique.
+#     many clients); --list-detections names every technique and which detections are postures; each detection
+#     alert says its kind (configmgr.detection_kind).
 set -u
 . "$(dirname "$0")/lib.sh"
 command -v tshark >/dev/null || { echo "tshark is missing"; exit 99; }
@@ -64,4 +65,9 @@ then ok "the evidence pcap keeps option 243 as it was"; else bad "the evidence p
 for t in CRED-1 CRED-2 RECON-2 RECON-3 ELEVATE-2 TAKEOVER; do
 	out_has "--list-detections names $t" "	$t	"
 done
+postures=$(awk -F'\t' '$7 == "posture" { print $1 }' "$tmp/out" | sort | tr '\n' ' ')
+others=$(awk -F'\t' '$7 != "activity" && $7 != "posture"' "$tmp/out" | wc -l)
+[ "$postures" = "ntlm-between-site-systems pxe-media-no-password smb-signing-not-required " ] && [ "$others" = 0 ] &&
+	ok "--list-detections: the three postures say so, every other detection is an activity" ||
+	bad "--list-detections kinds: postures '$postures', $others lines of neither kind"
 finish

@@ -165,6 +165,11 @@ Test(detect, the_signatures_load_with_client_push_first)
 	const struct detection *out = detections_find(d, "remote-service-not-site-server");
 	cr_assert(out && out->src_not && out->kind.verdict == VERDICT_UNEXPECTED);
 	cr_assert_str_eq(out->mitre, "T1021.002,T1569.002");
+	unsigned postures = 0;
+	for (unsigned i = 0; i < d->n; i++)
+		postures += d->v[i].posture;
+	cr_assert_eq(postures, 3, "SMB signing, NTLM between site systems, PXE media without a password");
+	cr_assert(detections_find(d, "smb-signing-not-required")->posture && !cp->posture);
 	cr_assert_str_eq(knowledge_rpc_opnum_name(k_site, svc->ifaces[0], 19), "StartServiceW");
 }
 
@@ -216,6 +221,7 @@ Test(detect, loader_errors_name_the_line_and_word)
 		{ HEAD DET("steps=w scope=source window=6 hosts=9"), ":3: hosts= is 2..3, not 'hosts=9'" },
 		{ HEAD DET("steps=w scope=pair window=6 dest=@nope"),
 		  ":3: a set of roles no earlier 'roles' line names in 'dest=@nope'" },
+		{ HEAD DET("steps=w scope=pair window=6 kind=attack"), ":3: kind= is activity or posture, not 'kind=attack'" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct detections *d = load_text(cases[i].text);
@@ -227,6 +233,12 @@ Test(detect, loader_errors_name_the_line_and_word)
 	cr_assert(!d->v[0].ordered && d->v[0].scope == DETECT_SCOPE_SOURCE);
 	cr_assert_str_eq(d->v[0].technique, "CRED-9");
 	cr_assert_str_eq(d->v[0].steps_text, "w and s|w");
+	cr_assert(!d->v[0].posture, "an activity unless kind=posture");
+	cr_assert_str_eq(detect_kind_name(&d->v[0]), "activity");
+	detections_free(d);
+	d = load_text(HEAD DET("steps=w scope=pair window=6 kind=posture"));
+	cr_assert_not_null(d, "%s", err);
+	cr_assert_str_eq(detect_kind_name(&d->v[0]), "posture");
 	detections_free(d);
 }
 
