@@ -8,10 +8,20 @@
 #   lab_up                      create the switch (call once; lab_down runs on exit)
 #   lab_host NAME ADDR/LEN...   create host NAME with those addresses on eth0 (first one primary)
 #   lab_exec NAME CMD...        run CMD inside host NAME
-#   lab_bg NAME CMD...          run CMD inside host NAME in the background (killed by lab_down)
+#   lab_bg NAME CMD...          run CMD inside host NAME in the background, in a session of its own (killed by
+#                               lab_down)
 #   lab_capture_start FILE      start recording the span port into FILE (pcap, Ethernet)
 #   lab_capture_stop            flush and stop the recording
 #   lab_down                    remove everything
+#
+# And what every capture script needs around them:
+#
+#   lab_need CMD PACKAGE        exit naming the Debian package when CMD is missing
+#   lab_require_root WHY        exit unless root
+#   lab_quiet_host NAME MAC ADDR/LEN [LINKOPT...]   lab_host with IPv6 off, eth0's MAC fixed (MAC '-': the
+#                               kernel's) and LINKOPTs for eth0 (gso_max_segs 1: one segment a frame)
+#   lab_smb_state DIR           make a Samba instance's state directories under DIR; print its [global] lines
+#   lab_users DIR USER...       lab-only accounts; sets LAB_AS_USERS, a command prefix that sees them
 
 LAB_ID=${LAB_ID:-cmf$$}
 LAB_SW="${LAB_ID}-sw"
@@ -64,9 +74,11 @@ lab_exec() {
 	ip netns exec "${LAB_ID}-${name}" "$@"
 }
 
+# A session of its own: Samba's daemons end their whole process group when they stop, which would otherwise be
+# the script's own, killed in the middle of lab_down (its namespaces left behind).
 lab_bg() {
 	local name=$1; shift
-	ip netns exec "${LAB_ID}-${name}" "$@" &
+	ip netns exec "${LAB_ID}-${name}" setsid "$@" &
 	LAB_PIDS+=($!)
 }
 
@@ -104,4 +116,60 @@ lab_down() {
 	LAB_HOSTS=()
 	ip netns del "$LAB_SW" 2>/dev/null
 	return 0
+}
+
+lab_script=$(basename "$0")
+
+lab_need() {
+	command -v "$1" >/dev/null 2>&1 || { echo "$lab_script: missing $1 (Debian package: $2)" >&2; exit 1; }
+}
+
+lab_require_root() {
+	[ "$(id -u)" = 0 ] || { echo "$lab_script: run as root ($1)" >&2; exit 1; }
+}
+
+# The addresses are IPv4: no IPv6 autoconfiguration chatter gets into the capture, and a fixed MAC keeps the
+# capture's Ethernet addresses the same from one run to the next.
+lab_quiet_host() {
+	local name=$1 mac=$2 addr=$3
+	shift 3
+	lab_host "$name" "$addr"
+	lab_exec "$name" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	if [ "$mac" != - ] || [ $# -gt 0 ]; then
+		lab_exec "$name" ip link set eth0 down
+		if [ "$mac" != - ]; then
+			lab_exec "$name" ip link set eth0 address "$mac" "$@"
+		else
+			lab_exec "$name" ip link set eth0 "$@"
+		fi
+		lab_exec "$name" ip link set eth0 up
+	fi
+}
+
+# Every file of the instance under DIR: several Sambas in one lab (and the machine's own) share no database, pid
+# file or RPC socket (by default every Samba shares /run/samba/ncalrpc, and one instance's RPC servers would answer
+# another's share listing).
+lab_smb_state() {
+	local d=$1
+	mkdir -p "$d/private" "$d/lock" "$d/state" "$d/cache" "$d/pid" "$d/ncalrpc"
+	printf '\t%s\n' "passdb backend = tdbsam:$d/private/passdb.tdb" "private dir = $d/private" \
+		"lock directory = $d/lock" "state directory = $d/state" "cache directory = $d/cache" "pid directory = $d/pid" \
+		"ncalrpc dir = $d/ncalrpc" "log file = $d/log"
+}
+
+# The accounts exist only for the commands run through "${LAB_AS_USERS[@]}": copies of /etc/passwd and /etc/group
+# with them added (group labusers, uids from 2001) bound over the real ones in a private mount namespace, so the
+# machine is untouched. USER: lower case (Samba maps "CLIENT22$" to "client22$").
+lab_users() {
+	local dir=$1 uid=2001 u
+	shift
+	cp /etc/passwd "$dir/passwd"
+	cp /etc/group "$dir/group"
+	echo "labusers:x:2000:" >>"$dir/group"
+	for u in "$@"; do
+		echo "$u:x:$uid:2000:lab user:/nonexistent:/usr/sbin/nologin" >>"$dir/passwd"
+		uid=$((uid + 1))
+	done
+	LAB_AS_USERS=(unshare -m --propagation private sh -c 'mount --bind "$1" /etc/passwd &&
+		mount --bind "$2" /etc/group && shift 2 && exec "$@"' lab_users "$dir/passwd" "$dir/group")
 }

@@ -32,22 +32,22 @@ here=$(cd "$(dirname "$0")" && pwd)
 all=(attack-relay ntlm-normal smb-signing attack-cred2 client-reg attack-recon attack-pxe pxe-protected)
 [ $# -gt 0 ] || set -- "${all[@]}"
 
-need() { command -v "$1" >/dev/null 2>&1 || { echo "make-attacks.sh: missing $1 (Debian package: $2)" >&2; exit 1; }; }
-need ip iproute2
-need tcpdump tcpdump
-need curl curl
-need openssl openssl
-need smbd samba
-need smbpasswd samba-common-bin
-need smbclient smbclient
-need dnsmasq dnsmasq-base
-need unshare util-linux
+. "$here/lab.sh" # its helpers (each capture sources it again for a lab of its own)
+lab_need ip iproute2
+lab_need tcpdump tcpdump
+lab_need curl curl
+lab_need openssl openssl
+lab_need smbd samba
+lab_need smbpasswd samba-common-bin
+lab_need smbclient smbclient
+lab_need dnsmasq dnsmasq-base
+lab_need unshare util-linux
 # impacket lives in Debian's python, whichever python3 comes first in PATH
 PY=/usr/bin/python3
 IMPACKET=/usr/share/doc/python3-impacket/examples
 $PY -c 'import impacket' 2>/dev/null || { echo "make-attacks.sh: missing impacket (python3-impacket)" >&2; exit 1; }
 [ -f "$IMPACKET/ntlmrelayx.py" ] || { echo "make-attacks.sh: missing $IMPACKET/ntlmrelayx.py" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "make-attacks.sh: run as root (network namespaces)" >&2; exit 1; }
+lab_require_root "network namespaces"
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 
@@ -61,40 +61,22 @@ TOOL_BOUNDARY='aAbBcCdDv1234567890VxXyYzZ'
 CLIENT_UA='SMS CCM 5.0'
 
 # host NAME MAC ADDR: a lab host on the 10/8 network with a fixed MAC, no IPv6 chatter
-host() {
-	local name=$1 mac=$2 addr=$3
-	lab_host "$name" "$addr/8"
-	lab_exec "$name" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	lab_exec "$name" ip link set eth0 down
-	lab_exec "$name" ip link set eth0 address "$mac"
-	lab_exec "$name" ip link set eth0 up
-}
+host() { lab_quiet_host "$1" "$2" "$3/8"; }
 
 quiet() { "$@" >/dev/null 2>&1 || echo "make-attacks.sh: warning: $* failed" >&2; }
 
-# bg NAME CMD...: lab_bg in a session of its own (smbd ends its process group when it stops) with the server's
-# output in the capture's log, not on the terminal
-bg() { lab_bg "$1" setsid "${@:2}" >>"$work/servers.log" 2>&1 </dev/null; }
+# bg NAME CMD...: lab_bg with the server's output in the capture's log, not on the terminal
+bg() { lab_bg "$1" "${@:2}" >>"$work/servers.log" 2>&1 </dev/null; }
 
-# The lab's own user database, seen only by the programs started through as_lab_users: /etc/passwd and
-# /etc/group bound over in a private mount namespace, so that Samba can have accounts without touching the host.
-lab_users() {
-	cp /etc/passwd "$work/passwd"
-	cp /etc/group "$work/group"
-	echo "labusers:x:2000:" >>"$work/group"
-	local uid=2001 u
-	for u in "$PUSH_USER" "$NAA_USER" "$(echo "$CLIENT_USER" | tr 'A-Z' 'a-z')"; do
-		echo "$u:x:$uid:2000::/nonexistent:/usr/sbin/nologin" >>"$work/passwd"
-		uid=$((uid + 1))
-	done
-}
+# The lab's accounts (lab.sh's lab_users: seen only by the commands run through LAB_AS_USERS)
+users() { lab_users "$work" "$PUSH_USER" "$NAA_USER" "$(echo "$CLIENT_USER" | tr 'A-Z' 'a-z')"; }
 
 # smb NAME ADDR SIGNING SHARE...: a Samba server of its own in host NAME (workgroup ABC, SMB2 and later), with
 # server signing = SIGNING, the lab's accounts, and guest-readable SHAREs (an empty directory each).
 smb() {
 	local name=$1 addr=$2 signing=$3 d=$work/smb-$1 share
 	shift 3
-	mkdir -p "$d/private" "$d/lock" "$d/state" "$d/cache" "$d/pid" "$d/ncalrpc"
+	mkdir -p "$d"
 	cat >"$d/smb.conf" <<EOF
 [global]
 	workgroup = ABC
@@ -107,15 +89,7 @@ smb() {
 	map to guest = bad user
 	guest account = nobody
 	server signing = $signing
-	private dir = $d/private
-	lock directory = $d/lock
-	state directory = $d/state
-	cache directory = $d/cache
-	pid directory = $d/pid
-	# the RPC servers' sockets (srvsvc, lsarpc ...) of this instance only: by default every Samba on the
-	# machine shares /run/samba/ncalrpc, and a share listing would be answered by whichever started first
-	ncalrpc dir = $d/ncalrpc
-	log file = $d/log
+$(lab_smb_state "$d")
 	server min protocol = SMB2
 EOF
 	for share in "$@"; do
@@ -129,8 +103,7 @@ EOF
 		u=$(echo "${u%%:*}" | tr 'A-Z' 'a-z')
 		adduser+="printf '%s\\n%s\\n' '$p' '$p' | smbpasswd -c '$d/smb.conf' -s -a '$u' >/dev/null; "
 	done
-	bg "$name" unshare -m --propagation private sh -c "mount --bind '$work/passwd' /etc/passwd && \
-		mount --bind '$work/group' /etc/group && $adduser exec smbd --foreground --no-process-group -s '$d/smb.conf'"
+	bg "$name" "${LAB_AS_USERS[@]}" sh -c "$adduser exec smbd --foreground --no-process-group -s '$d/smb.conf'"
 }
 
 # web NAME PORT [ARGS...]: tests/lab/cm-web.py in host NAME
@@ -185,7 +158,7 @@ cap_attack_relay() {
 	host mp 02:00:0a:01:00:0a 10.1.0.10
 	host sql 02:00:0a:01:00:14 10.1.0.20
 	host attacker 02:00:0a:07:00:63 10.7.0.99
-	lab_users
+	users
 	relay_stub
 	smb sql 10.1.0.20 default 'SMS_SITE'
 	web mp 80 --windows-auth
@@ -230,7 +203,7 @@ cap_ntlm_normal() {
 	host mp 02:00:0a:01:00:0a 10.1.0.10
 	host sql 02:00:0a:01:00:14 10.1.0.20
 	host client22 02:00:0a:02:00:16 10.2.0.22
-	lab_users
+	users
 	smb sql 10.1.0.20 default 'SMS_SITE'
 	web mp 80 --windows-auth
 	wait_port sql tcp 445
@@ -249,7 +222,7 @@ cap_smb_signing() {
 	host sup 02:00:0a:01:00:0c 10.1.0.12
 	host mp 02:00:0a:01:00:0a 10.1.0.10
 	host client21 02:00:0a:02:00:15 10.2.0.21
-	lab_users
+	users
 	smb dp 10.1.0.11 disabled 'SMSPKGC$'
 	smb sup 10.1.0.12 default 'WsusContent'
 	smb mp 10.1.0.10 mandatory 'SMS_SITE'
@@ -336,7 +309,7 @@ cap_attack_recon() {
 	host sup 02:00:0a:01:00:0c 10.1.0.12
 	host provider 02:00:0a:01:00:13 10.1.0.19
 	host attacker 02:00:0a:07:00:63 10.7.0.99
-	lab_users
+	users
 	certificate
 	web mp 80 --windows-auth
 	web mp 443 --windows-auth --tls "$work/cert.pem" "$work/key.pem"

@@ -8,23 +8,21 @@ set -euo pipefail
 out=${1:?usage: make-channels.sh OUTFILE}
 here=$(cd "$(dirname "$0")" && pwd)
 
-need() { command -v "$1" >/dev/null 2>&1 || { echo "make-channels.sh: missing $1 (Debian package: $2)" >&2; exit 1; }; }
-need ip iproute2
-need tcpdump tcpdump
-need socat socat
-need openssl openssl
-need curl curl
-need python3 python3
-[ "$(id -u)" = 0 ] || { echo "make-channels.sh: run as root (network namespaces)" >&2; exit 1; }
-
 . "$here/lab.sh"
+lab_need ip iproute2
+lab_need tcpdump tcpdump
+lab_need socat socat
+lab_need openssl openssl
+lab_need curl curl
+lab_need python3 python3
+lab_require_root "network namespaces"
+
 work=$(mktemp -d)
 trap 'lab_down; rm -rf "$work"' EXIT
 
 # host NAME ADDR/LEN: a lab host without IPv6 chatter, the whole 10/8 on-link and multicast routed to eth0
 host() {
-	lab_host "$@"
-	lab_exec "$1" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	lab_quiet_host "$1" - "$2"
 	lab_exec "$1" ip route add 10.0.0.0/8 dev eth0
 	lab_exec "$1" ip route add 224.0.0.0/4 dev eth0
 }

@@ -19,20 +19,19 @@ set -euo pipefail
 outdir=${1:?usage: make-clientpush.sh OUTDIR}
 here=$(cd "$(dirname "$0")" && pwd)
 
-need() { command -v "$1" >/dev/null 2>&1 || { echo "make-clientpush.sh: missing $1 (Debian package: $2)" >&2; exit 1; }; }
-need ip iproute2
-need tcpdump tcpdump
-need smbd samba
-need smbclient smbclient
-need net samba-common-bin
-[ "$(id -u)" = 0 ] || { echo "make-clientpush.sh: run as root (network and mount namespaces)" >&2; exit 1; }
+LAB_ID=${LAB_ID:-cmp$$}
+. "$here/lab.sh"
+lab_need ip iproute2
+lab_need tcpdump tcpdump
+lab_need smbd samba
+lab_need smbclient smbclient
+lab_need net samba-common-bin
+lab_require_root "network and mount namespaces"
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 modules=$(smbd -b | sed -n 's/^ *MODULESDIR: //p')
 [ -d "$modules" ] || { echo "make-clientpush.sh: Samba's modules directory not found" >&2; exit 1; }
 
-LAB_ID=${LAB_ID:-cmp$$}
-. "$here/lab.sh"
 work=$(mktemp -d)
 chmod 755 "$work"
 # lab_down, then what it could not remove while Samba's processes (and their mount namespace) were still going
@@ -45,14 +44,7 @@ cleanup() {
 	rm -rf "$work"
 }
 
-host() {
-	local name=$1 mac=$2 addr=$3
-	lab_host "$name" "$addr/8"
-	lab_exec "$name" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	lab_exec "$name" ip link set eth0 down
-	lab_exec "$name" ip link set eth0 address "$mac"
-	lab_exec "$name" ip link set eth0 up
-}
+host() { lab_quiet_host "$1" "$2" "$3/8"; }
 
 lab_up
 trap cleanup EXIT # after lab_up, which sets its own
@@ -61,21 +53,17 @@ host client22 02:00:0a:02:00:16 10.2.0.22
 host outsider 02:00:0a:07:00:63 10.7.0.99
 
 d=$work/smb
-mkdir -p "$d/private" "$d/lock" "$d/state" "$d/cache" "$d/pid" "$d/ncalrpc" "$work/admin" "$work/c/Windows" \
-	"$work/upper/svcctl" "$work/ovl"
+mkdir -p "$d" "$work/admin" "$work/c/Windows" "$work/upper/svcctl" "$work/ovl"
 chmod 777 "$work/admin" "$work/c" "$work/c/Windows"
 head -c 60000 /dev/urandom >"$work/ccmsetup.exe"
 # the service Samba's svcctl starts: a script that does nothing ("start", "stop", "status")
 printf '#!/bin/sh\nexit 0\n' >"$work/upper/svcctl/ccmsetup"
 chmod 755 "$work/upper/svcctl/ccmsetup"
-cp /etc/passwd "$work/passwd"
-cp /etc/group "$work/group"
-echo 'cmpush:x:64999:64999:client push test user:/nonexistent:/usr/sbin/nologin' >>"$work/passwd"
-echo 'cmpush:x:64999:' >>"$work/group"
-# Samba's view: the test user and the service script, in a mount namespace of its own
-samba_ns=(unshare -m --propagation private sh -c 'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group &&
-	mount -t overlay overlay -o "lowerdir=$3,upperdir=$4,workdir=$5" "$3" && shift 5 && exec "$@"' samba_ns
-	"$work/passwd" "$work/group" "$modules" "$work/upper" "$work/ovl")
+lab_users "$work" cmpush
+# Samba's view: the test user (lab_users) and the service script (an overlay on the modules directory), in a mount
+# namespace of its own
+samba_ns=("${LAB_AS_USERS[@]}" sh -c 'mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3" "$1" &&
+	shift 3 && exec "$@"' samba_overlay "$modules" "$work/upper" "$work/ovl")
 printf '[global]\n\tclient min protocol = SMB2\n\tworkgroup = ABC\n' >"$work/client.conf"
 cat >"$d/smb.conf" <<EOF
 [global]
@@ -90,14 +78,7 @@ cat >"$d/smb.conf" <<EOF
 	server signing = auto
 	admin users = cmpush
 	svcctl list = ccmsetup
-	passdb backend = tdbsam:$d/private/passdb.tdb
-	private dir = $d/private
-	lock directory = $d/lock
-	state directory = $d/state
-	cache directory = $d/cache
-	pid directory = $d/pid
-	ncalrpc dir = $d/ncalrpc
-	log file = $d/log
+$(lab_smb_state "$d")
 	log level = 1
 	rpc start on demand helpers = no
 	load printers = no
@@ -113,10 +94,9 @@ cat >"$d/smb.conf" <<EOF
 	valid users = cmpush
 EOF
 printf 'Push123!\nPush123!\n' | lab_exec client22 "${samba_ns[@]}" smbpasswd -c "$d/smb.conf" -s -a cmpush >/dev/null
-# each in a session of its own: samba-dcerpcd ends its whole process group when it is stopped
-lab_bg client22 setsid "${samba_ns[@]}" /usr/libexec/samba/samba-dcerpcd --libexec-rpcds --foreground -s "$d/smb.conf"
+lab_bg client22 "${samba_ns[@]}" /usr/libexec/samba/samba-dcerpcd --libexec-rpcds --foreground -s "$d/smb.conf"
 sleep 1
-lab_bg client22 setsid "${samba_ns[@]}" smbd --foreground --no-process-group -s "$d/smb.conf"
+lab_bg client22 "${samba_ns[@]}" smbd --foreground --no-process-group -s "$d/smb.conf"
 sleep 2
 
 cred='cmpush%Push123!'

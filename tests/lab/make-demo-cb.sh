@@ -17,20 +17,19 @@ set -euo pipefail
 out=${1:?usage: make-demo-cb.sh OUTFILE}
 here=$(cd "$(dirname "$0")" && pwd)
 
-need() { command -v "$1" >/dev/null 2>&1 || { echo "make-demo-cb.sh: missing $1 (Debian package: $2)" >&2; exit 1; }; }
-need ip iproute2
-need ss iproute2
-need tcpdump tcpdump
-need python3 python3
-need curl curl
-need openssl openssl
-need socat socat
-need wakeonlan wakeonlan
-[ "$(id -u)" = 0 ] || { echo "make-demo-cb.sh: run as root (network namespaces)" >&2; exit 1; }
-out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
-
 LAB_ID=${LAB_ID:-cmc}
 . "$here/lab.sh"
+lab_need ip iproute2
+lab_need ss iproute2
+lab_need tcpdump tcpdump
+lab_need python3 python3
+lab_need curl curl
+lab_need openssl openssl
+lab_need socat socat
+lab_need wakeonlan wakeonlan
+lab_require_root "network namespaces"
+out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
+
 work=$(mktemp -d)
 chmod 755 "$work"
 trap 'lab_down; rm -rf "$work"' EXIT
@@ -92,11 +91,7 @@ cd - >/dev/null
 # chain in several segments, as on a real link), and the other network on the same link
 host() {
 	local name=$1 mac=$2 addr=$3
-	lab_host "$name" "$addr"
-	lab_exec "$name" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	lab_exec "$name" ip link set eth0 down
-	lab_exec "$name" ip link set eth0 address "$mac" gso_max_segs 1
-	lab_exec "$name" ip link set eth0 up
+	lab_quiet_host "$name" "$mac" "$addr" gso_max_segs 1
 	case $addr in
 	10.*) lab_exec "$name" ip route add 203.0.113.0/24 dev eth0 ;;
 	*) lab_exec "$name" ip route add 10.0.0.0/8 dev eth0 ;;

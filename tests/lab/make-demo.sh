@@ -14,38 +14,30 @@ set -euo pipefail
 out=${1:?usage: make-demo.sh OUTFILE}
 here=$(cd "$(dirname "$0")" && pwd)
 
-need() { command -v "$1" >/dev/null 2>&1 || { echo "make-demo.sh: missing $1 (Debian package: $2)" >&2; exit 1; }; }
-need ip iproute2
-need tcpdump tcpdump
-need python3 python3
-need curl curl
-need openssl openssl
-need smbd samba
-need smbclient smbclient
-need dnsmasq dnsmasq-base
-need dig bind9-dnsutils
-need socat socat
-need wakeonlan wakeonlan
-[ "$(id -u)" = 0 ] || { echo "make-demo.sh: run as root (network namespaces)" >&2; exit 1; }
-
 . "$here/lab.sh"
+lab_need ip iproute2
+lab_need tcpdump tcpdump
+lab_need python3 python3
+lab_need curl curl
+lab_need openssl openssl
+lab_need smbd samba
+lab_need smbclient smbclient
+lab_need dnsmasq dnsmasq-base
+lab_need dig bind9-dnsutils
+lab_need socat socat
+lab_need wakeonlan wakeonlan
+lab_require_root "network namespaces"
+
 work=$(mktemp -d)
 chmod 755 "$work"
 
 # host NAME MAC ADDR: a lab host on the 10/8 network with a fixed MAC, no IPv6 chatter
-host() {
-	local name=$1 mac=$2 addr=$3
-	lab_host "$name" "$addr/8"
-	lab_exec "$name" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	lab_exec "$name" ip link set eth0 down
-	lab_exec "$name" ip link set eth0 address "$mac"
-	lab_exec "$name" ip link set eth0 up
-}
+host() { lab_quiet_host "$1" "$2" "$3/8"; }
 
 # smb NAME ADDR SHARE: a Samba server of its own in host NAME, sharing $work/NAME-share as SHARE (guest)
 smb() {
 	local name=$1 addr=$2 share=$3 d=$work/smb-$1
-	mkdir -p "$d/private" "$d/lock" "$d/state" "$d/cache" "$d/pid" "$work/$name-share"
+	mkdir -p "$d" "$work/$name-share"
 	head -c 150000 /dev/urandom >"$work/$name-share/ccmsetup.exe"
 	chmod -R a+rX "$work/$name-share"
 	cat >"$d/smb.conf" <<EOF
@@ -57,12 +49,7 @@ smb() {
 	disable netbios = yes
 	map to guest = bad user
 	guest account = nobody
-	private dir = $d/private
-	lock directory = $d/lock
-	state directory = $d/state
-	cache directory = $d/cache
-	pid directory = $d/pid
-	log file = $d/log
+$(lab_smb_state "$d")
 	server min protocol = SMB2
 [$share]
 	path = $work/$name-share

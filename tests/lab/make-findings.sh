@@ -13,19 +13,18 @@
 set -euo pipefail
 out=${1:?usage: make-findings.sh OUTFILE}
 here=$(cd "$(dirname "$0")" && pwd)
-for p in ip tcpdump openssl smbclient socat; do
-	command -v "$p" >/dev/null || { echo "make-findings.sh: missing $p" >&2; exit 1; }
-done
-[ "$(id -u)" = 0 ] || { echo "make-findings.sh: run as root (network namespaces)" >&2; exit 1; }
 LAB_ID=cmfind
 . "$here/lab.sh"
+lab_need ip iproute2
+lab_need tcpdump tcpdump
+lab_need openssl openssl
+lab_need smbclient smbclient
+lab_need socat socat
+lab_require_root "network namespaces"
 work=$(mktemp -d)
 chmod 755 "$work"
 
-host() {
-	lab_host "$1" "$2/8"
-	lab_exec "$1" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-}
+host() { lab_quiet_host "$1" - "$2/8"; }
 quiet() { "$@" >/dev/null 2>&1 || true; }
 
 lab_up

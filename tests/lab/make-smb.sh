@@ -15,42 +15,34 @@
 #                     135: Samba refuses, the requests are real)
 #
 # Samba (smbd and samba-dcerpcd, standalone server, "server min protocol = NT1") runs in the client's
-# namespace with shares ADMIN$ and C$ for a test user (cmpush, mapped to the Unix user nobody: no account is
-# added to the machine). Debian packages: iproute2 tcpdump samba smbclient samba-common-bin python3-impacket
+# namespace with shares ADMIN$ and C$ for a test user (cmpush, a lab-only account: lab.sh's lab_users; no account
+# is added to the machine). Debian packages: iproute2 tcpdump samba smbclient samba-common-bin python3-impacket
 set -euo pipefail
 outdir=${1:?usage: make-smb.sh OUTDIR}
 here=$(cd "$(dirname "$0")" && pwd)
 
-need() { command -v "$1" >/dev/null 2>&1 || { echo "make-smb.sh: missing $1 (Debian package: $2)" >&2; exit 1; }; }
-need ip iproute2
-need tcpdump tcpdump
-need smbd samba
-need smbclient smbclient
-need rpcclient smbclient
-need net samba-common-bin
-need pdbedit samba-common-bin
+LAB_ID=${LAB_ID:-cms$$}
+. "$here/lab.sh"
+lab_need ip iproute2
+lab_need tcpdump tcpdump
+lab_need smbd samba
+lab_need smbclient smbclient
+lab_need rpcclient smbclient
+lab_need net samba-common-bin
+lab_need pdbedit samba-common-bin
 py=/usr/bin/python3 # Debian's python, which has python3-impacket
 ex=/usr/share/doc/python3-impacket/examples
 [ -f "$ex/psexec.py" ] || { echo "make-smb.sh: missing impacket's examples (python3-impacket)" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "make-smb.sh: run as root (network namespaces)" >&2; exit 1; }
+lab_require_root "network namespaces"
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 
-LAB_ID=${LAB_ID:-cms$$}
-. "$here/lab.sh"
 work=$(mktemp -d)
 chmod 755 "$work"
 cleanup() { lab_down; rm -rf "$work"; }
 trap cleanup EXIT
 
-host() {
-	local name=$1 mac=$2 addr=$3
-	lab_host "$name" "$addr/8"
-	lab_exec "$name" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	lab_exec "$name" ip link set eth0 down
-	lab_exec "$name" ip link set eth0 address "$mac"
-	lab_exec "$name" ip link set eth0 up
-}
+host() { lab_quiet_host "$1" "$2" "$3/8"; }
 
 lab_up
 host siteserver 02:00:0a:01:00:05 10.1.0.5
@@ -59,18 +51,12 @@ host outsider 02:00:0a:07:00:63 10.7.0.99
 
 # Samba on the client: ADMIN$ and C$ as an administrator's shares, writable by the test user
 d=$work/smb
-mkdir -p "$d/private" "$d/lock" "$d/state" "$d/cache" "$d/pid" "$d/ncalrpc" "$work/admin" "$work/c/Windows"
+mkdir -p "$d" "$work/admin" "$work/c/Windows"
 chmod 777 "$work/admin" "$work/c" "$work/c/Windows"
 head -c 60000 /dev/urandom >"$work/ccmsetup.exe"
-# the test user exists only in the Samba processes' view of /etc/passwd (a private mount namespace): no account
-# is added to the machine
-cp /etc/passwd "$work/passwd"
-cp /etc/group "$work/group"
-echo 'cmpush:x:64999:64999:client push test user:/nonexistent:/usr/sbin/nologin' >>"$work/passwd"
-echo 'cmpush:x:64999:' >>"$work/group"
-# a command prefix: run in a mount namespace of its own that sees those two files
-withuser=(unshare -m --propagation private sh -c 'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group &&
-	shift 2 && exec "$@"' withuser "$work/passwd" "$work/group")
+# the test user exists only in the Samba processes' view of /etc/passwd (lab_users): no account is added to the
+# machine
+lab_users "$work" cmpush
 # the clients' own configuration: SMB1 allowed (Debian's default client minimum is SMB2)
 printf '[global]\n\tclient min protocol = NT1\n\tworkgroup = ABC\n' >"$work/client.conf"
 # encryption: off for the cleartext captures (impacket encrypts SMB 3 when the server offers it); desired for the
@@ -90,14 +76,7 @@ cat >"$d/smb.conf" <<EOF
 	server signing = auto
 	# the test user is an administrator of this "client" (as the client push account is): svcctl opens for it
 	admin users = cmpush
-	passdb backend = tdbsam:$d/private/passdb.tdb
-	private dir = $d/private
-	lock directory = $d/lock
-	state directory = $d/state
-	cache directory = $d/cache
-	pid directory = $d/pid
-	ncalrpc dir = $d/ncalrpc
-	log file = $d/log
+$(lab_smb_state "$d")
 	log level = 1
 	rpc start on demand helpers = no
 	load printers = no
@@ -114,10 +93,10 @@ cat >"$d/smb.conf" <<EOF
 EOF
 }
 smbconf off
-printf 'Push123!\nPush123!\n' | lab_exec client22 "${withuser[@]}" smbpasswd -c "$d/smb.conf" -s -a cmpush >/dev/null
-lab_bg client22 "${withuser[@]}" /usr/libexec/samba/samba-dcerpcd --libexec-rpcds --foreground -s "$d/smb.conf"
+printf 'Push123!\nPush123!\n' | lab_exec client22 "${LAB_AS_USERS[@]}" smbpasswd -c "$d/smb.conf" -s -a cmpush >/dev/null
+lab_bg client22 "${LAB_AS_USERS[@]}" /usr/libexec/samba/samba-dcerpcd --libexec-rpcds --foreground -s "$d/smb.conf"
 sleep 1
-lab_bg client22 "${withuser[@]}" smbd --foreground --no-process-group -s "$d/smb.conf"
+lab_bg client22 "${LAB_AS_USERS[@]}" smbd --foreground --no-process-group -s "$d/smb.conf"
 smbd_pid=${LAB_PIDS[-1]}
 sleep 2
 

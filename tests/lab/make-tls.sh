@@ -20,19 +20,18 @@ set -euo pipefail
 outdir=${1:?usage: make-tls.sh OUTDIR}
 here=$(cd "$(dirname "$0")" && pwd)
 
-need() { command -v "$1" >/dev/null 2>&1 || { echo "make-tls.sh: missing $1 (Debian package: $2)" >&2; exit 1; }; }
-need ip iproute2
-need ss iproute2
-need tcpdump tcpdump
-need openssl openssl
-need curl curl
-need python3 python3
-[ "$(id -u)" = 0 ] || { echo "make-tls.sh: run as root (network namespaces)" >&2; exit 1; }
+LAB_ID=${LAB_ID:-cmx}
+. "$here/lab.sh"
+lab_need ip iproute2
+lab_need ss iproute2
+lab_need tcpdump tcpdump
+lab_need openssl openssl
+lab_need curl curl
+lab_need python3 python3
+lab_require_root "network namespaces"
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 
-LAB_ID=${LAB_ID:-cmx}
-. "$here/lab.sh"
 work=$(mktemp -d)
 chmod 755 "$work"
 trap 'lab_down; rm -rf "$work"' EXIT
@@ -87,14 +86,7 @@ cd - >/dev/null
 # ---- the lab ----
 # host NAME MAC ADDR: a lab host on the 10/8 network, no IPv6 chatter, and TCP segments of at most one MSS on the
 # wire (veth would otherwise hand whole GSO super-segments to the span: a certificate chain in one 4 KB "packet")
-host() {
-	local name=$1 mac=$2 addr=$3
-	lab_host "$name" "$addr/8"
-	lab_exec "$name" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	lab_exec "$name" ip link set eth0 down
-	lab_exec "$name" ip link set eth0 address "$mac" gso_max_segs 1
-	lab_exec "$name" ip link set eth0 up
-}
+host() { lab_quiet_host "$1" "$2" "$3/8" gso_max_segs 1; }
 lab_up
 host mp 02:00:0a:01:00:0a 10.1.0.10
 host dp 02:00:0a:01:00:0b 10.1.0.11

@@ -14,21 +14,18 @@
 set -euo pipefail
 out=${1:?usage: make-vxlan.sh OUTFILE}
 here=$(cd "$(dirname "$0")" && pwd)
-need() { command -v "$1" >/dev/null 2>&1 || { echo "make-vxlan.sh: missing $1 (Debian package: $2)" >&2; exit 1; }; }
-need ip iproute2
-need tcpdump tcpdump
-need python3 python3
-need curl curl
-[ "$(id -u)" = 0 ] || { echo "make-vxlan.sh: run as root (network namespaces)" >&2; exit 1; }
-
 LAB_ID=${LAB_ID:-cmt}
 . "$here/lab.sh"
+lab_need ip iproute2
+lab_need tcpdump tcpdump
+lab_need python3 python3
+lab_need curl curl
+lab_require_root "network namespaces"
 
 # vtep NAME UNDERLAY REMOTE VNI PORT OVERLAY: a host on the switch whose vxlan interface reaches REMOTE
 vtep() {
 	local name=$1 under=$2 remote=$3 vni=$4 port=$5 overlay=$6
-	lab_host "$name" "$under/24"
-	lab_exec "$name" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	lab_quiet_host "$name" - "$under/24"
 	if [ "$port" = default ]; then
 		lab_exec "$name" ip link add vx0 type vxlan id "$vni" local "$under" remote "$remote" dev eth0 2>/dev/null
 	else

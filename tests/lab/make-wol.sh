@@ -6,25 +6,16 @@ set -euo pipefail
 out=${1:?usage: make-wol.sh OUTFILE}
 here=$(cd "$(dirname "$0")" && pwd)
 
-need() { command -v "$1" >/dev/null 2>&1 || { echo "make-wol.sh: missing $1 (Debian package: $2)" >&2; exit 1; }; }
-need ip iproute2
-need tcpdump tcpdump
-need wakeonlan wakeonlan
-need etherwake etherwake
-need socat socat
-[ "$(id -u)" = 0 ] || { echo "make-wol.sh: run as root (network namespaces)" >&2; exit 1; }
-
 . "$here/lab.sh"
+lab_need ip iproute2
+lab_need tcpdump tcpdump
+lab_need wakeonlan wakeonlan
+lab_need etherwake etherwake
+lab_need socat socat
+lab_require_root "network namespaces"
 
 # host NAME MAC ADDR/LEN: a lab host with a fixed MAC and no IPv6 chatter
-host() {
-	local name=$1 mac=$2; shift 2
-	lab_host "$name" "$@"
-	lab_exec "$name" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	lab_exec "$name" ip link set eth0 down
-	lab_exec "$name" ip link set eth0 address "$mac"
-	lab_exec "$name" ip link set eth0 up
-}
+host() { lab_quiet_host "$1" "$2" "$3"; }
 
 lab_up
 # site server and clients in /16 subnets with the whole 10/8 on-link, so that 10.2.255.255 is the clients'
