@@ -107,8 +107,15 @@ quiet() {
 	"$@" >"$work/out" 2>&1 </dev/null ||
 		{ echo "make-smb.sh: note: $* exited $?" >&2; [ -z "${VERBOSE:-}" ] || tail -5 "$work/out" >&2; }
 }
+# refused CMD...: a request the lab's Samba answers with an error (it creates no service and runs no command for
+# smbexec, WMI or DCOM): the requests on the wire are what the capture is for, and only a success is news
+refused() {
+	"$@" >"$work/out" 2>&1 </dev/null || return 0
+	echo "make-smb.sh: note: $* succeeded, where Samba was expected to refuse it" >&2
+}
 site() { lab_exec siteserver "$@"; }
 imp() { local who=$1 tool=$2; shift 2; quiet lab_exec "$who" timeout 25 "$py" "$ex/$tool" "$@"; }
+imp_refused() { local who=$1 tool=$2; shift 2; refused lab_exec "$who" timeout 25 "$py" "$ex/$tool" "$@"; }
 
 # one capture per scenario
 record() {
@@ -132,8 +139,8 @@ smb3() { shares SMB3; }
 
 pipes() {
 	quiet site net -s "$cc" rpc service list -S "$target" -U "$cred"
-	quiet site net -s "$cc" rpc service create ccmsetup ccmsetup 'C:\Windows\ccmsetup\ccmsetup.exe' -S "$target" -U "$cred"
-	quiet site net -s "$cc" rpc service start ccmsetup -S "$target" -U "$cred"
+	refused site net -s "$cc" rpc service create ccmsetup ccmsetup 'C:\Windows\ccmsetup\ccmsetup.exe' -S "$target" -U "$cred"
+	refused site net -s "$cc" rpc service start ccmsetup -S "$target" -U "$cred"
 	quiet site rpcclient -s "$cc" -U "$cred" -c 'netshareenumall; lsaquery; enumdomusers' "$target"
 }
 
@@ -142,14 +149,14 @@ psexec() {
 }
 
 lateral() {
-	imp outsider smbexec.py "cmpush:Push123!@$target"
+	imp_refused outsider smbexec.py "cmpush:Push123!@$target"
 	imp outsider services.py "cmpush:Push123!@$target" list
 	imp outsider services.py "cmpush:Push123!@$target" create -name cmsvc -display cmsvc -path 'C:\Windows\cmsvc.exe'
 	imp outsider services.py "cmpush:Push123!@$target" start -name cmsvc
 	imp outsider psexec.py "cmpush:Push123!@$target" cmd.exe
 	imp outsider rpcdump.py "cmpush:Push123!@$target"
-	imp outsider wmiexec.py "cmpush:Push123!@$target" whoami
-	imp outsider dcomexec.py -object MMC20 "cmpush:Push123!@$target" whoami
+	imp_refused outsider wmiexec.py "cmpush:Push123!@$target" whoami
+	imp_refused outsider dcomexec.py -object MMC20 "cmpush:Push123!@$target" whoami
 }
 
 record cm-smb1.pcap smb1
