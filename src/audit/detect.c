@@ -588,8 +588,8 @@ void detections_list(const struct detections *d, const struct roles *roles, FILE
 			snprintf(cond + o, sizeof cond - o, "%ssite=%s", o ? " " : "", x->site ? "configured" : "none");
 		fprintf(out, "%s\t%u\t%u\t%s\t%s\t%s\t%s\t%s\t%u\t%s\t%s\n", x->kind.id, x->kind.sid, x->kind.severity,
 			verdict_name((enum verdict)x->kind.verdict), x->technique[0] ? x->technique : "-",
-			x->mitre[0] ? x->mitre : "-", detect_kind_name(x), detect_scope_name(x->scope), x->window_s, cond[0] ? cond : "-",
-			x->steps_text);
+			x->mitre[0] ? x->mitre : "-", detect_kind_name(x), detect_scope_name(x->scope), x->window_s,
+			cond[0] ? cond : "-", x->steps_text);
 	}
 }
 

@@ -117,7 +117,7 @@ python3 "$SRCDIR/tests/e2e/summary_counts.py" "$tmp/summary.txt" "$tmp/site.csv"
 	ok "$kind: the summary's counts equal the CSV's: $(cat "$tmp/sc")" || bad "$kind: $(cat "$tmp/sc")"
 "$CMFLOW" -r "$demo" -c "$site" "${sig[@]}" --findings-csv "$tmp/demo.csv" >"$tmp/demo.txt" || bad "demo run: exit $?"
 python3 "$SRCDIR/tests/e2e/summary_counts.py" "$tmp/demo.txt" "$tmp/demo.csv" >"$tmp/sc" &&
-	grep -q '^informational,\|,informational,' "$tmp/demo.csv" &&
+	grep -q ',informational,' "$tmp/demo.csv" &&
 	ok "demo: the summary's counts equal the CSV's, its informational detection counted: $(cat "$tmp/sc")" ||
 	bad "demo: the summary's counts: $(cat "$tmp/sc")"
 if command -v tshark >/dev/null; then

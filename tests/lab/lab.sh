@@ -18,8 +18,9 @@
 #
 #   lab_need CMD PACKAGE        exit naming the Debian package when CMD is missing
 #   lab_require_root WHY        exit unless root
-#   lab_quiet_host NAME MAC ADDR/LEN [LINKOPT...]   lab_host with IPv6 off, eth0's MAC fixed (MAC '-': the
-#                               kernel's) and LINKOPTs for eth0 (gso_max_segs 1: one segment a frame)
+#   lab_quiet_host NAME MAC ADDR/LEN [LINKOPT...]   lab_host with IPv6 off and eth0's MAC fixed, with LINKOPTs
+#                               (gso_max_segs 1: one segment a frame); MAC '-': the kernel's, no LINKOPT
+#   lab_refused CMD...          run CMD, which the lab's servers are meant to refuse: say so only if it succeeds
 #   lab_smb_state DIR           make a Samba instance's state directories under DIR; print its [global] lines
 #   lab_users DIR USER...       lab-only accounts; sets LAB_AS_USERS, a command prefix that sees them
 
@@ -135,15 +136,17 @@ lab_quiet_host() {
 	shift 3
 	lab_host "$name" "$addr"
 	lab_exec "$name" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	if [ "$mac" != - ] || [ $# -gt 0 ]; then
-		lab_exec "$name" ip link set eth0 down
-		if [ "$mac" != - ]; then
-			lab_exec "$name" ip link set eth0 address "$mac" "$@"
-		else
-			lab_exec "$name" ip link set eth0 "$@"
-		fi
-		lab_exec "$name" ip link set eth0 up
-	fi
+	[ "$mac" != - ] || return 0
+	lab_exec "$name" ip link set eth0 down
+	lab_exec "$name" ip link set eth0 address "$mac" "$@"
+	lab_exec "$name" ip link set eth0 up
+}
+
+# A request the capture is for, whose refusal is what the lab's server does (Samba creates no service, runs no
+# command for smbexec, WMI or DCOM): only a success is news.
+lab_refused() {
+	"$@" >/dev/null 2>&1 </dev/null || return 0
+	echo "$lab_script: note: $* succeeded, where it was expected to be refused" >&2
 }
 
 # Every file of the instance under DIR: several Sambas in one lab (and the machine's own) share no database, pid

@@ -103,13 +103,6 @@ cred='cmpush%Push123!'
 target=10.2.0.22
 cc=$work/client.conf
 
-# refused CMD...: net exits non-zero for both service calls with this Samba (CreateServiceW gets a fault, and net
-# reports the start as failed): the requests on the wire are what the capture is for, and only a success is news
-refused() {
-	"$@" >"$work/out" 2>&1 </dev/null || return 0
-	echo "make-clientpush.sh: note: $* succeeded, where Samba was expected to refuse it" >&2
-}
-
 # the steps of client push from one host: the copy on a connection held open, the service calls on others
 push() {
 	local who=$1
@@ -117,9 +110,10 @@ push() {
 		lab_exec "$who" smbclient -s "$cc" -m SMB3 -U "$cred" "//$target/ADMIN\$" >"$work/put.$who" 2>&1 &
 	local copy=$!
 	sleep 2
-	refused lab_exec "$who" net -s "$cc" rpc service create ccmsetup ccmsetup 'C:\Windows\ccmsetup\ccmsetup.exe' \
+	# net exits non-zero for both with this Samba (CreateServiceW gets a fault, the start is reported failed)
+	lab_refused lab_exec "$who" net -s "$cc" rpc service create ccmsetup ccmsetup 'C:\Windows\ccmsetup\ccmsetup.exe' \
 		-S "$target" -U "$cred"
-	refused lab_exec "$who" net -s "$cc" rpc service start ccmsetup -S "$target" -U "$cred"
+	lab_refused lab_exec "$who" net -s "$cc" rpc service start ccmsetup -S "$target" -U "$cred"
 	wait "$copy" || echo "make-clientpush.sh: note: the copy from $who exited $?" >&2
 }
 

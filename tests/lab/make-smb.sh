@@ -107,15 +107,9 @@ quiet() {
 	"$@" >"$work/out" 2>&1 </dev/null ||
 		{ echo "make-smb.sh: note: $* exited $?" >&2; [ -z "${VERBOSE:-}" ] || tail -5 "$work/out" >&2; }
 }
-# refused CMD...: a request the lab's Samba answers with an error (it creates no service and runs no command for
-# smbexec, WMI or DCOM): the requests on the wire are what the capture is for, and only a success is news
-refused() {
-	"$@" >"$work/out" 2>&1 </dev/null || return 0
-	echo "make-smb.sh: note: $* succeeded, where Samba was expected to refuse it" >&2
-}
 site() { lab_exec siteserver "$@"; }
 imp() { local who=$1 tool=$2; shift 2; quiet lab_exec "$who" timeout 25 "$py" "$ex/$tool" "$@"; }
-imp_refused() { local who=$1 tool=$2; shift 2; refused lab_exec "$who" timeout 25 "$py" "$ex/$tool" "$@"; }
+imp_refused() { local who=$1 tool=$2; shift 2; lab_refused lab_exec "$who" timeout 25 "$py" "$ex/$tool" "$@"; }
 
 # one capture per scenario
 record() {
@@ -139,8 +133,8 @@ smb3() { shares SMB3; }
 
 pipes() {
 	quiet site net -s "$cc" rpc service list -S "$target" -U "$cred"
-	refused site net -s "$cc" rpc service create ccmsetup ccmsetup 'C:\Windows\ccmsetup\ccmsetup.exe' -S "$target" -U "$cred"
-	refused site net -s "$cc" rpc service start ccmsetup -S "$target" -U "$cred"
+	lab_refused site net -s "$cc" rpc service create ccmsetup ccmsetup 'C:\Windows\ccmsetup\ccmsetup.exe' -S "$target" -U "$cred"
+	lab_refused site net -s "$cc" rpc service start ccmsetup -S "$target" -U "$cred"
 	quiet site rpcclient -s "$cc" -U "$cred" -c 'netshareenumall; lsaquery; enumdomusers' "$target"
 }
 
